@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { isHireQueueError } from '../lib/errors/hire-queue-error';
+import { ExitCode } from './exit-codes';
+import { registerSandboxCommand } from './sandbox-command';
+
+export function buildProgram(): Command {
+  const program = new Command('hire-queue')
+    .description(
+      'Push thousands of Feishu Hire application changes safely: queues, workers, fleet-wide rate limits.',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerSandboxCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the command line; mistakes of input or configuration end in a message, never a stack trace. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    process.exitCode ??= ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      return;
+    }
+    if (isHireQueueError(error)) {
+      console.error(`hire-queue: ${error.message}`);
+      process.exitCode =
+        'exitCode' in error && typeof error.exitCode === 'number' ? error.exitCode : ExitCode.fatal;
+      return;
+    }
+    console.error(`hire-queue: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = ExitCode.fatal;
+  }
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/**
+ * Request shapes of the two Hire endpoints, field by field from the seed documents
+ * (../shared/seeds). Shared by the client (validate before calling), the producers (validate
+ * each row) and the sandbox (answer 1002002 for anything else), so there is one reading of the seeds.
+ */
+
+const id = (field: string) =>
+  z
+    .string({ error: `${field} must be a string` })
+    .trim()
+    .min(1, `${field} must not be empty`)
+    .max(128, `${field} must be at most 128 characters`);
+
+/** `user_id_type` query parameter of create application; default open_id. */
+export const userIdTypes = ['open_id', 'union_id', 'user_id'] as const;
+export type UserIdType = (typeof userIdTypes)[number];
+
+/** Body of `POST /open-apis/hire/v1/applications`. */
+export const createApplicationBodySchema = z.strictObject({
+  talent_id: id('talent_id'),
+  job_id: id('job_id'),
+  user_id: id('user_id').optional(),
+  resume_source_id: id('resume_source_id').optional(),
+  application_preferred_city_code_list: z
+    .array(id('application_preferred_city_code_list item'), {
+      error: 'application_preferred_city_code_list must be a list of city codes',
+    })
+    .optional(),
+  delivery_type: z
+    .union([z.literal(1), z.literal(2)], {
+      error: 'delivery_type must be 1 (HR sourcing) or 2 (candidate applied)',
+    })
+    .optional(),
+});
+export type CreateApplicationBody = z.infer<typeof createApplicationBodySchema>;
+
+/** A create job: the body plus the query parameter that travels with it. */
+export const createApplicationInputSchema = createApplicationBodySchema.extend({
+  user_id_type: z
+    .enum(userIdTypes, { error: 'user_id_type must be open_id, union_id or user_id' })
+    .optional(),
+});
+export type CreateApplicationInput = z.infer<typeof createApplicationInputSchema>;
+
+/** Termination types of the seed: 1 we rejected the candidate, 22 the candidate declined, 27 other. */
+export const terminationTypes = [1, 22, 27] as const;
+export type TerminationType = (typeof terminationTypes)[number];
+
+/** Body of `POST /open-apis/hire/v1/applications/:application_id/terminate`. */
+export const terminateApplicationBodySchema = z.strictObject({
+  termination_type: z.union([z.literal(1), z.literal(22), z.literal(27)], {
+    error: 'termination_type must be 1 (we rejected), 22 (candidate declined) or 27 (other)',
+  }),
+  termination_reason_list: z
+    .array(id('termination_reason_list item'), {
+      error: 'termination_reason_list must be a list of reason ids',
+    })
+    .optional(),
+  termination_reason_note: z
+    .string({ error: 'termination_reason_note must be a string' })
+    .max(2000)
+    .optional(),
+});
+export type TerminateApplicationBody = z.infer<typeof terminateApplicationBodySchema>;
+
+/** A terminate job: the path parameter plus the body. */
+export const terminateApplicationInputSchema = terminateApplicationBodySchema.extend({
+  application_id: id('application_id'),
+});
+export type TerminateApplicationInput = z.infer<typeof terminateApplicationInputSchema>;
+
+export type Operation = 'create' | 'terminate';
+export const operations: readonly Operation[] = ['create', 'terminate'];
+
+export const inputSchemas = {
+  create: createApplicationInputSchema,
+  terminate: terminateApplicationInputSchema,
+} as const;
+
+export interface InputOf {
+  create: CreateApplicationInput;
+  terminate: TerminateApplicationInput;
+}
+
+/** Readable one-line reasons, each naming its field, e.g. `delivery_type: must be 1 ... or 2 ...`. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
+    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: required`;
+    return path ? `${path}: ${issue.message}` : issue.message;
+  });
+}
