@@ -1,0 +1,229 @@
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { isTokenCode } from './classify-outcome';
+import { FeishuApiError } from './errors/feishu-api-error';
+import { InvalidInputError } from './errors/invalid-input-error';
+import { createFeishuHttp, headerOf, serverDateOf, toFeishuError } from './feishu-http';
+import type { FleetRateLimiter, LimitedEndpoint } from './fleet-rate-limiter';
+import {
+  createApplicationInputSchema,
+  describeIssues,
+  terminateApplicationInputSchema,
+  type CreateApplicationInput,
+  type TerminateApplicationInput,
+} from './hire-schemas';
+import type { RedisKeys } from './redis-keys';
+import { TenantToken } from './tenant-token';
+
+export interface FeishuClientOptions {
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  redis: Redis;
+  keys: RedisKeys;
+  /** Every call takes a slot from it first; omit only in tests of the client alone. */
+  limiter?: FleetRateLimiter;
+  /** @default 10_000 */
+  timeoutMs?: number;
+}
+
+/** Facts of a successful answer worth keeping. */
+export interface CallMeta {
+  logId: string | undefined;
+  /** Feishu's clock when it answered (the `Date` header), ms since epoch. */
+  serverDateMs: number | undefined;
+}
+
+const envelope = z.object({ code: z.number(), msg: z.string().optional(), data: z.unknown() });
+const createdSchema = z.object({ id: z.string() });
+const listSchema = z.object({
+  items: z.array(z.string()).default([]),
+  page_token: z.string().optional(),
+  has_more: z.boolean().default(false),
+});
+export const applicationDetailSchema = z.looseObject({
+  id: z.string(),
+  job_id: z.string(),
+  talent_id: z.string(),
+  active_status: z.number(),
+  create_time: z.union([z.number(), z.string()]).transform(Number),
+  modify_time: z.union([z.number(), z.string()]).transform(Number),
+  stage: z.looseObject({ id: z.string() }).optional(),
+});
+export type ApplicationDetail = z.infer<typeof applicationDetailSchema>;
+const terminationReasonSchema = z.looseObject({
+  id: z.string(),
+  name: z.looseObject({ zh_cn: z.string().optional(), en_us: z.string().optional() }).optional(),
+  termination_type: z.number().optional(),
+  active_status: z.number().optional(),
+});
+export type TerminationReasonItem = z.infer<typeof terminationReasonSchema>;
+
+export interface ListApplicationsQuery {
+  job_id?: string;
+  process_id?: string;
+  stage_id?: string;
+  talent_id?: string;
+  /** "1" active, "2" inactive, "3" all. */
+  active_status?: '1' | '2' | '3';
+  /** Millisecond timestamps, as the API takes them. */
+  update_start_time?: string;
+  update_end_time?: string;
+  page_size?: number;
+  page_token?: string;
+}
+
+interface Request {
+  name: string;
+  limited: LimitedEndpoint;
+  method: 'GET' | 'POST';
+  path: string;
+  params?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+/** Typed calls to the Hire endpoints hire-queue uses; each takes a limiter slot and a fleet token. */
+export class FeishuClient {
+  private readonly http: AxiosInstance;
+  readonly token: TenantToken;
+
+  constructor(private readonly options: FeishuClientOptions) {
+    this.http = createFeishuHttp(options.baseUrl, options.timeoutMs ?? 10_000);
+    this.token = new TenantToken({
+      http: this.http,
+      redis: options.redis,
+      keys: options.keys,
+      appId: options.appId,
+      appSecret: options.appSecret,
+    });
+  }
+
+  /** 创建投递. Resolves with the new application id. */
+  async createApplication(input: CreateApplicationInput): Promise<{ applicationId: string } & CallMeta> {
+    const parsed = createApplicationInputSchema.safeParse(input);
+    if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error), 'create application');
+    const { user_id_type, ...body } = parsed.data;
+    const { data, meta } = await this.call({
+      name: 'create application',
+      limited: 'create',
+      method: 'POST',
+      path: '/open-apis/hire/v1/applications',
+      params: { user_id_type },
+      body,
+    });
+    return { applicationId: createdSchema.parse(data).id, ...meta };
+  }
+
+  /** 终止投递. */
+  async terminateApplication(input: TerminateApplicationInput): Promise<CallMeta> {
+    const parsed = terminateApplicationInputSchema.safeParse(input);
+    if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error), 'terminate application');
+    const { application_id, ...body } = parsed.data;
+    const { meta } = await this.call({
+      name: 'terminate application',
+      limited: 'terminate',
+      method: 'POST',
+      path: `/open-apis/hire/v1/applications/${encodeURIComponent(application_id)}/terminate`,
+      body,
+    });
+    return meta;
+  }
+
+  /** 获取投递列表: one page of application ids. */
+  async listApplications(
+    query: ListApplicationsQuery,
+  ): Promise<{ items: string[]; pageToken?: string; hasMore: boolean }> {
+    const { data } = await this.call({
+      name: 'list applications',
+      limited: 'read',
+      method: 'GET',
+      path: '/open-apis/hire/v1/applications',
+      params: { ...query },
+    });
+    const page = listSchema.parse(data ?? {});
+    return {
+      items: page.items,
+      hasMore: page.has_more,
+      ...(page.page_token ? { pageToken: page.page_token } : {}),
+    };
+  }
+
+  /** 获取投递信息. */
+  async getApplication(applicationId: string): Promise<ApplicationDetail & CallMeta> {
+    const { data, meta } = await this.call({
+      name: 'get application',
+      limited: 'read',
+      method: 'GET',
+      path: `/open-apis/hire/v1/applications/${encodeURIComponent(applicationId)}`,
+    });
+    return { ...applicationDetailSchema.parse((data as { application?: unknown })?.application), ...meta };
+  }
+
+  /** 获取终止投递原因, every page. */
+  async listTerminationReasons(): Promise<TerminationReasonItem[]> {
+    const all: TerminationReasonItem[] = [];
+    let pageToken: string | undefined;
+    do {
+      const { data } = await this.call({
+        name: 'list termination reasons',
+        limited: 'read',
+        method: 'GET',
+        path: '/open-apis/hire/v1/termination_reasons',
+        params: { page_size: 200, page_token: pageToken },
+      });
+      const page = z
+        .object({
+          items: z.array(terminationReasonSchema).default([]),
+          page_token: z.string().optional(),
+          has_more: z.boolean().default(false),
+        })
+        .parse(data ?? {});
+      all.push(...page.items);
+      pageToken = page.has_more ? page.page_token : undefined;
+    } while (pageToken);
+    return all;
+  }
+
+  /** Frees the keep-alive sockets. */
+  close(): void {
+    const agents = [this.http.defaults.httpAgent, this.http.defaults.httpsAgent] as {
+      destroy?: () => void;
+    }[];
+    for (const agent of agents) agent?.destroy?.();
+  }
+
+  private async call(request: Request, tokenRetried = false): Promise<{ data: unknown; meta: CallMeta }> {
+    // Token first: a fetch between the slot and the send would make the send late.
+    const token = await this.token.get();
+    await this.options.limiter?.acquire(request.limited);
+    let response: AxiosResponse;
+    try {
+      response = await this.http.request({
+        method: request.method,
+        url: request.path,
+        params: request.params ?? {},
+        data: request.body,
+        headers: { Authorization: `Bearer ${token}` },
+      });
+    } catch (error) {
+      throw toFeishuError(request.name, error);
+    }
+    const parsed = envelope.safeParse(response.data);
+    if (parsed.success && parsed.data.code === 0 && response.status < 400) {
+      return {
+        data: parsed.data.data,
+        meta: { logId: headerOf(response, 'x-tt-logid'), serverDateMs: serverDateOf(response) },
+      };
+    }
+    const error = toFeishuError(request.name, response);
+    if (error instanceof FeishuApiError && isTokenCode(error.feishuCode) && !tokenRetried) {
+      await this.token.invalidate(token);
+      return this.call(request, true);
+    }
+    if (error instanceof FeishuApiError && (error.feishuCode === 99991400 || error.httpStatus === 429)) {
+      await this.options.limiter?.reportRateLimited(request.limited, error.rateLimitResetSeconds);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,70 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { FeishuApiError } from './errors/feishu-api-error';
+import { NetworkError } from './errors/network-error';
+
+/** Axios with keep-alive and a per-request timeout; every status reaches the caller as an answer. */
+export function createFeishuHttp(baseUrl: string, timeoutMs: number): AxiosInstance {
+  return axios.create({
+    baseURL: baseUrl,
+    timeout: timeoutMs,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+    validateStatus: () => true,
+    // Feishu ids are 19-digit strings; nothing numeric in these APIs exceeds 2^53.
+    transitional: { clarifyTimeoutError: true },
+  });
+}
+
+export function headerOf(response: AxiosResponse, name: string): string | undefined {
+  const value: unknown = response.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Turns a non-success answer, or an axios failure to get one, into our error. Only the facts are
+ * copied: axios errors hold the request, headers included, so they are never kept as a cause.
+ */
+export function toFeishuError(endpoint: string, failure: unknown): FeishuApiError | NetworkError {
+  if (failure instanceof AxiosError) {
+    if (failure.response) return toFeishuError(endpoint, failure.response);
+    const reason =
+      failure.code === 'ETIMEDOUT' || failure.code === 'ECONNABORTED'
+        ? 'TIMEOUT'
+        : (failure.code ?? 'NETWORK');
+    const detail = reason === 'TIMEOUT' ? 'no answer before the timeout' : `connection failed (${reason})`;
+    return new NetworkError(endpoint, reason, detail);
+  }
+  if (isAxiosResponse(failure)) {
+    const body = failure.data as { code?: unknown; msg?: unknown } | undefined;
+    const reset = headerOf(failure, 'x-ogw-ratelimit-reset');
+    return new FeishuApiError(endpoint, {
+      feishuCode: typeof body?.code === 'number' ? body.code : undefined,
+      feishuMsg: typeof body?.msg === 'string' ? body.msg : `HTTP ${failure.status}`,
+      httpStatus: failure.status,
+      logId: headerOf(failure, 'x-tt-logid'),
+      serverDateMs: serverDateOf(failure),
+      rateLimitResetSeconds: reset === undefined || Number.isNaN(Number(reset)) ? undefined : Number(reset),
+    });
+  }
+  return new NetworkError(endpoint, 'NETWORK', (failure as Error)?.message ?? String(failure));
+}
+
+function isAxiosResponse(value: unknown): value is AxiosResponse {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'status' in value &&
+    'headers' in value &&
+    'config' in value
+  );
+}
+
+/** Feishu's clock from an answer's `Date` header, ms since epoch. */
+export function serverDateOf(response: AxiosResponse): number | undefined {
+  const date = headerOf(response, 'date');
+  const ms = date === undefined ? NaN : Date.parse(date);
+  return Number.isNaN(ms) ? undefined : ms;
+}

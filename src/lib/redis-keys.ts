@@ -1,0 +1,35 @@
+/**
+ * Every non-BullMQ key hire-queue writes, in one place. When the prefix holds a hash tag
+ * (`{hire-queue}`, the default) every key lands in one Redis Cluster slot; without one, the
+ * limiter's keys still share a tag per app and endpoint, so its script stays single-slot.
+ */
+export function redisKeys(prefix: string) {
+  const hasTag = /\{[^}]+\}/.test(prefix);
+  const tag = (inner: string) => (hasTag ? inner : `{${inner}}`);
+  return {
+    token: (appId: string) => `${prefix}:token:${tag(appId)}`,
+    tokenLock: (appId: string) => `${prefix}:token:${tag(appId)}:lock`,
+    limiter: (appId: string, endpoint: string) => {
+      const base = `${prefix}:limiter:${tag(`${appId}:${endpoint}`)}`;
+      return {
+        cap: (windowMs: number) => `${base}:cap:${windowMs}`,
+        blockedUntil: `${base}:blocked-until`,
+        slowdown: `${base}:slowdown`,
+      };
+    },
+    attempts: (jobId: string) => `${prefix}:attempts:${jobId}`,
+    batch: (batchId: string) => {
+      const base = `${prefix}:batch:${tag(batchId)}`;
+      return {
+        meta: `${base}:meta`,
+        rows: `${base}:rows`,
+        invalid: `${base}:invalid`,
+        outcomes: `${base}:outcomes`,
+        counts: `${base}:counts`,
+      };
+    },
+    batches: `${prefix}:batches`,
+    fleetHalt: `${prefix}:fleet-halt`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;
