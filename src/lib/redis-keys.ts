@@ -17,7 +17,7 @@ export function redisKeys(prefix: string) {
         slowdown: `${base}:slowdown`,
       };
     },
-    attempts: (jobId: string) => `${prefix}:attempts:${jobId}`,
+    attempts: (jobId: string) => `${prefix}:attempts:${tag(jobId)}`,
     batch: (batchId: string) => {
       const base = `${prefix}:batch:${tag(batchId)}`;
       return {
@@ -26,6 +26,7 @@ export function redisKeys(prefix: string) {
         invalid: `${base}:invalid`,
         outcomes: `${base}:outcomes`,
         counts: `${base}:counts`,
+        jobs: `${base}:jobs`,
       };
     },
     batches: `${prefix}:batches`,

@@ -33,6 +33,8 @@ export interface EndpointFaults {
   latencyMs: number;
   /** Uniform extra latency in [0, jitterMs). @default 0 */
   jitterMs: number;
+  /** When above 0, faults (not latency) strike only the first this-many calls of the endpoint. @default 0 */
+  firstCalls: number;
 }
 
 const probability = z.number().min(0).max(1);
@@ -45,6 +47,7 @@ const faultsSchema = z.strictObject({
   dropAfterEffect: probability.default(0),
   latencyMs: z.number().nonnegative().default(0),
   jitterMs: z.number().nonnegative().default(0),
+  firstCalls: z.number().int().nonnegative().default(0),
 });
 export const noFaults: EndpointFaults = faultsSchema.parse({});
 

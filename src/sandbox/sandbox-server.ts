@@ -31,6 +31,12 @@ export interface SandboxStats {
   applications: { total: number; active: number };
 }
 
+export interface AnswerEvent {
+  endpoint: SandboxEndpoint;
+  status: number;
+  code: number;
+}
+
 export interface StartSandboxOptions {
   /** 0 picks a free port. @default 0 */
   port?: number;
@@ -47,6 +53,8 @@ export interface Sandbox {
   state: HireState;
   tokens: TokenIssuer;
   stats(): SandboxStats;
+  /** Calls `listener` after every answered call; returns a function that stops it. */
+  onAnswer(listener: (event: AnswerEvent) => void): () => void;
   /** Changes an endpoint's faults while running (tests switch them on and off). */
   setFaults(endpoint: SandboxEndpoint, faults: Partial<EndpointFaults>): void;
   close(): Promise<void>;
@@ -108,7 +116,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     config.tokenReissueWithinSeconds * 1000,
   );
   const counters = Object.fromEntries(
-    sandboxEndpoints.map((e) => [e, new EndpointCounters(config.limits[e])]),
+    sandboxEndpoints.map((e) => [e, new EndpointCounters(e, config.limits[e])]),
   ) as Record<SandboxEndpoint, EndpointCounters>;
   const windows = new Map<string, AdmissionWindow[]>();
   const timers = new Set<NodeJS.Timeout>();
@@ -123,6 +131,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       timers.add(timer);
     });
 
+  const listeners = new Set<(event: AnswerEvent) => void>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed) return;
     const logId = `${new Date(now()).toISOString().replace(/\D/g, '').slice(0, 14)}${(++logSeq).toString(16).padStart(8, '0')}`;
@@ -142,6 +151,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     headers?: Record<string, string>,
   ) => {
     counter.answered(a.status, a.code);
+    for (const listener of listeners)
+      listener({ endpoint: counter.endpoint, status: a.status, code: a.code });
     send(res, a.status, { code: a.code, msg: a.msg, data: a.data }, headers);
   };
 
@@ -200,6 +211,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     const f = faults[endpoint];
     const counter = counters[endpoint];
     const draw = (fault: InjectedFault) => {
+      if (f.firstCalls > 0 && counter.stats.calls > f.firstCalls) return false;
       if (f[fault] > 0 && random() < f[fault]) {
         counter.injected(fault);
         return true;
@@ -230,6 +242,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         return answer(res, counter, { status: 400, code: failed.code, msg: failed.msg, data: {} });
       }
       counter.answered(200, 0);
+      for (const listener of listeners) listener({ endpoint, status: 200, code: 0 });
       return send(res, 200, {
         code: 0,
         msg: 'ok',
@@ -323,6 +336,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     tokens,
     stats,
     setFaults,
+    onAnswer: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

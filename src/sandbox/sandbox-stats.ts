@@ -2,7 +2,10 @@ import type { RateLimit } from '../lib/rate-limit-spec';
 import { PeakWindowCounter } from './arrival-window';
 import type { EndpointFaults, SandboxEndpoint } from './sandbox-config';
 
-export type InjectedFault = Exclude<keyof EndpointFaults, 'slowAnswerDelayMs' | 'latencyMs' | 'jitterMs'>;
+export type InjectedFault = Exclude<
+  keyof EndpointFaults,
+  'slowAnswerDelayMs' | 'latencyMs' | 'jitterMs' | 'firstCalls'
+>;
 
 /** What one endpoint has seen since the sandbox started; the truth tests and benchmarks read. */
 export interface EndpointStats {
@@ -27,7 +30,10 @@ export class EndpointCounters {
   };
   private readonly peaks: PeakWindowCounter[];
 
-  constructor(limits: readonly RateLimit[]) {
+  constructor(
+    readonly endpoint: SandboxEndpoint,
+    limits: readonly RateLimit[],
+  ) {
     const windows = new Set(limits.map((l) => l.windowMs));
     this.peaks = [...windows].map((w) => new PeakWindowCounter(w));
   }

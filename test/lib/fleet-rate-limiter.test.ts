@@ -8,10 +8,11 @@ type Hammer = { codes: Record<string, number> };
 
 /**
  * The margin must cover the spread of delays between a slot and the call's arrival. Test runs
- * share 2 cores with other suites and child processes, so they use more than the default;
+ * share 2 cores with other suites whose child processes compile TypeScript (scheduler delays of
+ * tens of ms were seen at 40 ms), so they use more than the default;
  * `npm run bench:limiter` measures the default at the documented limits.
  */
-const CI_MARGIN_MS = '40';
+const CI_MARGIN_MS = '100';
 
 describe('fleet rate limiter', () => {
   it('keeps four processes hammering terminate inside its cap, counted on arrival with jitter', async () => {

@@ -1,0 +1,46 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DeadLetter } from './dead-letter';
+import type { HireJobData } from './hire-job';
+import type { Operation } from './hire-schemas';
+import type { JobOutcome } from './job-outcome';
+import { HIRE_BACKOFF, type RetryPolicy } from './retry-policy';
+
+export const DEAD_LETTER_QUEUE = 'dead-letter';
+
+export type HireQueue = Queue<HireJobData, JobOutcome>;
+
+/** One queue per operation and the dead-letter queue, under the configured prefix. */
+export interface HireQueues {
+  create: HireQueue;
+  terminate: HireQueue;
+  deadLetter: Queue<DeadLetter>;
+  byOperation(operation: Operation): HireQueue;
+  close(): Promise<void>;
+}
+
+export function jobOptions(policy: RetryPolicy): JobsOptions {
+  return {
+    attempts: policy.attempts,
+    backoff: { type: HIRE_BACKOFF },
+    // Completed jobs stay known for a week, so a row enqueued again in that time is not doubled.
+    removeOnComplete: { age: 7 * 86_400 },
+    removeOnFail: { age: 30 * 86_400 },
+  };
+}
+
+export function openQueues(connection: Redis, prefix: string, policy: RetryPolicy): HireQueues {
+  const options = { connection, prefix, defaultJobOptions: jobOptions(policy) };
+  const create = new Queue<HireJobData, JobOutcome>('create', options);
+  const terminate = new Queue<HireJobData, JobOutcome>('terminate', options);
+  const deadLetter = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, { connection, prefix });
+  return {
+    create,
+    terminate,
+    deadLetter,
+    byOperation: (operation) => (operation === 'create' ? create : terminate),
+    close: async () => {
+      await Promise.all([create.close(), terminate.close(), deadLetter.close()]);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/** How a job ended. Every job ends in exactly one of these, or stays pending. */
+export type JobStatus = 'succeeded' | 'alreadyDone' | 'deadLettered';
+
+export interface JobOutcome {
+  status: JobStatus;
+  /** Create: the application id (also when found by reconciliation). */
+  applicationId?: string;
+  /** The call's success was established by reconciliation after an ambiguous attempt. */
+  reconciled?: boolean;
+  /** For dead letters: Feishu's code (or NETWORK, INVALID_INPUT, ...) and message. */
+  code?: string;
+  message?: string;
+  logId?: string;
+  finishedAt: string;
+}

@@ -1,0 +1,63 @@
+import type { FeishuClient } from './feishu-client';
+import type { CreateApplicationInput } from './hire-schemas';
+import type { JournalState } from './attempt-journal';
+
+/**
+ * How far back from the first call, on Feishu's clock, a change still counts as ours. The offset
+ * comes from `Date` headers, which have one-second resolution. @default 2000
+ */
+export const CLOCK_TOLERANCE_MS = 2000;
+
+/** The instant the job's first call began, on Feishu's clock, less the tolerance. */
+function firstCallOnServerClock(journal: JournalState, toleranceMs: number): number {
+  return (journal.firstCallAtMs ?? Date.now()) + journal.serverOffsetMs - toleranceMs;
+}
+
+/**
+ * A create answered 1002206 after an ambiguous attempt: is the active application of that talent
+ * on that job ours (created after our first call began) or a real duplicate (created before)?
+ */
+export async function findOwnCreatedApplication(
+  client: FeishuClient,
+  input: CreateApplicationInput,
+  journal: JournalState,
+  toleranceMs = CLOCK_TOLERANCE_MS,
+): Promise<string | undefined> {
+  const since = firstCallOnServerClock(journal, toleranceMs);
+  let pageToken: string | undefined;
+  do {
+    const page = await client.listApplications({
+      talent_id: input.talent_id,
+      job_id: input.job_id,
+      active_status: '1',
+      page_size: 200,
+      ...(pageToken ? { page_token: pageToken } : {}),
+    });
+    for (const id of page.items) {
+      const application = await client.getApplication(id);
+      if (
+        application.talent_id === input.talent_id &&
+        application.job_id === input.job_id &&
+        application.create_time >= since
+      ) {
+        return application.id;
+      }
+    }
+    pageToken = page.hasMore ? page.pageToken : undefined;
+  } while (pageToken);
+  return undefined;
+}
+
+/**
+ * A terminate answered 1002221 after an ambiguous attempt: did our call terminate it (modified
+ * after our first call began) or was it terminated before?
+ */
+export async function wasTerminatedByUs(
+  client: FeishuClient,
+  applicationId: string,
+  journal: JournalState,
+  toleranceMs = CLOCK_TOLERANCE_MS,
+): Promise<boolean> {
+  const application = await client.getApplication(applicationId);
+  return application.modify_time >= firstCallOnServerClock(journal, toleranceMs);
+}

@@ -1,0 +1,42 @@
+/**
+ * How hard a transient failure is retried, and for how long at most. Rate limiting (99991400)
+ * is not a failure and is waited out apart from this policy.
+ */
+export interface RetryPolicy {
+  /** Quick retries inside one attempt, for transient outcomes only. @default 2 */
+  quickRetries: number;
+  /** First quick retry after this long; doubles. @default 200 */
+  quickMinDelayMs: number;
+  /** @default 1000 */
+  quickMaxDelayMs: number;
+  /** Quick retries stop once an attempt has spent this long. @default 5000 */
+  quickMaxTotalMs: number;
+  /** Attempts of a job (each ends after its quick retries); then it is dead-lettered. @default 5 */
+  attempts: number;
+  /** Backoff before attempt n+1: base * 2^(n-1), with jitter, at most `backoffMaxMs`. @default 2000 */
+  backoffBaseMs: number;
+  /** @default 60_000 */
+  backoffMaxMs: number;
+  /** Share of the backoff drawn at random (0 none, 1 full jitter). @default 0.5 */
+  backoffJitter: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = {
+  quickRetries: 2,
+  quickMinDelayMs: 200,
+  quickMaxDelayMs: 1000,
+  quickMaxTotalMs: 5000,
+  attempts: 5,
+  backoffBaseMs: 2000,
+  backoffMaxMs: 60_000,
+  backoffJitter: 0.5,
+};
+
+/** Delay before the next attempt after `attemptsMade` failed ones. */
+export function backoffDelayMs(attemptsMade: number, policy: RetryPolicy, random = Math.random): number {
+  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(ceiling * (1 - policy.backoffJitter) + random() * ceiling * policy.backoffJitter);
+}
+
+/** The BullMQ backoff type that selects `backoffDelayMs`. */
+export const HIRE_BACKOFF = 'hire-capped-exponential';

@@ -1,0 +1,140 @@
+import { Worker } from 'bullmq';
+import { BatchStore } from '../lib/batch-store';
+import type { Classification } from '../lib/classify-outcome';
+import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
+import type { HireJobData } from '../lib/hire-job';
+import { openQueues, type HireQueues } from '../lib/hire-queues';
+import type { HireRuntime } from '../lib/hire-runtime';
+import type { Operation } from '../lib/hire-schemas';
+import type { JobOutcome } from '../lib/job-outcome';
+import { silentLogger, type Logger } from '../lib/logger';
+import { processHireJob } from '../lib/process-hire-job';
+import { createRedis } from '../lib/redis-connection';
+import { backoffDelayMs, defaultRetryPolicy, HIRE_BACKOFF, type RetryPolicy } from '../lib/retry-policy';
+
+/**
+ * Jobs each worker runs at once. Enough to keep the limiter's slots busy at ~0.5 s per call
+ * (rate x 0.5 s + 2): create 27 for 50/s, terminate 12 for 20/s.
+ */
+export function defaultConcurrency(runtime: HireRuntime, operation: Operation): number {
+  const caps = operation === 'create' ? runtime.config.createLimits : runtime.config.terminateLimits;
+  const perSecond = Math.min(...caps.map((c) => (c.limit * 1000) / c.windowMs));
+  return Math.max(1, Math.ceil(perSecond * 0.5) + 2);
+}
+
+export interface StartWorkersOptions {
+  runtime: HireRuntime;
+  /** @default ['create', 'terminate'] */
+  operations?: Operation[];
+  /** Per worker; @default defaultConcurrency */
+  concurrency?: number;
+  /** @default defaultRetryPolicy */
+  policy?: RetryPolicy;
+  /** How long a job's lock lasts without renewal; a killed worker's jobs run again after it. @default 30_000 */
+  lockDurationMs?: number;
+  /** How often stalled jobs are looked for. @default lockDurationMs / 2 */
+  stalledIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface RunningWorkers {
+  workers: Worker<HireJobData, JobOutcome>[];
+  queues: HireQueues;
+  /** Settles when the fleet had to stop (credentials, scope, quota...). */
+  fatal: Promise<FleetFatalError>;
+  /** Stops taking jobs, lets in-flight ones finish, closes every connection. */
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per operation; each job goes producer → queue → here → Feishu → outcome. */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  const { runtime } = options;
+  const policy = options.policy ?? defaultRetryPolicy;
+  const logger = options.logger ?? silentLogger;
+  const operations = options.operations ?? ['create', 'terminate'];
+  const queues = openQueues(runtime.redis, runtime.config.queuePrefix, policy);
+  const batches = new BatchStore(runtime.redis, runtime.keys);
+  const lockDuration = options.lockDurationMs ?? 30_000;
+
+  // A halt recorded by an earlier run ends when workers are started again (after the fix).
+  const halt = await runtime.redis.get(runtime.keys.fleetHalt);
+  if (halt !== null) {
+    logger.warn({ halt: JSON.parse(halt) as unknown }, 'resuming queues paused by an earlier fleet halt');
+    await runtime.redis.del(runtime.keys.fleetHalt);
+    await Promise.all([queues.create.resume(), queues.terminate.resume()]);
+  }
+
+  let reportFatal: (error: FleetFatalError) => void = () => undefined;
+  const fatal = new Promise<FleetFatalError>((resolve) => (reportFatal = resolve));
+  const onFleetFatal = async (classification: Classification) => {
+    const error = new FleetFatalError(
+      classification.fix ?? 'check the app configuration',
+      Number(classification.code) || undefined,
+      `Feishu refused every call: ${classification.code} ${classification.message}`,
+    );
+    await runtime.redis.set(
+      runtime.keys.fleetHalt,
+      JSON.stringify({
+        code: classification.code,
+        message: classification.message,
+        fix: classification.fix,
+        at: new Date().toISOString(),
+      }),
+    );
+    await Promise.all([queues.create.pause(), queues.terminate.pause()]);
+    logger.error({ code: classification.code, fix: classification.fix }, 'fleet halted');
+    reportFatal(error);
+  };
+
+  const connections = operations.map((operation) =>
+    createRedis(runtime.config.redisUrl, { name: `hire-queue-worker-${operation}` }),
+  );
+  const workers = operations.map(
+    (operation, i) =>
+      new Worker<HireJobData, JobOutcome>(
+        operation,
+        (job, token) =>
+          processHireJob(job, token, {
+            client: runtime.client,
+            redis: runtime.redis,
+            keys: runtime.keys,
+            queues,
+            batches,
+            policy,
+            logger,
+            onFleetFatal,
+          }),
+        {
+          connection: connections[i]!,
+          prefix: runtime.config.queuePrefix,
+          concurrency: options.concurrency ?? defaultConcurrency(runtime, operation),
+          lockDuration,
+          stalledInterval: options.stalledIntervalMs ?? Math.max(1000, Math.floor(lockDuration / 2)),
+          // A crash is not the job's fault: reconciliation makes running it again safe.
+          maxStalledCount: 10,
+          settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, policy) },
+        },
+      ),
+  );
+  for (const worker of workers) {
+    worker.on('error', (error) =>
+      logger.warn({ err: error.message }, 'worker error (Redis unavailable?); waiting'),
+    );
+    worker.on('failed', (job, error) =>
+      logger.info({ jobId: job?.id, err: error.message }, 'attempt failed; will retry'),
+    );
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  void HIRE_BACKOFF;
+
+  return {
+    workers,
+    queues,
+    fatal,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      await queues.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
