@@ -25,12 +25,8 @@ export async function enqueueRows<O extends Operation>(
 ): Promise<string[]> {
   if (rows.length === 0) return [];
   const jobs = rows.map((row) => {
-    const data = {
-      operation,
-      input: row.input,
-      batchId,
-      ...(row.source ? { source: row.source } : {}),
-    } as HireJobData;
+    const source: RowSource = { line: row.line, ...(sourceFile !== undefined ? { file: sourceFile } : {}) };
+    const data = { operation, input: row.input, batchId, source } as HireJobData;
     return { name: operation, data, opts: { jobId: hireJobId(operation, batchId, row.input) } };
   });
   await batches.addRows(
