@@ -34,6 +34,8 @@ export function openQueues(connection: Redis, prefix: string, policy: RetryPolic
   const create = new Queue<HireJobData, JobOutcome>('create', options);
   const terminate = new Queue<HireJobData, JobOutcome>('terminate', options);
   const deadLetter = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, { connection, prefix });
+  // A queue's connection errors reach its callers; unlistened, they would only be printed.
+  for (const queue of [create, terminate, deadLetter]) queue.on('error', () => undefined);
   return {
     create,
     terminate,

@@ -13,12 +13,15 @@ export interface RedisConnectionOptions {
 
 /** A connection that reconnects with a capped backoff (up to 2 s), so workers wait Redis out. */
 export function createRedis(url: string, options: RedisConnectionOptions): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     connectionName: options.name,
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? null : options.maxRetriesPerRequest,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     lazyConnect: false,
   });
+  // Outages surface through the commands that wait on them; the event itself needs no handling.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Fails fast with a clear message when Redis does not answer at start. */

@@ -10,7 +10,7 @@ import type { JobOutcome } from '../lib/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
 import { processHireJob } from '../lib/process-hire-job';
 import { createRedis } from '../lib/redis-connection';
-import { backoffDelayMs, defaultRetryPolicy, HIRE_BACKOFF, type RetryPolicy } from '../lib/retry-policy';
+import { backoffDelayMs, defaultRetryPolicy, type RetryPolicy } from '../lib/retry-policy';
 
 /**
  * Jobs each worker runs at once. Enough to keep the limiter's slots busy at ~0.5 s per call
@@ -125,7 +125,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     );
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  void HIRE_BACKOFF;
 
   return {
     workers,

@@ -1,0 +1,167 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { BatchStore } from '../../src/lib/batch-store';
+import { openQueues } from '../../src/lib/hire-queues';
+import type { JobOutcome } from '../../src/lib/job-outcome';
+import { enqueueRows } from '../../src/producers/enqueue-rows';
+import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
+import { PrivateRedis } from '../helpers/private-redis';
+import { openRedis, testPrefix } from '../helpers/redis';
+import { openRuntime, testEnv } from '../helpers/runtime';
+import { openSandbox, type TestSandbox } from '../helpers/sandbox';
+import { openFleet, quickPolicy } from '../helpers/workers';
+import { smallFixture } from '../sandbox/fixture';
+
+const JOB = '6800000000000000001';
+
+function applicationsPerTalent(sandbox: TestSandbox): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const a of sandbox.state.applications.values())
+    counts.set(a.talent_id, (counts.get(a.talent_id) ?? 0) + 1);
+  return counts;
+}
+
+function answersReached(
+  sandbox: TestSandbox,
+  endpoint: 'create' | 'terminate',
+  count: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const stop = sandbox.onAnswer((event) => {
+      if (event.endpoint === endpoint && event.code === 0 && ++seen === count) {
+        stop();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('workers: crashes and outages', () => {
+  it('finishes the jobs of a worker killed with SIGKILL mid-batch, creating nothing twice', async () => {
+    const sandbox = await openSandbox({
+      config: {
+        generate: { talents: 30, jobs: 1, applications: 0, employees: 0, maxAgeDays: 1 },
+        faults: { create: { latencyMs: 150, jitterMs: 100 } },
+      },
+    });
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const queues = openQueues(producer.redis, prefix, quickPolicy);
+    const batches = new BatchStore(producer.redis, producer.keys);
+    const talents = [...sandbox.state.talents.keys()];
+    await batches.create({ batchId: 'crash', operation: 'create', createdAtMs: Date.now() });
+    await enqueueRows(
+      queues,
+      batches,
+      'crash',
+      'create',
+      talents.map((talent_id, i) => ({ line: i + 2, input: { talent_id, job_id: JOB } })),
+    );
+    await batches.seal('crash');
+
+    const child = fork(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
+      env: { ...process.env, ...testEnv(sandbox, prefix), LOCK_DURATION_MS: '1000' },
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    const someDone = answersReached(sandbox, 'create', 5);
+    child.send('go');
+    await someDone;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    const doneByChild = (await batches.progress('crash')).done;
+    expect(doneByChild).toBeLessThan(30);
+
+    const fleet = await openFleet(
+      sandbox,
+      {},
+      { operations: ['create'], lockDurationMs: 1000, stalledIntervalMs: 500 },
+      prefix,
+    );
+    await fleet.waitForBatch('crash');
+    const outcomes: (JobOutcome | undefined)[] = [];
+    for await (const chunk of batches.rowsWithOutcomes('crash'))
+      outcomes.push(...chunk.map((r) => r.outcome));
+    expect(outcomes).toHaveLength(30);
+    expect(outcomes.every((o) => o?.status === 'succeeded')).toBe(true);
+    const perTalent = applicationsPerTalent(sandbox);
+    expect(perTalent.size).toBe(30);
+    expect([...perTalent.values()].every((n) => n === 1)).toBe(true);
+    await queues.close();
+    await producer.close();
+    await fleet.close();
+    await sandbox.close();
+  });
+
+  it('waits while Redis restarts under a running worker and resumes, losing nothing Redis kept', async () => {
+    const redisServer = await PrivateRedis.start();
+    const sandbox = await openSandbox({
+      config: {
+        fixture: smallFixture(Date.now(), 30),
+        limits: { terminate: [{ limit: 10, windowMs: 1000 }] },
+      },
+    });
+    const fleet = await openFleet(
+      sandbox,
+      { REDIS_URL: redisServer.url, HIRE_LIMIT_TERMINATE: '10/s' },
+      { operations: ['terminate'] },
+    );
+    const ids = Array.from({ length: 30 }, (_, i) => `app-${i + 1}`);
+    const someDone = answersReached(sandbox, 'terminate', 5);
+    await fleet.enqueue(
+      'terminate',
+      'outage',
+      ids.map((application_id) => ({ application_id, termination_type: 1 as const })),
+    );
+    await someDone;
+    const noticed = new Promise((resolve) => fleet.workers.workers[0]!.once('error', resolve));
+    await redisServer.stop();
+    await noticed;
+    await redisServer.start();
+    await fleet.waitForBatch('outage');
+    const outcomes: (JobOutcome | undefined)[] = [];
+    for await (const chunk of fleet.batches.rowsWithOutcomes('outage'))
+      outcomes.push(...chunk.map((r) => r.outcome));
+    expect(outcomes).toHaveLength(30);
+    expect(outcomes.every((o) => o?.status === 'succeeded' || o?.status === 'alreadyDone')).toBe(true);
+    expect([...sandbox.state.applications.values()].every((a) => a.active_status === 2)).toBe(true);
+    await fleet.close();
+    await sandbox.close();
+    await redisServer.stop();
+  });
+
+  it('leaves no app secret or token in job data, dead letters or batches', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const fleet = await openFleet(sandbox);
+    await fleet.enqueue('create', 'scan', [
+      { talent_id: 'talent-free', job_id: 'job-2' },
+      { talent_id: 'talent-ghost', job_id: 'job-1' },
+    ]);
+    await fleet.waitForBatch('scan');
+    const token = await fleet.runtime.client.token.get();
+    const redis = openRedis();
+    const keys = await redis.keys(`${fleet.prefix}*`);
+    const tokenKey = fleet.runtime.keys.token(SANDBOX_APP.appId);
+    let dump = '';
+    for (const key of keys) {
+      if (key === tokenKey) continue;
+      const type = await redis.type(key);
+      if (type === 'string') dump += await redis.get(key);
+      else if (type === 'hash') dump += JSON.stringify(await redis.hgetall(key));
+      else if (type === 'list') dump += JSON.stringify(await redis.lrange(key, 0, -1));
+      else if (type === 'set') dump += JSON.stringify(await redis.smembers(key));
+      else if (type === 'zset') dump += JSON.stringify(await redis.zrange(key, '0', '-1'));
+      else if (type === 'stream') dump += JSON.stringify(await redis.xrange(key, '-', '+'));
+    }
+    expect(keys.length).toBeGreaterThan(10);
+    expect(dump).toContain('talent-ghost');
+    expect(dump).not.toContain(SANDBOX_APP.appSecret);
+    expect(dump).not.toContain(token);
+    await redis.closeAndClean();
+    await fleet.close();
+    await sandbox.close();
+  });
+});
