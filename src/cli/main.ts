@@ -1,7 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { isHireQueueError } from '../lib/errors/hire-queue-error';
 import { ExitCode } from './exit-codes';
+import { registerBatchCommand } from './batch-command';
+import { registerDemoCommand } from './demo-command';
+import { registerDlqCommand } from './dlq-command';
+import { registerEnqueueCommand } from './enqueue-command';
+import { registerRunCommand } from './run-command';
 import { registerSandboxCommand } from './sandbox-command';
+import { registerWorkCommand } from './work-command';
 
 export function buildProgram(): Command {
   const program = new Command('hire-queue')
@@ -10,8 +16,19 @@ export function buildProgram(): Command {
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerDemoCommand(program);
+  registerRunCommand(program);
+  registerEnqueueCommand(program);
+  registerWorkCommand(program);
+  registerBatchCommand(program);
+  registerDlqCommand(program);
   registerSandboxCommand(program);
-  for (const command of program.commands) command.exitOverride();
+  const overrideAll = (command: Command) => {
+    command.exitOverride();
+    command.showHelpAfterError('(run with --help for usage)');
+    command.commands.forEach(overrideAll);
+  };
+  overrideAll(program);
   return program;
 }
 

@@ -23,6 +23,14 @@ export interface InvalidRow {
   input?: unknown;
 }
 
+/** An accepted row: its line, job, input and (once done) outcome. */
+export interface BatchRow {
+  line: number;
+  jobId: string;
+  input: Record<string, unknown>;
+  outcome?: JobOutcome;
+}
+
 export interface BatchProgress {
   jobs: number;
   done: number;
@@ -73,12 +81,15 @@ export class BatchStore {
     await this.touch(meta.batchId);
   }
 
-  /** Rows accepted into jobs: line -> job id. */
-  async addRows(batchId: string, rows: { line: number; jobId: string }[]): Promise<void> {
+  /** Rows accepted into jobs: line -> job id and input (for the results file). */
+  async addRows(batchId: string, rows: { line: number; jobId: string; input: unknown }[]): Promise<void> {
     if (rows.length === 0) return;
     const k = this.keys.batch(batchId);
     const multi = this.redis.multi();
-    multi.hset(k.rows, Object.fromEntries(rows.map((r) => [String(r.line), r.jobId])));
+    multi.hset(
+      k.rows,
+      Object.fromEntries(rows.map((r) => [String(r.line), JSON.stringify({ j: r.jobId, i: r.input })])),
+    );
     multi.sadd(k.jobs, ...rows.map((r) => r.jobId));
     await multi.exec();
   }
@@ -144,16 +155,17 @@ export class BatchStore {
   }
 
   /** Every accepted row with its job's outcome (undefined while pending), in line order, streamed in chunks. */
-  async *rowsWithOutcomes(
-    batchId: string,
-  ): AsyncGenerator<{ line: number; jobId: string; outcome?: JobOutcome }[]> {
+  async *rowsWithOutcomes(batchId: string): AsyncGenerator<BatchRow[]> {
     const k = this.keys.batch(batchId);
     let cursor = '0';
-    const all: { line: number; jobId: string }[] = [];
+    const all: Omit<BatchRow, 'outcome'>[] = [];
     do {
       const [next, flat] = await this.redis.hscan(k.rows, cursor, 'COUNT', 1000);
       cursor = next;
-      for (let i = 0; i + 1 < flat.length; i += 2) all.push({ line: Number(flat[i]), jobId: flat[i + 1]! });
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const row = JSON.parse(flat[i + 1]!) as { j: string; i: Record<string, unknown> };
+        all.push({ line: Number(flat[i]), jobId: row.j, input: row.i });
+      }
     } while (cursor !== '0');
     all.sort((a, b) => a.line - b.line);
     for (let start = 0; start < all.length; start += 1000) {

@@ -90,6 +90,7 @@ export function describeIssues(error: z.ZodError): string[] {
     const path = issue.path.join('.');
     if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
     if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: required`;
-    return path ? `${path}: ${issue.message}` : issue.message;
+    if (!path || issue.message.startsWith(path)) return issue.message;
+    return `${path}: ${issue.message}`;
   });
 }

@@ -31,7 +31,7 @@ export async function enqueueRows<O extends Operation>(
   });
   await batches.addRows(
     batchId,
-    rows.map((row, i) => ({ line: row.line, jobId: jobs[i]!.opts.jobId })),
+    rows.map((row, i) => ({ line: row.line, jobId: jobs[i]!.opts.jobId, input: row.input })),
   );
   await queues.byOperation(operation).addBulk(jobs);
   return jobs.map((j) => j.opts.jobId);

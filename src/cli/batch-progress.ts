@@ -1,0 +1,62 @@
+import { SingleBar, Presets } from 'cli-progress';
+import type { BatchStore } from '../lib/batch-store';
+
+export interface WaitOptions {
+  /** How often progress is read. @default 250 */
+  pollMs?: number;
+  /** Show progress on stderr: a bar on a terminal, a line every `lineEveryMs` otherwise. @default true */
+  show?: boolean;
+  /** @default 5000 */
+  lineEveryMs?: number;
+  label?: string;
+  /** Stop early (e.g. the fleet halted). */
+  signal?: AbortSignal;
+}
+
+/** Resolves when every job of a sealed batch has an outcome; shows progress while it waits. */
+export async function waitForBatch(
+  batches: BatchStore,
+  batchId: string,
+  options: WaitOptions = {},
+): Promise<void> {
+  const pollMs = options.pollMs ?? 250;
+  const show = options.show ?? true;
+  const tty = show && process.stderr.isTTY === true;
+  const label = options.label ?? batchId;
+  const bar = tty
+    ? new SingleBar(
+        {
+          format: `${label} [{bar}] {value}/{total} rows · {rate}/s · {eta_formatted} left`,
+          stream: process.stderr,
+          hideCursor: true,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
+  const startedAt = Date.now();
+  let lastLineAt = 0;
+  let started = false;
+  try {
+    for (;;) {
+      if (options.signal?.aborted) return;
+      const [meta, progress] = await Promise.all([batches.meta(batchId), batches.progress(batchId)]);
+      const rate = (progress.done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1);
+      if (bar) {
+        if (!started) bar.start(progress.jobs, progress.done, { rate });
+        started = true;
+        bar.setTotal(progress.jobs);
+        bar.update(progress.done, { rate });
+      } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
+        lastLineAt = Date.now();
+        const { succeeded, alreadyDone, deadLettered } = progress.counts;
+        process.stderr.write(
+          `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s\n`,
+        );
+      }
+      if (meta?.sealed && progress.done >= progress.jobs) return;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  } finally {
+    bar?.stop();
+  }
+}

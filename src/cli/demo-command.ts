@@ -1,0 +1,156 @@
+import type { Command } from 'commander';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { newBatchId } from '../producers/batch-id';
+import { enqueueRows } from '../producers/enqueue-rows';
+import { findStaleApplicationIds, terminateInputs } from '../producers/stale-applications';
+import { generatedIds, type HireState } from '../sandbox/hire-state';
+import { SANDBOX_APP } from '../sandbox/sandbox-config';
+import { startSandbox } from '../sandbox/sandbox-server';
+import { startWorkers } from '../workers/hire-worker';
+import { waitForBatch } from './batch-progress';
+import { openFeishuContext } from './cli-context';
+import { ExitCode } from './exit-codes';
+import { startPrivateRedisServer } from './private-redis-server';
+import { reportBatch } from './report-batch';
+import { runBatch } from './run-command';
+
+const say = (line = '') => process.stderr.write(`${line}\n`);
+
+/** A nightly-sync style file: new applications, some duplicates of active ones, some bad rows. */
+function writeSyncFile(dir: string, state: HireState): string {
+  const job = generatedIds.job(1);
+  const busy = new Set(
+    [...state.applications.values()]
+      .filter((a) => a.active_status === 1 && a.job_id === job)
+      .map((a) => a.talent_id),
+  );
+  const free = [...state.talents.keys()].filter((t) => !busy.has(t));
+  const lines = ['talent_id,job_id,resume_source_id,application_preferred_city_code_list,delivery_type'];
+  for (const talent of free.slice(0, 150))
+    lines.push(`${talent},${job},${generatedIds.resumeSource.normal},CN_1|CN_2,1`);
+  for (const talent of [...busy].slice(0, 8)) lines.push(`${talent},${job},,,2`); // already applied: 1002206
+  lines.push(`6999999999999999999,${job},,,1`); // no such talent: 1002102
+  lines.push(`${free[151]},${job},7115289562569599999,,1`); // no such resume source: 1002512
+  lines.push(`${free[152]},,,,1`); // bad row: job_id missing
+  lines.push(`${free[153]},${job},,,9`); // bad row: delivery_type outside 1|2
+  const path = join(dir, 'nightly-sync.csv');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+export async function runDemo(): Promise<number> {
+  const started = Date.now();
+  say('hire-queue demo: a Feishu Hire sandbox in this process, real queues and workers in Redis.\n');
+  const sandbox = await startSandbox({
+    config: {
+      generate: { talents: 400, jobs: 3, employees: 20, applications: 120, maxAgeDays: 90 },
+      // A little weather: transient errors and calls that succeed but answer 1002001.
+      faults: {
+        create: { errorBeforeEffect: 0.03, errorAfterEffect: 0.03 },
+        terminate: { errorAfterEffect: 0.03 },
+      },
+    },
+  });
+  const privateRedis = process.env.REDIS_URL
+    ? undefined
+    : await startPrivateRedisServer().catch(async (error: unknown) => {
+        await sandbox.close();
+        throw error;
+      });
+  const redisUrl = process.env.REDIS_URL ?? privateRedis!.url;
+  const prefix = `{hire-queue-demo-${Date.now().toString(36)}}`;
+  const env = {
+    ...process.env,
+    FEISHU_BASE_URL: sandbox.url,
+    FEISHU_APP_ID: SANDBOX_APP.appId,
+    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
+    REDIS_URL: redisUrl,
+    HIRE_QUEUE_PREFIX: prefix,
+  };
+  say(
+    `sandbox ${sandbox.url} · Redis ${privateRedis ? `private redis-server at ${redisUrl}` : 'from REDIS_URL'} · prefix ${prefix}\n`,
+  );
+  const dir = mkdtempSync(join(tmpdir(), 'hire-queue-demo-'));
+  try {
+    say('1) Nightly sync: create applications from a CSV (with duplicates and bad rows)');
+    const file = writeSyncFile(dir, sandbox.state);
+    say(`   hire-queue run create --file ${file}\n`);
+    const createExit = await runBatch(
+      'create',
+      { file, batch: newBatchId('demo-create'), results: join(dir, 'results.csv') },
+      env,
+    );
+    say(
+      `   exit code ${createExit} (3: some rows invalid or dead-lettered); per-row results in ${join(dir, 'results.csv')}\n`,
+    );
+
+    say("2) Close-out: terminate job 1's active applications not updated for 30 days");
+    const jobId = generatedIds.job(1);
+    say(
+      `   hire-queue enqueue stale --job-id ${jobId} --older-than 30d --termination-type 1 --yes; hire-queue work\n`,
+    );
+    const ctx = await openFeishuContext(loadConfig(env));
+    try {
+      const { ids } = await findStaleApplicationIds(ctx.runtime.client, {
+        jobId,
+        olderThanMs: 30 * 86_400_000,
+      });
+      say(`   found ${ids.length} stale application(s)`);
+      const batchId = newBatchId('demo-close');
+      await ctx.batches.create({
+        batchId,
+        operation: 'terminate',
+        createdAtMs: Date.now(),
+        source: `stale applications of job ${jobId}`,
+      });
+      const inputs = terminateInputs(ids, 1, ['7230753910687080002'], 'hiring round closed');
+      await enqueueRows(
+        ctx.queues,
+        ctx.batches,
+        batchId,
+        'terminate',
+        inputs.map((input, i) => ({ line: i + 1, input })),
+      );
+      await ctx.batches.seal(batchId);
+      const workers = await startWorkers({
+        runtime: ctx.runtime,
+        operations: ['terminate'],
+        logger: createLogger('hire-queue', 'warn'),
+      });
+      await waitForBatch(ctx.batches, batchId, { label: `terminate ${batchId}` });
+      await workers.close();
+      await reportBatch(ctx, batchId, { json: false });
+    } finally {
+      await ctx.close();
+    }
+    const stats = sandbox.stats();
+    say(
+      `\nSandbox saw: ${stats.endpoints.create.calls} create calls, ${stats.endpoints.terminate.calls} terminate calls, ${stats.endpoints.create.http429 + stats.endpoints.terminate.http429} rate-limit rejections.`,
+    );
+    say(
+      privateRedis
+        ? 'Dead letters above lived in a private Redis that stops with the demo; against your Redis: hire-queue dlq list --batch <id>'
+        : `Dead letters: hire-queue dlq list --prefix '${prefix}'`,
+    );
+    say(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    return ExitCode.ok;
+  } finally {
+    await sandbox.close();
+    await privateRedis?.stop();
+  }
+}
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description(
+      'a realistic session against the bundled sandbox: nightly-sync creates, then a stale close-out',
+    )
+    .action(async () => {
+      process.exitCode = await runDemo();
+    });
+}

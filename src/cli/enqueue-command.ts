@@ -1,0 +1,114 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Operation } from '../lib/hire-schemas';
+import { checkBatchId, newBatchId } from '../producers/batch-id';
+import { enqueueFile, type EnqueueFileResult } from '../producers/enqueue-file';
+import type { InputFormat } from '../producers/read-input-rows';
+import {
+  addConnectionOptions,
+  configFrom,
+  type ConnectionFlags,
+  openQueueContext,
+  type QueueContext,
+} from './cli-context';
+import { ExitCode } from './exit-codes';
+import { registerStaleCommand } from './stale-command';
+
+export interface FileFlags {
+  file: string;
+  batch?: string;
+  strict?: boolean;
+  dryRun?: boolean;
+  format?: InputFormat;
+  json?: boolean;
+}
+
+export function fileOptions(command: Command): Command {
+  return command
+    .requiredOption(
+      '--file <path>',
+      'CSV (header = API field names, lists joined with |), NDJSON or JSON array; - for stdin',
+    )
+    .option('--batch <id>', 'batch id (default: generated)', (v: string) => {
+      try {
+        return checkBatchId(v);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    })
+    .option('--strict', 'enqueue nothing if any row is bad (exit 2)')
+    .addOption(
+      new Option('--format <format>', 'input format when the file name does not tell').choices([
+        'csv',
+        'ndjson',
+        'json',
+      ]),
+    );
+}
+
+/** Prints what the producer did with the rows; returns the exit code it calls for. */
+export function summarizeEnqueue(result: EnqueueFileResult, strict: boolean, quiet = false): number {
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  if (!quiet) {
+    const verb = result.enqueued ? 'enqueued' : 'would enqueue';
+    say(
+      `batch ${result.batchId}: ${result.rows} rows read, ${result.accepted} ${strict && !result.enqueued ? 'valid' : verb}, ${result.invalidCount} invalid`,
+    );
+    for (const bad of result.invalidSample) say(`  line ${bad.line}: ${bad.errors.join('; ')}`);
+    if (result.invalidCount > result.invalidSample.length) {
+      say(
+        `  ... and ${result.invalidCount - result.invalidSample.length} more (hire-queue batch ${result.batchId} --json)`,
+      );
+    }
+  }
+  if (strict && result.invalidCount > 0) {
+    say(`--strict: nothing was enqueued because ${result.invalidCount} row(s) are invalid`);
+    return ExitCode.usage;
+  }
+  return result.invalidCount > 0 ? ExitCode.partial : ExitCode.ok;
+}
+
+export async function enqueueFromFile(ctx: QueueContext | undefined, operation: Operation, flags: FileFlags) {
+  const batchId = flags.batch ?? newBatchId(operation);
+  return enqueueFile(ctx, {
+    operation,
+    path: flags.file,
+    batchId,
+    ...(flags.format ? { format: flags.format } : {}),
+    ...(flags.strict ? { strict: true } : {}),
+    ...(flags.dryRun
+      ? {
+          onDryRunRow: (row) => process.stdout.write(`${JSON.stringify({ line: row.line, ...row.input })}\n`),
+        }
+      : {}),
+  });
+}
+
+export function registerEnqueueCommand(program: Command): void {
+  const enqueue = program
+    .command('enqueue')
+    .description('enqueue a batch: from a file (create, terminate) or stale applications (stale)');
+  for (const operation of ['create', 'terminate'] as const) {
+    addConnectionOptions(
+      fileOptions(
+        enqueue.command(operation).description(`enqueue ${operation} application jobs from a file`),
+      ).option('--dry-run', 'validate and print what would be enqueued (NDJSON on stdout); touch nothing'),
+    ).action(async (flags: FileFlags & ConnectionFlags) => {
+      if (flags.dryRun) {
+        process.exitCode = summarizeEnqueue(
+          await enqueueFromFile(undefined, operation, flags),
+          Boolean(flags.strict),
+        );
+        return;
+      }
+      const ctx = await openQueueContext(configFrom(flags));
+      try {
+        const result = await enqueueFromFile(ctx, operation, flags);
+        process.exitCode = summarizeEnqueue(result, Boolean(flags.strict));
+        if (result.enqueued) process.stdout.write(`${result.batchId}\n`);
+      } finally {
+        await ctx.close();
+      }
+    });
+  }
+  registerStaleCommand(enqueue);
+}

@@ -1,0 +1,36 @@
+import { buildBatchReport, type BatchReport } from '../lib/batch-report';
+import { UsageError } from '../lib/errors/usage-error';
+import type { QueueContext } from './cli-context';
+import { exitCodeOf, printReport } from './print-report';
+import { openRowWriter } from './results-file';
+
+/** Builds, writes (`--results`) and prints a batch's report; returns the exit code it calls for. */
+export async function reportBatch(
+  ctx: QueueContext,
+  batchId: string,
+  options: { json: boolean; results?: string },
+): Promise<{ report: BatchReport; exitCode: number }> {
+  const meta = await ctx.batches.meta(batchId);
+  if (!meta) throw new UsageError(`no batch ${batchId} under prefix ${ctx.config.queuePrefix}`);
+  const writer = options.results
+    ? openRowWriter(
+        options.results,
+        meta.operation,
+        ['line', 'status', 'application_id', 'code', 'message'],
+        '--results',
+      )
+    : undefined;
+  const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, (row) => {
+    writer?.write({
+      ...row.input,
+      line: row.line,
+      status: row.status,
+      ...(row.applicationId ? { application_id: row.applicationId } : {}),
+      ...(row.code ? { code: row.code } : {}),
+      ...(row.message ? { message: row.message } : {}),
+    });
+  });
+  await writer?.close();
+  printReport(report!, options.json);
+  return { report: report!, exitCode: exitCodeOf(report!) };
+}

@@ -1,0 +1,86 @@
+import type { Command } from 'commander';
+import type { Operation } from '../lib/hire-schemas';
+import { createLogger } from '../lib/logger';
+import { startWorkers } from '../workers/hire-worker';
+import { waitForBatch } from './batch-progress';
+import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
+import { enqueueFromFile, fileOptions, summarizeEnqueue, type FileFlags } from './enqueue-command';
+import { ExitCode } from './exit-codes';
+import { parsePositiveInt } from './option-parsers';
+import { reportBatch } from './report-batch';
+
+export interface RunFlags extends FileFlags, ConnectionFlags {
+  results?: string;
+  concurrency?: number;
+}
+
+/** A whole batch in one process: enqueue, work, wait, report. What a cron entry calls. */
+export async function runBatch(
+  operation: Operation,
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const ctx = await openFeishuContext(configFrom(flags, env));
+  try {
+    const enqueued = await enqueueFromFile(ctx, operation, flags);
+    const rejected = summarizeEnqueue(enqueued, Boolean(flags.strict), Boolean(flags.json));
+    if (!enqueued.enqueued) {
+      if (flags.json)
+        process.stdout.write(
+          `${JSON.stringify({ batchId: enqueued.batchId, operation, rejected: true, invalid: enqueued.invalidSample })}\n`,
+        );
+      return rejected;
+    }
+    const workers = await startWorkers({
+      runtime: ctx.runtime,
+      operations: [operation],
+      logger: createLogger('hire-queue', process.env.LOG_LEVEL ?? 'warn'),
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+    });
+    const halted = new AbortController();
+    const fatal = workers.fatal.then((error) => {
+      halted.abort();
+      return error;
+    });
+    await waitForBatch(ctx.batches, enqueued.batchId, {
+      signal: halted.signal,
+      label: `${operation} ${enqueued.batchId}`,
+    });
+    await workers.close();
+    if (halted.signal.aborted) {
+      const error = await fatal;
+      console.error(`hire-queue: ${error.message}`);
+      console.error(
+        `hire-queue: batch ${enqueued.batchId} stays queued; once fixed, run \`hire-queue work\` and \`hire-queue batch ${enqueued.batchId} --wait\`.`,
+      );
+      return ExitCode.fatal;
+    }
+    const { exitCode } = await reportBatch(ctx, enqueued.batchId, {
+      json: Boolean(flags.json),
+      ...(flags.results ? { results: flags.results } : {}),
+    });
+    return exitCode;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export function registerRunCommand(program: Command): void {
+  for (const operation of ['create', 'terminate'] as const) {
+    const run =
+      program.commands.find((c) => c.name() === 'run') ??
+      program
+        .command('run')
+        .description('enqueue, work, wait and report a whole batch in one process (for cron)');
+    addConnectionOptions(
+      fileOptions(
+        run.command(operation).description(`${operation} applications from a file, start to finish`),
+      )
+        .option('--json', 'print the report as one JSON object on stdout (progress goes to stderr)')
+        .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)')
+        .option('--concurrency <n>', 'jobs at once', parsePositiveInt),
+    ).action(async (flags: RunFlags) => {
+      process.exitCode = await runBatch(operation, flags);
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { createInterface } from 'node:readline/promises';
+import type { TerminationType } from '../lib/hire-schemas';
+import { checkBatchId, newBatchId } from '../producers/batch-id';
+import { enqueueRows } from '../producers/enqueue-rows';
+import {
+  checkTerminationReasons,
+  findStaleApplicationIds,
+  parseAge,
+  terminateInputs,
+} from '../producers/stale-applications';
+import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
+import { ExitCode } from './exit-codes';
+import { openRowWriter } from './results-file';
+
+interface StaleFlags {
+  jobId: string;
+  stageId?: string;
+  olderThan: string;
+  terminationType: TerminationType;
+  reasonId: string[];
+  note?: string;
+  dryRun?: boolean;
+  out?: string;
+  yes?: boolean;
+  batch?: string;
+}
+
+const parseTerminationType = (value: string): TerminationType => {
+  if (value === '1' || value === '22' || value === '27') return Number(value) as TerminationType;
+  throw new InvalidArgumentError('use 1 (we rejected), 22 (candidate declined) or 27 (other)');
+};
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function registerStaleCommand(enqueue: Command): void {
+  addConnectionOptions(
+    enqueue
+      .command('stale')
+      .description("terminate a job's active applications not updated for a while (asks before enqueuing)")
+      .requiredOption('--job-id <id>', 'the job whose applications to close')
+      .option('--stage-id <id>', 'only applications in this stage')
+      .requiredOption('--older-than <age>', 'not updated for at least this long: 30d, 12h, 2w')
+      .requiredOption(
+        '--termination-type <type>',
+        '1 we rejected, 22 candidate declined, 27 other',
+        parseTerminationType,
+      )
+      .option('--reason-id <id...>', 'termination reason id(s)', [])
+      .option('--note <text>', 'termination note')
+      .option('--dry-run', 'show what would be terminated; enqueue nothing')
+      .option(
+        '--out <file>',
+        'write the list as a terminate file (.csv or .ndjson) to review and enqueue later',
+      )
+      .option('--yes', 'enqueue without asking')
+      .option('--batch <id>', 'batch id (default: generated)'),
+  ).action(async (flags: StaleFlags & ConnectionFlags) => {
+    const olderThanMs = parseAge(flags.olderThan);
+    const batchId = checkBatchId(flags.batch ?? newBatchId('terminate'));
+    const ctx = await openFeishuContext(configFrom(flags));
+    try {
+      await checkTerminationReasons(ctx.runtime.client, flags.terminationType, flags.reasonId);
+      const { ids, cutoffMs } = await findStaleApplicationIds(ctx.runtime.client, {
+        jobId: flags.jobId,
+        ...(flags.stageId ? { stageId: flags.stageId } : {}),
+        olderThanMs,
+      });
+      const say = (line: string) => process.stderr.write(`${line}\n`);
+      say(
+        `${ids.length} active application(s) of job ${flags.jobId}${flags.stageId ? ` in stage ${flags.stageId}` : ''} not updated since ${new Date(cutoffMs).toISOString()}`,
+      );
+      for (const id of ids.slice(0, 20)) say(`  ${id}`);
+      if (ids.length > 20) say(`  ... and ${ids.length - 20} more`);
+      const inputs = terminateInputs(ids, flags.terminationType, flags.reasonId, flags.note);
+      if (flags.out) {
+        const writer = openRowWriter(flags.out, 'terminate', [], '--out');
+        for (const input of inputs) writer.write(input);
+        await writer.close();
+        say(
+          `wrote ${inputs.length} row(s) to ${flags.out}; enqueue with: hire-queue enqueue terminate --file ${flags.out}`,
+        );
+        return;
+      }
+      if (flags.dryRun || ids.length === 0) {
+        say(flags.dryRun ? 'dry run: nothing enqueued' : 'nothing to do');
+        return;
+      }
+      if (!flags.yes) {
+        if (!process.stdin.isTTY) {
+          say('not on a terminal: pass --yes to enqueue, or --dry-run / --out FILE to review first');
+          process.exitCode = ExitCode.usage;
+          return;
+        }
+        if (
+          !(await confirm(
+            `Terminate these ${ids.length} application(s) (type ${flags.terminationType})? [y/N] `,
+          ))
+        ) {
+          say('not confirmed: nothing enqueued');
+          return;
+        }
+      }
+      await ctx.batches.create({
+        batchId,
+        operation: 'terminate',
+        createdAtMs: Date.now(),
+        source: `stale applications of job ${flags.jobId}`,
+      });
+      for (let i = 0; i < inputs.length; i += 500) {
+        const chunk = inputs.slice(i, i + 500).map((input, j) => ({ line: i + j + 1, input }));
+        await enqueueRows(ctx.queues, ctx.batches, batchId, 'terminate', chunk);
+      }
+      await ctx.batches.seal(batchId);
+      say(
+        `enqueued ${inputs.length} termination(s) as batch ${batchId}; follow with: hire-queue batch ${batchId} --wait`,
+      );
+      process.stdout.write(`${batchId}\n`);
+    } finally {
+      await ctx.close();
+    }
+  });
+}

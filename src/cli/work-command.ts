@@ -1,0 +1,69 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { operations, type Operation } from '../lib/hire-schemas';
+import { createLogger } from '../lib/logger';
+import { startWorkers } from '../workers/hire-worker';
+import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
+import { ExitCode } from './exit-codes';
+import { parsePositiveInt } from './option-parsers';
+import { waitForShutdownSignal } from './shutdown';
+
+export function parseOperations(value: string): Operation[] {
+  const list = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const op of list) {
+    if (!(operations as readonly string[]).includes(op))
+      throw new InvalidArgumentError(`"${op}" is not a queue; use create, terminate or both`);
+  }
+  return list as Operation[];
+}
+
+export function registerWorkCommand(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('work')
+      .description(
+        'run workers: drain the create and terminate queues under the fleet-wide limits until SIGINT/SIGTERM',
+      )
+      .option('--queues <list>', 'queues to work: create,terminate', parseOperations, [
+        'create',
+        'terminate',
+      ] as Operation[])
+      .option(
+        '--concurrency <n>',
+        'jobs at once per queue (default: from the limits: create 27, terminate 12)',
+        parsePositiveInt,
+      ),
+  ).action(async (opts: { queues: Operation[]; concurrency?: number } & ConnectionFlags) => {
+    const config = configFrom(opts);
+    const ctx = await openFeishuContext(config);
+    const logger = createLogger('hire-queue');
+    const workers = await startWorkers({
+      runtime: ctx.runtime,
+      operations: opts.queues,
+      logger,
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    });
+    logger.info(
+      { queues: opts.queues, prefix: config.queuePrefix },
+      'workers started; SIGINT or SIGTERM stops them gracefully',
+    );
+    const ended = await Promise.race([
+      waitForShutdownSignal().then((signal) => ({ signal })),
+      workers.fatal.then((fatal) => ({ fatal })),
+    ]);
+    await workers.close();
+    await ctx.close();
+    if ('fatal' in ended) {
+      console.error(`hire-queue: ${ended.fatal.message}`);
+      console.error(
+        'hire-queue: the queues are paused with their jobs kept; start `hire-queue work` again once fixed.',
+      );
+      process.exitCode = ExitCode.fatal;
+      return;
+    }
+    logger.info({ signal: ended.signal }, 'workers stopped; in-flight jobs finished');
+    process.exitCode = ExitCode.ok;
+  });
+}

@@ -1,0 +1,135 @@
+import type { Queue } from 'bullmq';
+import type { BatchStore, InvalidRow } from './batch-store';
+import type { DeadLetter } from './dead-letter';
+import type { Operation } from './hire-schemas';
+
+/** The report of a batch; `hire-queue run --json` and `batch ID --json` print exactly this. */
+export interface BatchReport {
+  batchId: string;
+  operation: Operation;
+  source?: string;
+  counts: {
+    total: number;
+    succeeded: number;
+    alreadyDone: number;
+    deadLettered: number;
+    invalid: number;
+    pending: number;
+  };
+  /** Of succeeded: how many were established by reconciliation after an ambiguous attempt. */
+  reconciled: number;
+  startedAt: string;
+  finishedAt?: string;
+  elapsedMs: number;
+  /** Rows finished per second over the elapsed time. */
+  ratePerSecond: number;
+  deadLetters: {
+    line: number;
+    input: Record<string, unknown>;
+    code: string;
+    message: string;
+    logId?: string;
+    reason?: string;
+  }[];
+  invalid: { line: number; errors: string[] }[];
+}
+
+/** One accepted row and where it stands, for the results file. */
+export interface ResultRow {
+  line: number;
+  input: Record<string, unknown>;
+  status: 'succeeded' | 'alreadyDone' | 'deadLettered' | 'invalid' | 'pending';
+  applicationId?: string;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Builds the report from the batch's rows and outcomes, row by row (a row repeated in the file
+ * counts each time). `eachRow` sees every row in line order, for the results file.
+ */
+export async function buildBatchReport(
+  batches: BatchStore,
+  deadLetterQueue: Queue<DeadLetter>,
+  batchId: string,
+  eachRow?: (row: ResultRow) => void | Promise<void>,
+): Promise<BatchReport | undefined> {
+  const meta = await batches.meta(batchId);
+  if (!meta) return undefined;
+  const counts = { total: 0, succeeded: 0, alreadyDone: 0, deadLettered: 0, invalid: 0, pending: 0 };
+  let reconciled = 0;
+  const deadLetters: BatchReport['deadLetters'] = [];
+  let lastFinishedMs = 0;
+
+  const invalidRows: InvalidRow[] = await batches.invalidRows(batchId);
+  const invalidByLine = [...invalidRows].sort((a, b) => a.line - b.line);
+  let nextInvalid = 0;
+  const emitInvalidUpTo = async (line: number) => {
+    while (nextInvalid < invalidByLine.length && invalidByLine[nextInvalid]!.line < line) {
+      const bad = invalidByLine[nextInvalid++]!;
+      await eachRow?.({
+        line: bad.line,
+        input: (bad.input as Record<string, unknown>) ?? {},
+        status: 'invalid',
+        message: bad.errors.join('; '),
+      });
+    }
+  };
+
+  for await (const chunk of batches.rowsWithOutcomes(batchId)) {
+    for (const row of chunk) {
+      await emitInvalidUpTo(row.line);
+      counts.total++;
+      const outcome = row.outcome;
+      if (!outcome) {
+        counts.pending++;
+        await eachRow?.({ line: row.line, input: row.input, status: 'pending' });
+        continue;
+      }
+      counts[outcome.status]++;
+      if (outcome.reconciled) reconciled++;
+      lastFinishedMs = Math.max(lastFinishedMs, Date.parse(outcome.finishedAt));
+      if (outcome.status === 'deadLettered') {
+        const letter = await deadLetterQueue.getJob(row.jobId);
+        deadLetters.push({
+          line: row.line,
+          input: row.input,
+          code: outcome.code ?? 'UNKNOWN',
+          message: outcome.message ?? '',
+          ...(outcome.logId ? { logId: outcome.logId } : {}),
+          ...(letter?.data.reason ? { reason: letter.data.reason } : {}),
+        });
+      }
+      await eachRow?.({
+        line: row.line,
+        input: row.input,
+        status: outcome.status,
+        ...(outcome.applicationId ? { applicationId: outcome.applicationId } : {}),
+        ...(outcome.code && outcome.status !== 'succeeded' ? { code: outcome.code } : {}),
+        ...(outcome.message && outcome.status !== 'succeeded' ? { message: outcome.message } : {}),
+      });
+    }
+  }
+  await emitInvalidUpTo(Number.POSITIVE_INFINITY);
+  counts.invalid = invalidRows.length;
+  counts.total += invalidRows.length;
+
+  const done = counts.pending === 0 && meta.sealed;
+  if (done) await batches.markFinished(batchId);
+  const finishedAtMs = done ? (meta.finishedAtMs ?? (lastFinishedMs || Date.now())) : undefined;
+  const elapsedMs = Math.max(0, (finishedAtMs ?? Date.now()) - meta.createdAtMs);
+  const finishedRows = counts.succeeded + counts.alreadyDone + counts.deadLettered;
+  return {
+    batchId,
+    operation: meta.operation,
+    ...(meta.source !== undefined ? { source: meta.source } : {}),
+    counts,
+    reconciled,
+    startedAt: new Date(meta.createdAtMs).toISOString(),
+    ...(finishedAtMs !== undefined ? { finishedAt: new Date(finishedAtMs).toISOString() } : {}),
+    elapsedMs,
+    ratePerSecond: elapsedMs > 0 ? Math.round((finishedRows / elapsedMs) * 10_000) / 10 : 0,
+    deadLetters,
+    invalid: invalidRows.map((r) => ({ line: r.line, errors: r.errors })),
+  };
+}

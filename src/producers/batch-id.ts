@@ -1,0 +1,17 @@
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../lib/errors/usage-error';
+import { batchIdPattern } from '../lib/hire-job';
+import type { Operation } from '../lib/hire-schemas';
+
+/** `create-20261122-013000-ab12`: sortable, readable, unique enough for one tenant. */
+export function newBatchId(operation: Operation | string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${operation}-${stamp}-${randomBytes(2).toString('hex')}`;
+}
+
+export function checkBatchId(batchId: string): string {
+  if (!batchIdPattern.test(batchId)) {
+    throw new UsageError(`--batch "${batchId}": use 1 to 100 letters, digits, ".", "_" or "-"`);
+  }
+  return batchId;
+}

@@ -1,0 +1,36 @@
+import type { Operation } from '../lib/hire-schemas';
+import { createApplicationInputSchema, terminateApplicationInputSchema } from '../lib/hire-schemas';
+
+/** Column names a file may have: the API's own field names. */
+export const fieldsOf: Record<Operation, readonly string[]> = {
+  create: Object.keys(createApplicationInputSchema.shape),
+  terminate: Object.keys(terminateApplicationInputSchema.shape),
+};
+
+const listFields = new Set(['application_preferred_city_code_list', 'termination_reason_list']);
+const intFields = new Set(['delivery_type', 'termination_type']);
+
+/** Separator of list fields inside one CSV cell. */
+export const LIST_SEPARATOR = '|';
+
+/**
+ * A row as read from any format, into the types of the seeds: empty cells dropped, integers from
+ * digit strings, `a|b` split into lists (CSV). Anything else is left for validation to name.
+ */
+export function normalizeRow(raw: Record<string, unknown>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value === '' || value === null || value === undefined) continue;
+    if (listFields.has(key) && typeof value === 'string') {
+      row[key] = value
+        .split(LIST_SEPARATOR)
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
+    } else if (intFields.has(key) && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+      row[key] = Number(value);
+    } else {
+      row[key] = value;
+    }
+  }
+  return row;
+}

@@ -1,0 +1,226 @@
+import { parse as parseCsv } from 'csv-parse';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { parser as jsonParser } from 'stream-json';
+import { streamArray } from 'stream-json/streamers/StreamArray';
+import { InputFileError } from '../lib/errors/input-file-error';
+import type { Operation } from '../lib/hire-schemas';
+import { fieldsOf } from './input-fields';
+
+export type InputFormat = 'csv' | 'ndjson' | 'json';
+
+/** One row as read: its values, or why it could not be read. */
+export interface RawRow {
+  /** Line in the file (CSV, NDJSON; the header is line 1 in CSV), or position in a JSON array. */
+  line: number;
+  value?: Record<string, unknown>;
+  error?: string;
+}
+
+/** The longest row accepted. A longer one is reported as a bad row; the rest go on. */
+export const MAX_ROW_BYTES = 1024 * 1024;
+
+export function formatOf(path: string, explicit?: InputFormat): InputFormat | undefined {
+  if (explicit) return explicit;
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  if (ext === '.json') return 'json';
+  return undefined;
+}
+
+/** Decodes UTF-8 strictly: invalid bytes stop the file with the line where they are. */
+class StrictUtf8 extends Transform {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private line = 1;
+
+  constructor(private readonly name: string) {
+    super({ decodeStrings: true, readableObjectMode: false });
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      const text = this.decoder.decode(chunk, { stream: true });
+      this.line += text.split('\n').length - 1;
+      callback(null, text);
+    } catch {
+      callback(
+        new InputFileError(`${this.name}: not valid UTF-8 (near line ${this.line}); save the file as UTF-8`),
+      );
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      callback(null, this.decoder.decode());
+    } catch {
+      callback(new InputFileError(`${this.name}: not valid UTF-8 at the end of the file`));
+    }
+  }
+}
+
+/** Opens PATH, or standard input for `-`, as strictly decoded UTF-8 text. */
+function openText(path: string): Readable {
+  const name = path === '-' ? 'standard input' : path;
+  if (path !== '-') {
+    if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
+    if (statSync(path).isDirectory()) throw new InputFileError(`${path}: is a directory, not a file`);
+  }
+  const bytes = path === '-' ? process.stdin : createReadStream(path);
+  // pipeline (unlike pipe) carries an error to the last stream, where the reader sees it.
+  return pipeline(bytes, new StrictUtf8(name), () => undefined);
+}
+
+/** Looks at the first non-blank character when the name does not tell the format. */
+async function sniff(stream: Readable): Promise<{ format: InputFormat | undefined; stream: Readable }> {
+  const chunks: string[] = [];
+  for await (const chunk of stream) {
+    chunks.push(String(chunk));
+    const seen = chunks.join('').trimStart();
+    if (seen.length > 0) {
+      const format: InputFormat = seen.startsWith('[') ? 'json' : seen.startsWith('{') ? 'ndjson' : 'csv';
+      const rest = Readable.from(
+        (async function* () {
+          yield chunks.join('');
+          yield* stream;
+        })(),
+      );
+      return { format, stream: rest };
+    }
+  }
+  return { format: undefined, stream: Readable.from([]) };
+}
+
+/**
+ * Streams the rows of a CSV, NDJSON or JSON-array file (or stdin) in bounded memory, each with
+ * its line. File-level problems (no such file, not UTF-8, wrong CSV header, empty) throw
+ * InputFileError; a row-level problem comes back as a row with `error`.
+ */
+export async function* readInputRows(
+  path: string,
+  operation: Operation,
+  explicit?: InputFormat,
+): AsyncGenerator<RawRow> {
+  const name = path === '-' ? 'standard input' : path;
+  let stream = openText(path);
+  let format = formatOf(path, explicit);
+  if (!format) ({ format, stream } = await sniff(stream));
+  let count = 0;
+  const rows =
+    format === 'csv'
+      ? csvRows(stream, operation, name)
+      : format === 'ndjson'
+        ? ndjsonRows(stream)
+        : jsonArrayRows(stream, name);
+  if (format !== undefined) {
+    for await (const row of rows) {
+      count++;
+      yield row;
+    }
+  }
+  if (count === 0)
+    throw new InputFileError(
+      `${name}: no rows to enqueue (the file is empty${format === 'csv' ? ' or has only a header' : ''})`,
+    );
+}
+
+async function* csvRows(stream: Readable, operation: Operation, name: string): AsyncGenerator<RawRow> {
+  const known = new Set(fieldsOf[operation]);
+  const skipped: RawRow[] = [];
+  const csv = pipeline(
+    stream,
+    parseCsv({
+      bom: true,
+      columns: (header: string[]) => {
+        const columns = header.map((h) => h.trim());
+        const unknown = columns.filter((c) => !known.has(c));
+        const missing =
+          operation === 'create' ? ['talent_id', 'job_id'] : ['application_id', 'termination_type'];
+        const absent = missing.filter((m) => !columns.includes(m));
+        if (unknown.length > 0 || absent.length > 0) {
+          const problems = [
+            unknown.length > 0 ? `unknown column(s) ${unknown.join(', ')}` : '',
+            absent.length > 0 ? `missing column(s) ${absent.join(', ')}` : '',
+          ].filter(Boolean);
+          throw new InputFileError(
+            `${name}: wrong header for ${operation}: ${problems.join('; ')}. Columns are the API's field names: ${[...known].join(', ')}`,
+          );
+        }
+        return columns;
+      },
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+      max_record_size: MAX_ROW_BYTES,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        const line = (error as { lines?: number } | undefined)?.lines ?? 0;
+        const reason =
+          error?.code === 'CSV_MAX_RECORD_SIZE'
+            ? `row longer than ${MAX_ROW_BYTES} bytes`
+            : (error?.message ?? 'unreadable row');
+        skipped.push({ line, error: reason });
+        return undefined;
+      },
+    }),
+    () => undefined,
+  );
+  try {
+    for await (const item of csv as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      while (skipped.length > 0) yield skipped.shift()!;
+      yield { line: item.info.lines, value: item.record };
+    }
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof InputFileError) throw cause;
+    throw new InputFileError(`${name}: ${(error as Error).message}`);
+  }
+  while (skipped.length > 0) yield skipped.shift()!;
+}
+
+async function* ndjsonRows(stream: Readable): AsyncGenerator<RawRow> {
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    if (Buffer.byteLength(text) > MAX_ROW_BYTES) {
+      yield { line, error: `row longer than ${MAX_ROW_BYTES} bytes` };
+      continue;
+    }
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        yield { line, error: 'not a JSON object' };
+      } else {
+        yield { line, value: value as Record<string, unknown> };
+      }
+    } catch (error) {
+      yield { line, error: `not valid JSON: ${(error as Error).message}` };
+    }
+  }
+}
+
+async function* jsonArrayRows(stream: Readable, name: string): AsyncGenerator<RawRow> {
+  const items = pipeline(stream, jsonParser(), streamArray(), () => undefined);
+  try {
+    for await (const item of items as AsyncIterable<{ key: number; value: unknown }>) {
+      const position = item.key + 1;
+      const value = item.value;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        yield { line: position, error: 'not a JSON object' };
+      } else {
+        yield { line: position, value: value as Record<string, unknown> };
+      }
+    }
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    throw new InputFileError(`${name}: not a valid JSON array: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,85 @@
+import { UsageError } from '../lib/errors/usage-error';
+import type { FeishuClient } from '../lib/feishu-client';
+import type { TerminateApplicationInput, TerminationType } from '../lib/hire-schemas';
+
+export interface StaleQuery {
+  jobId: string;
+  stageId?: string;
+  /** Not updated for at least this long. */
+  olderThanMs: number;
+}
+
+/** `30d`, `12h`, `2w`, `90m` into milliseconds. */
+export function parseAge(value: string): number {
+  const match = /^(\d+)\s*(m|h|d|w)$/.exec(value.trim());
+  if (!match) throw new UsageError(`--older-than "${value}": use a number and a unit, like 30d, 12h, 2w`);
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'm' | 'h' | 'd' | 'w'];
+  return Number(match[1]) * unit;
+}
+
+/**
+ * Ids of the job's active applications not updated since the cutoff, paged through the list
+ * endpoint (each page under the fleet's read limiter).
+ */
+export async function findStaleApplicationIds(
+  client: FeishuClient,
+  query: StaleQuery,
+  nowMs = Date.now(),
+  onPage?: (found: number) => void,
+): Promise<{ ids: string[]; cutoffMs: number }> {
+  const cutoffMs = nowMs - query.olderThanMs;
+  const ids: string[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await client.listApplications({
+      job_id: query.jobId,
+      ...(query.stageId ? { stage_id: query.stageId } : {}),
+      active_status: '1',
+      update_end_time: String(cutoffMs),
+      page_size: 200,
+      ...(pageToken ? { page_token: pageToken } : {}),
+    });
+    ids.push(...page.items);
+    onPage?.(ids.length);
+    pageToken = page.hasMore ? page.pageToken : undefined;
+  } while (pageToken);
+  return { ids, cutoffMs };
+}
+
+/** Checks each reason id exists, is active and is of the termination type given. */
+export async function checkTerminationReasons(
+  client: FeishuClient,
+  terminationType: TerminationType,
+  reasonIds: string[],
+): Promise<void> {
+  if (reasonIds.length === 0) return;
+  const reasons = new Map((await client.listTerminationReasons()).map((r) => [r.id, r]));
+  for (const id of reasonIds) {
+    const reason = reasons.get(id);
+    if (!reason)
+      throw new UsageError(
+        `--reason-id ${id}: no such termination reason (see the list of termination reasons in Feishu Hire)`,
+      );
+    if (reason.active_status !== undefined && reason.active_status !== 1)
+      throw new UsageError(`--reason-id ${id}: the reason is disabled`);
+    if (reason.termination_type !== undefined && reason.termination_type !== terminationType) {
+      throw new UsageError(
+        `--reason-id ${id} is for termination type ${reason.termination_type}, not ${terminationType}`,
+      );
+    }
+  }
+}
+
+export function terminateInputs(
+  ids: string[],
+  terminationType: TerminationType,
+  reasonIds: string[],
+  note: string | undefined,
+): TerminateApplicationInput[] {
+  return ids.map((application_id) => ({
+    application_id,
+    termination_type: terminationType,
+    ...(reasonIds.length > 0 ? { termination_reason_list: reasonIds } : {}),
+    ...(note !== undefined ? { termination_reason_note: note } : {}),
+  }));
+}

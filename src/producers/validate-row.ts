@@ -1,0 +1,19 @@
+import { describeIssues, inputSchemas, type InputOf, type Operation } from '../lib/hire-schemas';
+import { normalizeRow } from './input-fields';
+import type { RawRow } from './read-input-rows';
+
+export type CheckedRow<O extends Operation> =
+  | { line: number; ok: true; input: InputOf[O] }
+  | { line: number; ok: false; errors: string[]; input?: Record<string, unknown> };
+
+/** A row against the seed's rules; each error names its field. */
+export function validateRow<O extends Operation>(operation: O, row: RawRow): CheckedRow<O> {
+  if (row.error !== undefined || row.value === undefined) {
+    return { line: row.line, ok: false, errors: [row.error ?? 'empty row'] };
+  }
+  const normalized = normalizeRow(row.value);
+  const parsed = inputSchemas[operation].safeParse(normalized);
+  if (!parsed.success)
+    return { line: row.line, ok: false, errors: describeIssues(parsed.error), input: normalized };
+  return { line: row.line, ok: true, input: parsed.data as InputOf[O] };
+}
