@@ -115,8 +115,11 @@ export async function buildBatchReport(
   counts.total += invalidRows.length;
 
   const done = counts.pending === 0 && meta.sealed;
-  if (done) await batches.markFinished(batchId);
-  const finishedAtMs = done ? (meta.finishedAtMs ?? (lastFinishedMs || Date.now())) : undefined;
+  const finishedAtMs = done
+    ? (meta.finishedAtMs ?? (lastFinishedMs || meta.sealedAtMs || Date.now()))
+    : undefined;
+  if (finishedAtMs !== undefined && meta.finishedAtMs === undefined)
+    await batches.markFinished(batchId, finishedAtMs);
   const elapsedMs = Math.max(0, (finishedAtMs ?? Date.now()) - meta.createdAtMs);
   const finishedRows = counts.succeeded + counts.alreadyDone + counts.deadLettered;
   return {

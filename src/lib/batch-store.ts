@@ -144,8 +144,9 @@ export class BatchStore {
     return { jobs, done: c.succeeded + c.alreadyDone + c.deadLettered, counts: c };
   }
 
-  async markFinished(batchId: string): Promise<void> {
-    await this.redis.hsetnx(this.keys.batch(batchId).meta, 'finishedAtMs', String(Date.now()));
+  /** Fixes the batch's end, once, so every later report says the same. */
+  async markFinished(batchId: string, finishedAtMs: number): Promise<void> {
+    await this.redis.hsetnx(this.keys.batch(batchId).meta, 'finishedAtMs', String(finishedAtMs));
   }
 
   async invalidRows(batchId: string): Promise<InvalidRow[]> {

@@ -21,6 +21,8 @@ export interface RawRow {
 
 /** The longest row accepted. A longer one is reported as a bad row; the rest go on. */
 export const MAX_ROW_BYTES = 1024 * 1024;
+/** Past this a CSV record stops the file: the parser would have to hold it whole. */
+const MAX_CSV_RECORD_BYTES = 16 * 1024 * 1024;
 
 export function formatOf(path: string, explicit?: InputFormat): InputFormat | undefined {
   if (explicit) return explicit;
@@ -41,15 +43,26 @@ class StrictUtf8 extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      const text = this.decoder.decode(chunk, { stream: true });
-      this.line += text.split('\n').length - 1;
-      callback(null, text);
-    } catch {
-      callback(
-        new InputFileError(`${this.name}: not valid UTF-8 (near line ${this.line}); save the file as UTF-8`),
-      );
+    // Decoded line by line, so an invalid byte is reported with the line it is on.
+    let text = '';
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      try {
+        text += this.decoder.decode(chunk.subarray(start, end), { stream: true });
+      } catch {
+        callback(
+          new InputFileError(
+            `${this.name}: not valid UTF-8 (near line ${this.line}); save the file as UTF-8`,
+          ),
+        );
+        return;
+      }
+      if (newline !== -1) this.line++;
+      start = end;
     }
+    callback(null, text);
   }
 
   override _flush(callback: TransformCallback): void {
@@ -76,7 +89,8 @@ function openText(path: string): Readable {
 /** Looks at the first non-blank character when the name does not tell the format. */
 async function sniff(stream: Readable): Promise<{ format: InputFormat | undefined; stream: Readable }> {
   const chunks: string[] = [];
-  for await (const chunk of stream) {
+  // Leaving the loop must not destroy the stream: the rest of it is read after the sniff.
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
     chunks.push(String(chunk));
     const seen = chunks.join('').trimStart();
     if (seen.length > 0) {
@@ -153,15 +167,13 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
       info: true,
       skip_empty_lines: true,
       relax_column_count: false,
-      max_record_size: MAX_ROW_BYTES,
+      max_record_size: MAX_CSV_RECORD_BYTES,
       skip_records_with_error: true,
       on_skip: (error) => {
-        const line = (error as { lines?: number } | undefined)?.lines ?? 0;
-        const reason =
-          error?.code === 'CSV_MAX_RECORD_SIZE'
-            ? `row longer than ${MAX_ROW_BYTES} bytes`
-            : (error?.message ?? 'unreadable row');
-        skipped.push({ line, error: reason });
+        skipped.push({
+          line: (error as { lines?: number } | undefined)?.lines ?? 0,
+          error: error?.message ?? 'unreadable row',
+        });
         return undefined;
       },
     }),
@@ -173,7 +185,10 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
       info: { lines: number };
     }>) {
       while (skipped.length > 0) yield skipped.shift()!;
-      yield { line: item.info.lines, value: item.record };
+      const size = Object.values(item.record).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
+      if (size > MAX_ROW_BYTES)
+        yield { line: item.info.lines, error: `row longer than ${MAX_ROW_BYTES} bytes` };
+      else yield { line: item.info.lines, value: item.record };
     }
   } catch (error) {
     if (error instanceof InputFileError) throw error;
