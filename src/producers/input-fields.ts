@@ -1,10 +1,11 @@
 import type { Operation } from '../lib/hire-schemas';
-import { createApplicationInputSchema, terminateApplicationInputSchema } from '../lib/hire-schemas';
+import { createApplicationInputSchema, terminateApplicationBodySchema } from '../lib/hire-schemas';
 
 /** Column names a file may have: the API's own field names. */
 export const fieldsOf: Record<Operation, readonly string[]> = {
   create: Object.keys(createApplicationInputSchema.shape),
-  terminate: Object.keys(terminateApplicationInputSchema.shape),
+  // The path parameter first: it is what a person scans a terminate file for.
+  terminate: ['application_id', ...Object.keys(terminateApplicationBodySchema.shape)],
 };
 
 const listFields = new Set(['application_preferred_city_code_list', 'termination_reason_list']);
