@@ -1,0 +1,12 @@
+/** hire-queue as a library: enqueue from your own code, run workers, read reports. */
+export { HireQueueProducer, type EnqueueResult } from './producers/hire-queue-producer';
+export { startWorkers, type RunningWorkers, type StartWorkersOptions } from './workers/hire-worker';
+export { createRuntime, type HireRuntime } from './lib/hire-runtime';
+export { loadConfig, defaultConfig, type HireQueueConfig } from './lib/config';
+export type { BatchReport } from './lib/batch-report';
+export type { DeadLetter } from './lib/dead-letter';
+export type { JobOutcome, JobStatus } from './lib/job-outcome';
+export { classifyOutcome, codeRules, type OutcomeKind } from './lib/classify-outcome';
+export { HireQueueError } from './lib/errors/hire-queue-error';
+export type { CreateApplicationInput, TerminateApplicationInput, Operation } from './lib/hire-schemas';
+export { startSandbox, type Sandbox } from './sandbox/sandbox-server';

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { HireQueueProducer } from '../../src/producers/hire-queue-producer';
+import { openSandbox } from '../helpers/sandbox';
+import { openFleet } from '../helpers/workers';
+import { smallFixture } from '../sandbox/fixture';
+import { TEST_REDIS_URL } from '../helpers/redis';
+
+describe('the library API', () => {
+  it('enqueues from code with row-level errors and reads the same report as the CLI', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const fleet = await openFleet(sandbox);
+    const producer = await HireQueueProducer.connect({
+      REDIS_URL: TEST_REDIS_URL,
+      HIRE_QUEUE_PREFIX: fleet.prefix,
+    });
+    const result = await producer.enqueue('create', [
+      { talent_id: 'talent-free', job_id: 'job-2' },
+      { talent_id: 'talent-other' },
+    ]);
+    expect(result).toMatchObject({ accepted: 1, invalid: [{ row: 2, errors: ['job_id: required'] }] });
+    const report = await producer.waitForBatch(result.batchId, 50);
+    expect(report.counts).toEqual({
+      total: 2,
+      succeeded: 1,
+      alreadyDone: 0,
+      deadLettered: 0,
+      invalid: 1,
+      pending: 0,
+    });
+    await producer.close();
+    await fleet.close();
+    await sandbox.close();
+  });
+
+  it('runs the README example as a user would, importing the package by name', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const fleet = await openFleet(sandbox);
+    const output = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(__dirname, '..', '..', 'examples', 'enqueue-from-code.ts')],
+        {
+          env: {
+            ...process.env,
+            REDIS_URL: TEST_REDIS_URL,
+            HIRE_QUEUE_PREFIX: fleet.prefix,
+            EXAMPLE_APPLICATION_ID: 'app-2',
+          },
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    expect(output.code).toBe(0);
+    expect(output.out).toContain("'application_id: required'");
+    expect(output.out).toContain('"succeeded":1');
+    expect(sandbox.state.applications.get('app-2')?.active_status).toBe(2);
+    await fleet.close();
+    await sandbox.close();
+  });
+});
