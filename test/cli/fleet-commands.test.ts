@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchReport } from '../../src/lib/batch-report';
 import { runCli } from '../helpers/cli';
-import { deleteKeys, openRedis, testPrefix } from '../helpers/redis';
+import { openRedis, testPrefix } from '../helpers/redis';
 import { track } from '../helpers/resources';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
@@ -137,9 +137,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     expect((await runCli(['dlq', 'purge', '--yes'], env)).stderr).toContain('purged 1');
 
     expect(await work.stop()).toBe(0);
-    const redis = openRedis();
-    await deleteKeys(redis, prefix);
-    await redis.closeAndClean();
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 
@@ -192,9 +190,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     ).toEqual(['round closed', 'round closed', 'round closed']);
     expect(sandbox.state.applications.get('app-2')?.active_status).toBe(1);
     expect(await work.stop()).toBe(0);
-    const redis = openRedis();
-    await deleteKeys(redis, prefix);
-    await redis.closeAndClean();
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { BatchReport } from '../../src/lib/batch-report';
 import { runCli } from '../helpers/cli';
-import { deleteKeys, openRedis, testPrefix } from '../helpers/redis';
+import { openRedis, testPrefix } from '../helpers/redis';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
@@ -75,9 +75,7 @@ describe('hire-queue run', () => {
     const again = await runCli(['batch', 'nightly-1', '--json'], testEnv(sandbox, prefix));
     expect(again.code).toBe(3);
     expect(JSON.parse(again.stdout)).toEqual(report);
-    const redis = openRedis();
-    await deleteKeys(redis, prefix);
-    await redis.closeAndClean();
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 
@@ -94,9 +92,7 @@ describe('hire-queue run', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({
       counts: { total: 2, succeeded: 1, alreadyDone: 1, deadLettered: 0, invalid: 0, pending: 0 },
     });
-    const redis = openRedis();
-    await deleteKeys(redis, prefix);
-    await redis.closeAndClean();
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 });
@@ -187,9 +183,7 @@ describe('malformed input files', () => {
     );
     expect(accepted.code).toBe(0);
     expect(sandbox.stats().endpoints.terminate.successes).toBe(2);
-    const redis = openRedis();
-    await deleteKeys(redis, prefix);
-    await redis.closeAndClean();
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 });

@@ -18,7 +18,7 @@ export function runCli(
       process.execPath,
       ['--import', 'tsx', join(__dirname, '..', 'children', 'cli.ts'), ...args],
       {
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        env: withoutUndefined({ ...process.env, LOG_LEVEL: 'warn', ...env }),
         stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
@@ -31,4 +31,9 @@ export function runCli(
     if (stdin !== undefined) child.stdin.end(stdin);
     else child.stdin.end();
   });
+}
+
+/** An env where `undefined` means "unset", not the string "undefined". */
+function withoutUndefined(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
 }
