@@ -100,7 +100,7 @@ async function main() {
     workerConnection.disconnect();
   }
   const finishedAt = Date.now();
-  console.log(JSON.stringify({ codes, startedAt, finishedAt }));
+  console.log(JSON.stringify({ codes, startedAt, finishedAt, lateSlots: runtime.limiter.lateSlots }));
   unlimited.close();
   await runtime.close();
 }

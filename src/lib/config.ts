@@ -20,7 +20,7 @@ export interface HireQueueConfig {
   terminateLimits: RateLimit[];
   /** `HIRE_LIMIT_READ`: list/get applications and termination reasons. @default '50/s,1000/min' */
   readLimits: RateLimit[];
-  /** `HIRE_LIMIT_MARGIN_MS`: spacing added to every window, covering network jitter. @default 15 */
+  /** `HIRE_LIMIT_MARGIN_MS`: spacing added to every window, covering network jitter. @default 20 */
   limiterMarginMs: number;
   /** `FEISHU_TIMEOUT_MS`: per-request timeout. @default 10000 */
   requestTimeoutMs: number;
@@ -36,7 +36,7 @@ export const defaultConfig = {
   createLimits: '50/s,1000/min',
   terminateLimits: '20/s',
   readLimits: '50/s,1000/min',
-  limiterMarginMs: 15,
+  limiterMarginMs: 20,
   requestTimeoutMs: 10_000,
 } as const;
 

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { localNowMs, RedisClock } from './redis-clock';
 import type { RateLimit } from './rate-limit-spec';
 import type { RedisKeys } from './redis-keys';
 
@@ -47,7 +48,7 @@ for i = 1, caps do
   redis.call('LTRIM', KEYS[i], -limit, -1)
   redis.call('PEXPIRE', KEYS[i], math.ceil(slot - now + window + margin + 1000))
 end
-return { string.format('%.3f', slot - now), string.format('%.3f', slot) }
+return { string.format('%.3f', slot - now), string.format('%.3f', slot), string.format('%.3f', now) }
 `;
 
 /** KEYS: blocked-until, slowdown. ARGV: blockMs, factor step, factor floor, clean period ms. */
@@ -72,9 +73,11 @@ export interface FleetRateLimiterOptions {
   limits: Record<LimitedEndpoint, RateLimit[]>;
   /**
    * Added to every window, in ms: covers the spread of delays between a reserved time and the
-   * call's arrival at Feishu (timers, network jitter). Measured in BENCHMARKS.md. @default 15
+   * call's arrival at Feishu (timers, network jitter). Measured in BENCHMARKS.md. @default 20
    */
   marginMs?: number;
+  /** A caller waking later than this after its slot reserves again. @default marginMs / 3 */
+  maxLatenessMs?: number;
   /** After a 429 the allowance is multiplied by this, again at each 429. @default 0.9 */
   slowdownFactor?: number;
   /** The allowance never drops below this share. @default 0.5 */
@@ -83,42 +86,69 @@ export interface FleetRateLimiterOptions {
   slowdownCleanMs?: number;
 }
 
-/** A reserved send time: wait `waitMs`, then send. `atMs` is the slot on Redis's clock. */
+/** A reserved send time: wait `waitMs`, then send. `atMs` is the slot, `redisNowMs` the reservation, on Redis's clock. */
 export interface Reservation {
   waitMs: number;
   atMs: number;
+  redisNowMs: number;
 }
+
+/** A caller late this many times in a row sends anyway (a 429 then is waited out). */
+const MAX_RESERVATIONS = 5;
 
 export class FleetRateLimiter {
   private readonly marginMs: number;
 
+  private readonly maxLatenessMs: number;
+  private readonly clock = new RedisClock();
+
   constructor(private readonly options: FleetRateLimiterOptions) {
-    this.marginMs = options.marginMs ?? 15;
+    this.marginMs = options.marginMs ?? 20;
+    this.maxLatenessMs = options.maxLatenessMs ?? this.marginMs / 3;
   }
 
   /** Reserves the next slot of `endpoint` and says how many ms to wait before sending. */
   async reserve(endpoint: LimitedEndpoint): Promise<Reservation> {
     const caps = [...this.options.limits[endpoint]].sort((a, b) => a.windowMs - b.windowMs);
-    if (caps.length === 0) return { waitMs: 0, atMs: Date.now() };
+    if (caps.length === 0) return { waitMs: 0, atMs: Date.now(), redisNowMs: Date.now() };
     const keys = this.options.keys.limiter(this.options.appId, endpoint);
     const args: (string | number)[] = [this.marginMs];
     for (const cap of caps) args.push(cap.limit, cap.windowMs);
-    const [waitMs, atMs] = (await this.options.redis.eval(
+    const [waitMs, atMs, redisNowMs] = (await this.options.redis.eval(
       RESERVE_SCRIPT,
       caps.length + 2,
       ...caps.map((cap) => keys.cap(cap.windowMs)),
       keys.blockedUntil,
       keys.slowdown,
       ...args,
-    )) as [string, string];
-    return { waitMs: Number(waitMs), atMs: Number(atMs) };
+    )) as [string, string, string];
+    return { waitMs: Number(waitMs), atMs: Number(atMs), redisNowMs: Number(redisNowMs) };
   }
 
-  /** Reserves a slot and resolves when it comes; the caller sends at once. */
+  /**
+   * Reserves a slot and resolves when it comes; the caller sends at once. A caller that wakes too
+   * long after its slot (a descheduled process, a GC pause) gives the slot up and reserves again:
+   * sent late, its call could land inside the window of the call `limit` slots after it. The
+   * abandoned slot stays counted, which only errs on the safe side.
+   */
   async acquire(endpoint: LimitedEndpoint): Promise<void> {
-    const { waitMs } = await this.reserve(endpoint);
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    for (let attempt = 1; ; attempt++) {
+      const sentAt = localNowMs();
+      const reservation = await this.reserve(endpoint);
+      this.clock.observe(sentAt, localNowMs(), reservation.redisNowMs);
+      // Anchored to the slot itself, not to when the reply arrived: a reply that sat in a busy
+      // event loop shortens the wait instead of delaying the send.
+      const slotAt = this.clock.toLocal(reservation.atMs);
+      const waitMs = slotAt - localNowMs();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      const latenessMs = localNowMs() - slotAt;
+      if (latenessMs <= this.maxLatenessMs || attempt >= MAX_RESERVATIONS) return;
+      this.lateSlots++;
+    }
   }
+
+  /** Slots given up because the caller woke too late; benchmarks report it. */
+  lateSlots = 0;
 
   /**
    * Feishu answered 429 whatever we believed: block the endpoint fleet-wide for `resetSeconds`

@@ -71,6 +71,8 @@ export async function processHireJob(
   const facts = failure instanceof FeishuApiError ? failure : undefined;
   switch (classification.kind) {
     case 'success':
+      // classifyOutcome answers success only when there was no error, and there was one.
+      throw failure;
     case 'alreadyDone': {
       const state = await journal.state();
       if (data.operation === 'terminate' && state.ambiguous) {
