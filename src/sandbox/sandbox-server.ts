@@ -100,10 +100,8 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 /** Starts the Feishu Hire stand-in; `close()` ends it and every connection. */
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
-  const config: SandboxConfig =
-    options.config && 'generate' in options.config && 'apps' in options.config && 'limits' in options.config
-      ? (options.config as SandboxConfig)
-      : resolveSandboxConfig(options.config as SandboxOverrides | undefined);
+  // A full config passes through unchanged; overrides get the defaults under them.
+  const config: SandboxConfig = resolveSandboxConfig(options.config);
   const faults: Record<SandboxEndpoint, EndpointFaults> = { ...config.faults };
   const random = seededRandom(config.rngSeed);
   const now = () => Date.now() + config.clockSkewMs;

@@ -55,6 +55,22 @@ describe('sandbox rate limits', () => {
   });
 });
 
+describe('sandbox config overrides', () => {
+  it('keeps the default caps of endpoints an override does not name, whatever else it sets', async () => {
+    const sandbox = await openSandbox({
+      config: {
+        apps: [{ appId: 'app-a', appSecret: 'a' }],
+        limits: { create: [{ limit: 5, windowMs: 1000 }] },
+        generate: { talents: 1, jobs: 1, employees: 0, applications: 0, maxAgeDays: 1 },
+      },
+    });
+    expect(sandbox.config.limits.create).toEqual([{ limit: 5, windowMs: 1000 }]);
+    expect(sandbox.config.limits.terminate).toEqual([{ limit: 20, windowMs: 1000 }]);
+    expect(sandbox.config.faults.terminate.errorBeforeEffect).toBe(0);
+    await sandbox.close();
+  });
+});
+
 describe('AdmissionWindow', () => {
   it('admits at most N calls in any half-open window of its length', () => {
     const w = new AdmissionWindow({ limit: 2, windowMs: 1000 });
