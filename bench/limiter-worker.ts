@@ -1,9 +1,9 @@
 // One process of the limiter benchmark: sends its share of calls by one method, then reports.
 import { Queue, Worker } from 'bullmq';
 import { loadConfig } from '../src/lib/config';
-import { FeishuClient } from '../src/lib/feishu-client';
+import { FeishuClient } from '../src/lib/feishu/feishu-client';
 import { createRuntime } from '../src/lib/hire-runtime';
-import { createRedis } from '../src/lib/redis-connection';
+import { createRedis } from '../src/lib/redis/redis-connection';
 
 export type Method = 'fleet-limiter' | 'bullmq-limiter' | 'sleep-loop';
 export interface WorkerArgs {

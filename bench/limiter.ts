@@ -6,7 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parseRateLimits } from '../src/lib/rate-limit-spec';
+import { parseRateLimits } from '../src/lib/limiter/rate-limit-spec';
 import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
 import { startSandbox } from '../src/sandbox/sandbox-server';
 import type { Method, WorkerArgs } from './limiter-worker';

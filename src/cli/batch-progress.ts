@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { BatchStore } from '../lib/batch-store';
+import type { BatchStore } from '../lib/batches/batch-store';
 
 export interface WaitOptions {
   /** How often progress is read. @default 250 */

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { BatchStore } from '../lib/batch-store';
+import { BatchStore } from '../lib/batches/batch-store';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
-import { openQueues, type HireQueues } from '../lib/hire-queues';
+import { openQueues, type HireQueues } from '../lib/jobs/hire-queues';
 import { createRuntime, type HireRuntime } from '../lib/hire-runtime';
-import { assertRedisReachable, createRedis } from '../lib/redis-connection';
-import { redisKeys, type RedisKeys } from '../lib/redis-keys';
-import { defaultRetryPolicy } from '../lib/retry-policy';
+import { assertRedisReachable, createRedis } from '../lib/redis/redis-connection';
+import { redisKeys, type RedisKeys } from '../lib/redis/redis-keys';
+import { defaultRetryPolicy } from '../lib/jobs/retry-policy';
 import type { Redis } from 'ioredis';
 
 /** Flags that override the environment, on every command. */

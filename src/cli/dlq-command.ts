@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
-import { listDeadLetters, type DeadLetterFilter } from '../lib/dead-letter';
+import { listDeadLetters, type DeadLetterFilter } from '../lib/batches/dead-letters';
 import { UsageError } from '../lib/errors/usage-error';
-import { inputSchemas, type Operation } from '../lib/hire-schemas';
-import { checkBatchId, newBatchId } from '../producers/batch-id';
-import { enqueueRows } from '../producers/enqueue-rows';
+import { inputSchemas, type Operation } from '../lib/feishu/hire-schemas';
+import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
+import { enqueueRows } from '../lib/batches/enqueue-batch';
 import {
   addConnectionOptions,
   configFrom,
@@ -11,7 +11,7 @@ import {
   type ConnectionFlags,
   type QueueContext,
 } from './cli-context';
-import { openRowWriter } from './results-file';
+import { openRowWriter } from '../lib/rows/row-writer';
 
 interface DlqFlags extends ConnectionFlags {
   operation?: Operation;

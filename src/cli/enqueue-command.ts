@@ -1,8 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Operation } from '../lib/hire-schemas';
-import { checkBatchId, newBatchId } from '../producers/batch-id';
+import type { Operation } from '../lib/feishu/hire-schemas';
+import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { enqueueFile, type EnqueueFileResult } from '../producers/enqueue-file';
-import type { InputFormat } from '../producers/read-input-rows';
+import type { InputFormat } from '../lib/rows/read-input-rows';
 import {
   addConnectionOptions,
   configFrom,

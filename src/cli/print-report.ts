@@ -1,4 +1,4 @@
-import type { BatchReport } from '../lib/batch-report';
+import type { BatchReport } from '../lib/batches/batch-report';
 import { ExitCode } from './exit-codes';
 
 /** 0 when every row succeeded or was already done; 3 when some were invalid or dead-lettered. */

@@ -1,8 +1,8 @@
-import { buildBatchReport, type BatchReport } from '../lib/batch-report';
+import { buildBatchReport, type BatchReport } from '../lib/batches/batch-report';
 import { UsageError } from '../lib/errors/usage-error';
 import type { QueueContext } from './cli-context';
 import { exitCodeOf, printReport } from './print-report';
-import { openRowWriter } from './results-file';
+import { openRowWriter } from '../lib/rows/row-writer';
 
 /** Builds, writes (`--results`) and prints a batch's report; returns the exit code it calls for. */
 export async function reportBatch(

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Operation } from '../lib/hire-schemas';
+import type { Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
 import { startWorkers } from '../workers/hire-worker';
 import { waitForBatch } from './batch-progress';

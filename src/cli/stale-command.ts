@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
-import type { TerminationType } from '../lib/hire-schemas';
-import { checkBatchId, newBatchId } from '../producers/batch-id';
-import { enqueueRows } from '../producers/enqueue-rows';
+import type { TerminationType } from '../lib/feishu/hire-schemas';
+import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
+import { enqueueRows } from '../lib/batches/enqueue-batch';
 import {
   checkTerminationReasons,
   findStaleApplicationIds,
@@ -11,7 +11,7 @@ import {
 } from '../producers/stale-applications';
 import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
 import { ExitCode } from './exit-codes';
-import { openRowWriter } from './results-file';
+import { openRowWriter } from '../lib/rows/row-writer';
 
 interface StaleFlags {
   jobId: string;

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { operations, type Operation } from '../lib/hire-schemas';
+import { operations, type Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
 import { startWorkers } from '../workers/hire-worker';
 import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/config-error';
-import { parseRateLimits, type RateLimit } from './rate-limit-spec';
+import { parseRateLimits, type RateLimit } from './limiter/rate-limit-spec';
 
 /** Everything hire-queue reads from its environment, resolved and checked once at start. */
 export interface HireQueueConfig {

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { requireCredentials, type HireQueueConfig } from './config';
-import { FeishuClient } from './feishu-client';
-import { FleetRateLimiter } from './fleet-rate-limiter';
-import { createRedis } from './redis-connection';
-import { redisKeys, type RedisKeys } from './redis-keys';
+import { FeishuClient } from './feishu/feishu-client';
+import { FleetRateLimiter } from './limiter/fleet-rate-limiter';
+import { createRedis } from './redis/redis-connection';
+import { redisKeys, type RedisKeys } from './redis/redis-keys';
 
 /** The parts every command and worker shares, built once from the config. */
 export interface HireRuntime {

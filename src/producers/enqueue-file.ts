@@ -2,12 +2,12 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { BatchStore, type InvalidRow } from '../lib/batch-store';
-import type { HireQueues } from '../lib/hire-queues';
-import type { InputOf, Operation } from '../lib/hire-schemas';
-import { enqueueRows, type AcceptedRow } from './enqueue-rows';
-import { readInputRows, type InputFormat } from './read-input-rows';
-import { validateRow } from './validate-row';
+import { BatchStore, type InvalidRow } from '../lib/batches/batch-store';
+import type { HireQueues } from '../lib/jobs/hire-queues';
+import type { InputOf, Operation } from '../lib/feishu/hire-schemas';
+import { enqueueRows, type AcceptedRow } from '../lib/batches/enqueue-batch';
+import { readInputRows, type InputFormat } from '../lib/rows/read-input-rows';
+import { validateRow } from '../lib/rows/validate-row';
 
 export interface EnqueueFileOptions<O extends Operation> {
   operation: O;

@@ -1,15 +1,15 @@
-import { BatchStore } from '../lib/batch-store';
-import { buildBatchReport, type BatchReport } from '../lib/batch-report';
+import { BatchStore } from '../lib/batches/batch-store';
+import { buildBatchReport, type BatchReport } from '../lib/batches/batch-report';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
-import { openQueues, type HireQueues } from '../lib/hire-queues';
-import type { InputOf, Operation } from '../lib/hire-schemas';
-import { assertRedisReachable, createRedis } from '../lib/redis-connection';
-import { redisKeys } from '../lib/redis-keys';
-import { defaultRetryPolicy } from '../lib/retry-policy';
+import { openQueues, type HireQueues } from '../lib/jobs/hire-queues';
+import type { InputOf, Operation } from '../lib/feishu/hire-schemas';
+import { assertRedisReachable, createRedis } from '../lib/redis/redis-connection';
+import { redisKeys } from '../lib/redis/redis-keys';
+import { defaultRetryPolicy } from '../lib/jobs/retry-policy';
 import type { Redis } from 'ioredis';
-import { checkBatchId, newBatchId } from './batch-id';
-import { enqueueRows } from './enqueue-rows';
-import { validateRow } from './validate-row';
+import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
+import { enqueueRows } from '../lib/batches/enqueue-batch';
+import { validateRow } from '../lib/rows/validate-row';
 
 export interface EnqueueResult {
   batchId: string;

@@ -1,6 +1,6 @@
 import { UsageError } from '../lib/errors/usage-error';
-import type { FeishuClient } from '../lib/feishu-client';
-import type { TerminateApplicationInput, TerminationType } from '../lib/hire-schemas';
+import type { FeishuClient } from '../lib/feishu/feishu-client';
+import type { TerminateApplicationInput, TerminationType } from '../lib/feishu/hire-schemas';
 
 export interface StaleQuery {
   jobId: string;

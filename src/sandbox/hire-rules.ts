@@ -3,7 +3,7 @@ import {
   describeIssues,
   terminateApplicationBodySchema,
   userIdTypes,
-} from '../lib/hire-schemas';
+} from '../lib/feishu/hire-schemas';
 import type { Application, HireState } from './hire-state';
 
 /** What an endpoint answers: HTTP status and the `{code, msg, data}` envelope. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors/config-error';
-import { describeIssues } from '../lib/hire-schemas';
-import { parseRateLimits, type RateLimit } from '../lib/rate-limit-spec';
+import { describeIssues } from '../lib/feishu/hire-schemas';
+import { parseRateLimits, type RateLimit } from '../lib/limiter/rate-limit-spec';
 
 /** Endpoints the sandbox serves and counts separately. */
 export const sandboxEndpoints = [

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { AdmissionWindow } from './arrival-window';
+import { AdmissionWindow } from './admission-window';
 import {
   createApplication,
   describeApplication,

@@ -1,5 +1,5 @@
-import type { RateLimit } from '../lib/rate-limit-spec';
-import { PeakWindowCounter } from './arrival-window';
+import type { RateLimit } from '../lib/limiter/rate-limit-spec';
+import { PeakWindowCounter } from './admission-window';
 import type { EndpointFaults, SandboxEndpoint } from './sandbox-config';
 
 export type InjectedFault = Exclude<

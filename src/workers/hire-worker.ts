@@ -1,16 +1,16 @@
 import { Worker } from 'bullmq';
-import { BatchStore } from '../lib/batch-store';
-import type { Classification } from '../lib/classify-outcome';
+import { BatchStore } from '../lib/batches/batch-store';
+import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
-import type { HireJobData } from '../lib/hire-job';
-import { openQueues, type HireQueues } from '../lib/hire-queues';
+import type { HireJobData } from '../lib/jobs/hire-job';
+import { openQueues, type HireQueues } from '../lib/jobs/hire-queues';
 import type { HireRuntime } from '../lib/hire-runtime';
-import type { Operation } from '../lib/hire-schemas';
-import type { JobOutcome } from '../lib/job-outcome';
+import type { Operation } from '../lib/feishu/hire-schemas';
+import type { JobOutcome } from '../lib/jobs/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
-import { processHireJob } from '../lib/process-hire-job';
-import { createRedis } from '../lib/redis-connection';
-import { backoffDelayMs, defaultRetryPolicy, type RetryPolicy } from '../lib/retry-policy';
+import { processHireJob } from '../lib/jobs/process-hire-job';
+import { createRedis } from '../lib/redis/redis-connection';
+import { backoffDelayMs, defaultRetryPolicy, type RetryPolicy } from '../lib/jobs/retry-policy';
 
 /**
  * Jobs each worker runs at once. Enough to keep the limiter's slots busy at ~0.5 s per call

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BatchReport } from '../../src/lib/batch-report';
+import type { BatchReport } from '../../src/lib/batches/batch-report';
 import { runCli } from '../helpers/cli';
 import { openRedis, testPrefix } from '../helpers/redis';
 import { track } from '../helpers/resources';

@@ -1,12 +1,12 @@
 import type { Worker } from 'bullmq';
-import { BatchStore } from '../../src/lib/batch-store';
+import { BatchStore } from '../../src/lib/batches/batch-store';
 import type { ConfigSource } from '../../src/lib/config';
-import { openQueues, type HireQueues } from '../../src/lib/hire-queues';
+import { openQueues, type HireQueues } from '../../src/lib/jobs/hire-queues';
 import type { HireRuntime } from '../../src/lib/hire-runtime';
-import type { InputOf, Operation } from '../../src/lib/hire-schemas';
-import type { JobOutcome } from '../../src/lib/job-outcome';
-import { defaultRetryPolicy, type RetryPolicy } from '../../src/lib/retry-policy';
-import { enqueueRows } from '../../src/producers/enqueue-rows';
+import type { InputOf, Operation } from '../../src/lib/feishu/hire-schemas';
+import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
+import { defaultRetryPolicy, type RetryPolicy } from '../../src/lib/jobs/retry-policy';
+import { enqueueRows } from '../../src/lib/batches/enqueue-batch';
 import type { Sandbox } from '../../src/sandbox/sandbox-server';
 import { startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../src/workers/hire-worker';
 import { deleteKeys, testPrefix } from './redis';

@@ -1,4 +1,4 @@
-import { classifyOutcome, codeRules, type OutcomeKind } from '../../src/lib/classify-outcome';
+import { classifyOutcome, codeRules, type OutcomeKind } from '../../src/lib/feishu/classify-outcome';
 import { FeishuApiError } from '../../src/lib/errors/feishu-api-error';
 import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
 import { InvalidInputError } from '../../src/lib/errors/invalid-input-error';

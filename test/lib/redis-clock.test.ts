@@ -1,4 +1,4 @@
-import { RedisClock } from '../../src/lib/redis-clock';
+import { RedisClock } from '../../src/lib/limiter/redis-clock';
 
 describe('RedisClock', () => {
   it('takes the offset from the fastest round trip, so a slow reply does not shift it', () => {

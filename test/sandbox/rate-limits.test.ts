@@ -1,4 +1,4 @@
-import { AdmissionWindow, PeakWindowCounter } from '../../src/sandbox/arrival-window';
+import { AdmissionWindow, PeakWindowCounter } from '../../src/sandbox/admission-window';
 import { call, fetchToken, openSandbox } from '../helpers/sandbox';
 import { smallFixture } from './fixture';
 

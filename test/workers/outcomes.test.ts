@@ -1,5 +1,5 @@
-import { listDeadLetters } from '../../src/lib/dead-letter';
-import type { JobOutcome } from '../../src/lib/job-outcome';
+import { listDeadLetters } from '../../src/lib/batches/dead-letters';
+import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet, quickPolicy } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';

@@ -1,9 +1,9 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { BatchStore } from '../../src/lib/batch-store';
-import { openQueues } from '../../src/lib/hire-queues';
-import type { JobOutcome } from '../../src/lib/job-outcome';
-import { enqueueRows } from '../../src/producers/enqueue-rows';
+import { BatchStore } from '../../src/lib/batches/batch-store';
+import { openQueues } from '../../src/lib/jobs/hire-queues';
+import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
+import { enqueueRows } from '../../src/lib/batches/enqueue-batch';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { PrivateRedis } from '../helpers/private-redis';
 import { openRedis, testPrefix } from '../helpers/redis';

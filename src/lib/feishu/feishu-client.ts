@@ -2,10 +2,10 @@ import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { isTokenCode } from './classify-outcome';
-import { FeishuApiError } from './errors/feishu-api-error';
-import { InvalidInputError } from './errors/invalid-input-error';
+import { FeishuApiError } from '../errors/feishu-api-error';
+import { InvalidInputError } from '../errors/invalid-input-error';
 import { createFeishuHttp, headerOf, serverDateOf, toFeishuError } from './feishu-http';
-import type { FleetRateLimiter, LimitedEndpoint } from './fleet-rate-limiter';
+import type { FleetRateLimiter, LimitedEndpoint } from '../limiter/fleet-rate-limiter';
 import {
   createApplicationInputSchema,
   describeIssues,
@@ -13,7 +13,7 @@ import {
   type CreateApplicationInput,
   type TerminateApplicationInput,
 } from './hire-schemas';
-import type { RedisKeys } from './redis-keys';
+import type { RedisKeys } from '../redis/redis-keys';
 import { TenantToken } from './tenant-token';
 
 export interface FeishuClientOptions {

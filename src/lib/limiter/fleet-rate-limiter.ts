@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { localNowMs, RedisClock } from './redis-clock';
 import type { RateLimit } from './rate-limit-spec';
-import type { RedisKeys } from './redis-keys';
+import type { RedisKeys } from '../redis/redis-keys';
 
 /** Endpoint families with their own caps on the platform. */
 export type LimitedEndpoint = 'create' | 'terminate' | 'read';

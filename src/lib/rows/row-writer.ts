@@ -2,9 +2,9 @@ import { stringify } from 'csv-stringify';
 import { createWriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { UsageError } from '../lib/errors/usage-error';
-import { fieldsOf, LIST_SEPARATOR } from '../producers/input-fields';
-import type { Operation } from '../lib/hire-schemas';
+import { UsageError } from '../errors/usage-error';
+import { fieldsOf, LIST_SEPARATOR } from './input-fields';
+import type { Operation } from '../feishu/hire-schemas';
 
 export type RowFileFormat = 'csv' | 'ndjson';
 

@@ -1,4 +1,4 @@
-import type { RateLimit } from '../lib/rate-limit-spec';
+import type { RateLimit } from '../lib/limiter/rate-limit-spec';
 
 /**
  * One cap enforced the strictest way the platform may: at most `limit` admitted calls in ANY

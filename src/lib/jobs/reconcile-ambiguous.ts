@@ -1,5 +1,5 @@
-import type { FeishuClient } from './feishu-client';
-import type { CreateApplicationInput } from './hire-schemas';
+import type { FeishuClient } from '../feishu/feishu-client';
+import type { CreateApplicationInput } from '../feishu/hire-schemas';
 import type { JournalState } from './attempt-journal';
 
 /**

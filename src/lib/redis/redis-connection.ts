@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { RedisUnavailableError } from './errors/redis-unavailable-error';
+import { RedisUnavailableError } from '../errors/redis-unavailable-error';
 
 export interface RedisConnectionOptions {
   /** Shown in `CLIENT LIST`. */

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { BatchStore, InvalidRow } from './batch-store';
-import type { DeadLetter } from './dead-letter';
-import type { Operation } from './hire-schemas';
+import type { DeadLetter } from './dead-letters';
+import type { Operation } from '../feishu/hire-schemas';
 
 /** The report of a batch; `hire-queue run --json` and `batch ID --json` print exactly this. */
 export interface BatchReport {

@@ -1,5 +1,5 @@
-import type { Operation } from '../lib/hire-schemas';
-import { createApplicationInputSchema, terminateApplicationBodySchema } from '../lib/hire-schemas';
+import type { Operation } from '../feishu/hire-schemas';
+import { createApplicationInputSchema, terminateApplicationBodySchema } from '../feishu/hire-schemas';
 
 /** Column names a file may have: the API's own field names. */
 export const fieldsOf: Record<Operation, readonly string[]> = {

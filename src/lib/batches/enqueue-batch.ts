@@ -1,7 +1,7 @@
-import type { BatchStore } from '../lib/batch-store';
-import { hireJobId, type HireJobData, type RowSource } from '../lib/hire-job';
-import type { HireQueues } from '../lib/hire-queues';
-import type { InputOf, Operation } from '../lib/hire-schemas';
+import type { BatchStore } from './batch-store';
+import { hireJobId, type HireJobData, type RowSource } from '../jobs/hire-job';
+import type { HireQueues } from '../jobs/hire-queues';
+import type { InputOf, Operation } from '../feishu/hire-schemas';
 
 /** A validated row, ready to become a job. */
 export interface AcceptedRow<O extends Operation = Operation> {

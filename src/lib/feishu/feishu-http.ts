@@ -1,8 +1,8 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { FeishuApiError } from './errors/feishu-api-error';
-import { NetworkError } from './errors/network-error';
+import { FeishuApiError } from '../errors/feishu-api-error';
+import { NetworkError } from '../errors/network-error';
 
 /** Axios with keep-alive and a per-request timeout; every status reaches the caller as an answer. */
 export function createFeishuHttp(baseUrl: string, timeoutMs: number): AxiosInstance {

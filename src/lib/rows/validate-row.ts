@@ -1,4 +1,4 @@
-import { describeIssues, inputSchemas, type InputOf, type Operation } from '../lib/hire-schemas';
+import { describeIssues, inputSchemas, type InputOf, type Operation } from '../feishu/hire-schemas';
 import { normalizeRow } from './input-fields';
 import type { RawRow } from './read-input-rows';
 

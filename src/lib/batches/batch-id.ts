@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../lib/errors/usage-error';
-import { batchIdPattern } from '../lib/hire-job';
-import type { Operation } from '../lib/hire-schemas';
+import { UsageError } from '../errors/usage-error';
+import { batchIdPattern } from '../jobs/hire-job';
+import type { Operation } from '../feishu/hire-schemas';
 
 /** `create-20261122-013000-ab12`: sortable, readable, unique enough for one tenant. */
 export function newBatchId(operation: Operation | string, now = new Date()): string {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RedisKeys } from './redis-keys';
+import type { RedisKeys } from '../redis/redis-keys';
 
 /** One call that failed, as a dead letter lists it. */
 export interface AttemptRecord {

@@ -1,7 +1,7 @@
-import { FeishuApiError } from './errors/feishu-api-error';
-import { FleetFatalError } from './errors/fleet-fatal-error';
-import { InvalidInputError } from './errors/invalid-input-error';
-import { NetworkError } from './errors/network-error';
+import { FeishuApiError } from '../errors/feishu-api-error';
+import { FleetFatalError } from '../errors/fleet-fatal-error';
+import { InvalidInputError } from '../errors/invalid-input-error';
+import { NetworkError } from '../errors/network-error';
 import type { Operation } from './hire-schemas';
 
 /** What a call's outcome means for its job, and what the worker does about it. */

@@ -1,7 +1,7 @@
 import type { Job, Queue } from 'bullmq';
-import type { AttemptRecord } from './attempt-journal';
-import type { RowSource } from './hire-job';
-import type { Operation } from './hire-schemas';
+import type { AttemptRecord } from '../jobs/attempt-journal';
+import type { RowSource } from '../jobs/hire-job';
+import type { Operation } from '../feishu/hire-schemas';
 
 /** Everything needed to inspect and replay a failed row. Never a token or secret. */
 export interface DeadLetter {

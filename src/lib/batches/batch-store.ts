@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { UsageError } from './errors/usage-error';
-import type { Operation } from './hire-schemas';
-import type { JobOutcome, JobStatus } from './job-outcome';
-import type { RedisKeys } from './redis-keys';
+import { UsageError } from '../errors/usage-error';
+import type { Operation } from '../feishu/hire-schemas';
+import type { JobOutcome, JobStatus } from '../jobs/job-outcome';
+import type { RedisKeys } from '../redis/redis-keys';
 
 export interface BatchMeta {
   batchId: string;

@@ -5,7 +5,7 @@ import {
   type CreateApplicationInput,
   type Operation,
   type TerminateApplicationInput,
-} from './hire-schemas';
+} from '../feishu/hire-schemas';
 
 /** Where a job's input came from, so a dead letter can point back at the row. */
 export interface RowSource {

@@ -1,8 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DeadLetter } from './dead-letter';
+import type { DeadLetter } from '../batches/dead-letters';
 import type { HireJobData } from './hire-job';
-import type { Operation } from './hire-schemas';
+import type { Operation } from '../feishu/hire-schemas';
 import type { JobOutcome } from './job-outcome';
 import { HIRE_BACKOFF, type RetryPolicy } from './retry-policy';
 

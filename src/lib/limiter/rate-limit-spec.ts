@@ -1,4 +1,4 @@
-import { ConfigError } from './errors/config-error';
+import { ConfigError } from '../errors/config-error';
 
 /** One cap of an endpoint: at most `limit` calls in any window of `windowMs`. */
 export interface RateLimit {

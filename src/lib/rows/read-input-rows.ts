@@ -5,8 +5,8 @@ import { createInterface } from 'node:readline';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
-import { InputFileError } from '../lib/errors/input-file-error';
-import type { Operation } from '../lib/hire-schemas';
+import { InputFileError } from '../errors/input-file-error';
+import type { Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
 
 export type InputFormat = 'csv' | 'ndjson' | 'json';

@@ -1,11 +1,11 @@
 import type { AxiosInstance } from 'axios';
 import type { Redis } from 'ioredis';
 import { classifyOutcome } from './classify-outcome';
-import { FeishuApiError } from './errors/feishu-api-error';
-import { FleetFatalError } from './errors/fleet-fatal-error';
-import { NetworkError } from './errors/network-error';
+import { FeishuApiError } from '../errors/feishu-api-error';
+import { FleetFatalError } from '../errors/fleet-fatal-error';
+import { NetworkError } from '../errors/network-error';
 import { toFeishuError } from './feishu-http';
-import type { RedisKeys } from './redis-keys';
+import type { RedisKeys } from '../redis/redis-keys';
 
 export interface TenantTokenOptions {
   http: AxiosInstance;
