@@ -1,12 +1,31 @@
-/** hire-queue as a library: enqueue from your own code, run workers, read reports. */
+/** hire-queue as a library: enqueue from your own code, run workers, read reports, handle dead letters. */
 export { HireQueueProducer, type EnqueueResult } from './producers/hire-queue-producer';
+export { enqueueFile, type EnqueueFileOptions, type EnqueueFileResult } from './producers/enqueue-file';
 export { startWorkers, type RunningWorkers, type StartWorkersOptions } from './workers/hire-worker';
-export { createRuntime, type HireRuntime } from './lib/hire-runtime';
+export {
+  createRuntime,
+  createQueueRuntime,
+  connectRuntime,
+  connectQueueRuntime,
+  type HireRuntime,
+  type QueueRuntime,
+} from './lib/hire-runtime';
 export { loadConfig, defaultConfig, type HireQueueConfig } from './lib/config';
-export type { BatchReport } from './lib/batches/batch-report';
-export type { DeadLetter } from './lib/batches/dead-letters';
+export { enqueueBatch, type EnqueueBatchOptions, type EnqueueBatchResult } from './lib/batches/enqueue-batch';
+export { waitForBatch, type WaitForBatchOptions } from './lib/batches/wait-for-batch';
+export { buildBatchReport, type BatchReport, type ResultRow } from './lib/batches/batch-report';
+export {
+  listDeadLetters,
+  exportDeadLetters,
+  replayDeadLetters,
+  purgeDeadLetters,
+  type DeadLetter,
+  type DeadLetterFilter,
+  type ReplayResult,
+} from './lib/batches/dead-letters';
 export type { JobOutcome, JobStatus } from './lib/jobs/job-outcome';
-export { classifyOutcome, codeRules, type OutcomeKind } from './lib/feishu/classify-outcome';
-export { HireQueueError } from './lib/errors/hire-queue-error';
+export { defaultRetryPolicy, type RetryPolicy } from './lib/jobs/retry-policy';
+export { classifyOutcome, type Classification } from './lib/feishu/classify-outcome';
+export { codeRules, type CodeRule, type FailureKind } from './lib/feishu/code-rules';
+export { HireQueueError, isHireQueueError } from './lib/errors/hire-queue-error';
 export type { CreateApplicationInput, TerminateApplicationInput, Operation } from './lib/feishu/hire-schemas';
-export { startSandbox, type Sandbox } from './sandbox/sandbox-server';

@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BatchStore } from '../lib/batches/batch-store';
+import { waitForBatch as waitUntilFinished } from '../lib/batches/wait-for-batch';
 
 export interface WaitOptions {
   /** How often progress is read. @default 250 */
@@ -13,13 +14,12 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** Resolves when every job of a sealed batch has an outcome; shows progress while it waits. */
+/** Waits for the batch to finish (`lib/batches/wait-for-batch`), showing its progress on stderr. */
 export async function waitForBatch(
   batches: BatchStore,
   batchId: string,
   options: WaitOptions = {},
 ): Promise<void> {
-  const pollMs = options.pollMs ?? 250;
   const show = options.show ?? true;
   const tty = show && process.stderr.isTTY === true;
   const label = options.label ?? batchId;
@@ -37,25 +37,25 @@ export async function waitForBatch(
   let lastLineAt = 0;
   let started = false;
   try {
-    for (;;) {
-      if (options.signal?.aborted) return;
-      const [meta, progress] = await Promise.all([batches.meta(batchId), batches.progress(batchId)]);
-      const rate = (progress.done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1);
-      if (bar) {
-        if (!started) bar.start(progress.jobs, progress.done, { rate });
-        started = true;
-        bar.setTotal(progress.jobs);
-        bar.update(progress.done, { rate });
-      } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
-        lastLineAt = Date.now();
-        const { succeeded, alreadyDone, deadLettered } = progress.counts;
-        process.stderr.write(
-          `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s\n`,
-        );
-      }
-      if (meta?.sealed && progress.done >= progress.jobs) return;
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+    await waitUntilFinished(batches, batchId, {
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (progress) => {
+        const rate = (progress.done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1);
+        if (bar) {
+          if (!started) bar.start(progress.jobs, progress.done, { rate });
+          started = true;
+          bar.setTotal(progress.jobs);
+          bar.update(progress.done, { rate });
+        } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
+          lastLineAt = Date.now();
+          const { succeeded, alreadyDone, deadLettered } = progress.counts;
+          process.stderr.write(
+            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s\n`,
+          );
+        }
+      },
+    });
   } finally {
     bar?.stop();
   }

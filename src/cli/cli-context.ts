@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { BatchStore } from '../lib/batches/batch-store';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
-import { openQueues, type HireQueues } from '../lib/jobs/hire-queues';
-import { createRuntime, type HireRuntime } from '../lib/hire-runtime';
-import { assertRedisReachable, createRedis } from '../lib/redis/redis-connection';
-import { redisKeys, type RedisKeys } from '../lib/redis/redis-keys';
-import { defaultRetryPolicy } from '../lib/jobs/retry-policy';
-import type { Redis } from 'ioredis';
+import {
+  connectQueueRuntime,
+  connectRuntime,
+  type HireRuntime,
+  type QueueRuntime,
+} from '../lib/hire-runtime';
 
 /** Flags that override the environment, on every command. */
 export function addConnectionOptions(command: Command): Command {
@@ -41,52 +40,15 @@ export function configFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proc
 }
 
 /** What commands that only read or write queues need (no Feishu credentials). */
-export interface QueueContext {
-  config: HireQueueConfig;
-  redis: Redis;
-  keys: RedisKeys;
-  queues: HireQueues;
-  batches: BatchStore;
-  close(): Promise<void>;
-}
+export type QueueContext = QueueRuntime;
 
-export async function openQueueContext(config: HireQueueConfig): Promise<QueueContext> {
-  await assertRedisReachable(config.redisUrl);
-  const redis = createRedis(config.redisUrl, { name: 'hire-queue-cli' });
-  const keys = redisKeys(config.queuePrefix);
-  const queues = openQueues(redis, config.queuePrefix, defaultRetryPolicy);
-  return {
-    config,
-    redis,
-    keys,
-    queues,
-    batches: new BatchStore(redis, keys),
-    close: async () => {
-      await queues.close();
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
+export function openQueueContext(config: HireQueueConfig): Promise<QueueContext> {
+  return connectQueueRuntime(config, 'hire-queue-cli');
 }
 
 /** Queues plus the Feishu client: for commands that call Feishu. */
-export interface FeishuContext extends QueueContext {
-  runtime: HireRuntime;
-}
+export type FeishuContext = HireRuntime;
 
-export async function openFeishuContext(config: HireQueueConfig): Promise<FeishuContext> {
-  await assertRedisReachable(config.redisUrl);
-  const runtime = createRuntime(config, 'hire-queue-cli');
-  const queues = openQueues(runtime.redis, config.queuePrefix, defaultRetryPolicy);
-  return {
-    config,
-    redis: runtime.redis,
-    keys: runtime.keys,
-    queues,
-    batches: new BatchStore(runtime.redis, runtime.keys),
-    runtime,
-    close: async () => {
-      await queues.close();
-      await runtime.close();
-    },
-  };
+export function openFeishuContext(config: HireQueueConfig): Promise<FeishuContext> {
+  return connectRuntime(config, 'hire-queue-cli');
 }

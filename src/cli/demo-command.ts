@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { newBatchId } from '../lib/batches/batch-id';
-import { enqueueRows } from '../lib/batches/enqueue-batch';
-import { findStaleApplicationIds, terminateInputs } from '../producers/stale-applications';
+import { enqueueBatch } from '../lib/batches/enqueue-batch';
+import { acceptedRows, findStaleApplicationIds, terminateInputs } from '../producers/stale-applications';
 import { generatedIds, type HireState } from '../sandbox/hire-state';
 import { SANDBOX_APP } from '../sandbox/sandbox-config';
 import { startSandbox } from '../sandbox/sandbox-server';
@@ -95,29 +95,20 @@ export async function runDemo(): Promise<number> {
     );
     const ctx = await openFeishuContext(loadConfig(env));
     try {
-      const { ids } = await findStaleApplicationIds(ctx.runtime.client, {
+      const { ids } = await findStaleApplicationIds(ctx.client, {
         jobId,
         olderThanMs: 30 * 86_400_000,
       });
       say(`   found ${ids.length} stale application(s)`);
       const batchId = newBatchId('demo-close');
-      await ctx.batches.create({
-        batchId,
-        operation: 'terminate',
-        createdAtMs: Date.now(),
-        source: `stale applications of job ${jobId}`,
-      });
       const inputs = terminateInputs(ids, 1, ['7230753910687080002'], 'hiring round closed');
-      await enqueueRows(
-        ctx.queues,
-        ctx.batches,
-        batchId,
-        'terminate',
-        inputs.map((input, i) => ({ line: i + 1, input })),
+      await enqueueBatch(
+        ctx,
+        { batchId, operation: 'terminate', source: `stale applications of job ${jobId}` },
+        acceptedRows(inputs),
       );
-      await ctx.batches.seal(batchId);
       const workers = await startWorkers({
-        runtime: ctx.runtime,
+        runtime: ctx,
         operations: ['terminate'],
         logger: createLogger('hire-queue', 'warn'),
       });

@@ -1,9 +1,12 @@
 import { Option, type Command } from 'commander';
-import { listDeadLetters, type DeadLetterFilter } from '../lib/batches/dead-letters';
-import { UsageError } from '../lib/errors/usage-error';
-import { inputSchemas, type Operation } from '../lib/feishu/hire-schemas';
-import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
-import { enqueueRows } from '../lib/batches/enqueue-batch';
+import {
+  exportDeadLetters,
+  listDeadLetters,
+  purgeDeadLetters,
+  replayDeadLetters,
+  type DeadLetterFilter,
+} from '../lib/batches/dead-letters';
+import type { Operation } from '../lib/feishu/hire-schemas';
 import {
   addConnectionOptions,
   configFrom,
@@ -11,7 +14,8 @@ import {
   type ConnectionFlags,
   type QueueContext,
 } from './cli-context';
-import { openRowWriter } from '../lib/rows/row-writer';
+import { ExitCode } from './exit-codes';
+import { UsageError } from './usage-error';
 
 interface DlqFlags extends ConnectionFlags {
   operation?: Operation;
@@ -47,18 +51,7 @@ async function withContext(flags: DlqFlags, action: (ctx: QueueContext) => Promi
   }
 }
 
-/** One operation per export/replay: a file holds one operation's fields. */
-function singleOperation(
-  letters: { data: { operation: Operation } }[],
-  flags: DlqFlags,
-): Operation | undefined {
-  const ops = new Set(letters.map((l) => l.data.operation));
-  if (ops.size > 1)
-    throw new UsageError(
-      'dead letters of both operations match: add --operation create or --operation terminate',
-    );
-  return flags.operation ?? [...ops][0];
-}
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 export function registerDlqCommand(program: Command): void {
   const dlq = program.command('dlq').description('inspect, export, replay or purge dead letters');
@@ -79,7 +72,7 @@ export function registerDlqCommand(program: Command): void {
           );
         }
       }
-      process.stderr.write(`${letters.length} dead letter(s)\n`);
+      say(`${letters.length} dead letter(s)`);
     }),
   );
 
@@ -96,17 +89,19 @@ export function registerDlqCommand(program: Command): void {
   withFilters(
     dlq
       .command('export')
-      .description('write the inputs as a file the producers accept (.csv or .ndjson), to fix and enqueue')
+      .description(
+        'write the inputs as a file the producers accept (.csv, .ndjson or .json), to fix and enqueue',
+      )
       .requiredOption('--out <file>', 'the file to write'),
   ).action((flags: DlqFlags) =>
     withContext(flags, async (ctx) => {
-      const letters = await listDeadLetters(ctx.queues.deadLetter, filterOf(flags));
-      const operation = singleOperation(letters, flags) ?? 'create';
-      const writer = openRowWriter(flags.out!, operation, [], '--out');
-      for (const { data } of letters) writer.write(data.input);
-      await writer.close();
-      process.stderr.write(
-        `wrote ${letters.length} row(s) to ${flags.out}; after fixing: hire-queue enqueue ${operation} --file ${flags.out}\n`,
+      const { count, operation } = await exportDeadLetters(
+        ctx.queues.deadLetter,
+        filterOf(flags),
+        flags.out!,
+      );
+      say(
+        `wrote ${count} row(s) to ${flags.out}; after fixing: hire-queue enqueue ${operation} --file ${flags.out}`,
       );
     }),
   );
@@ -118,23 +113,23 @@ export function registerDlqCommand(program: Command): void {
       .option('--into <batch>', 'batch id for the replayed jobs'),
   ).action((flags: DlqFlags) =>
     withContext(flags, async (ctx) => {
-      const letters = await listDeadLetters(ctx.queues.deadLetter, filterOf(flags));
-      if (letters.length === 0) {
-        process.stderr.write('no dead letters match\n');
+      const result = await replayDeadLetters(
+        ctx,
+        filterOf(flags),
+        flags.into ? { intoBatchId: flags.into } : {},
+      );
+      if (!result) {
+        say('no dead letters match');
         return;
       }
-      const operation = singleOperation(letters, flags)!;
-      const batchId = checkBatchId(flags.into ?? newBatchId(`replay-${operation}`));
-      await ctx.batches.create({ batchId, operation, createdAtMs: Date.now(), source: 'dead-letter replay' });
-      let line = 0;
-      for (const letter of letters) {
-        const input = inputSchemas[operation].parse(letter.data.input);
-        await enqueueRows(ctx.queues, ctx.batches, batchId, operation, [{ line: ++line, input }]);
-        await letter.remove();
+      say(`replayed ${result.accepted} dead letter(s) as batch ${result.batchId}`);
+      if (result.kept.length > 0) {
+        say(`${result.kept.length} dead letter(s) no longer valid, kept in the dead-letter queue:`);
+        for (const kept of result.kept.slice(0, 20)) say(`  ${kept.jobId}: ${kept.errors.join('; ')}`);
+        say(`  fix them with: hire-queue dlq export --out fix.csv ... then hire-queue enqueue`);
+        process.exitCode = ExitCode.partial;
       }
-      await ctx.batches.seal(batchId);
-      process.stderr.write(`replayed ${letters.length} dead letter(s) as batch ${batchId}\n`);
-      process.stdout.write(`${batchId}\n`);
+      process.stdout.write(`${result.batchId}\n`);
     }),
   );
 
@@ -145,11 +140,11 @@ export function registerDlqCommand(program: Command): void {
       .option('--yes', 'required: confirms the deletion'),
   ).action((flags: DlqFlags) =>
     withContext(flags, async (ctx) => {
-      const letters = await listDeadLetters(ctx.queues.deadLetter, filterOf(flags));
-      if (!flags.yes)
-        throw new UsageError(`${letters.length} dead letter(s) match; add --yes to delete them`);
-      for (const letter of letters) await letter.remove();
-      process.stderr.write(`purged ${letters.length} dead letter(s)\n`);
+      if (!flags.yes) {
+        const count = (await listDeadLetters(ctx.queues.deadLetter, filterOf(flags))).length;
+        throw new UsageError(`${count} dead letter(s) match; add --yes to delete them`);
+      }
+      say(`purged ${await purgeDeadLetters(ctx.queues.deadLetter, filterOf(flags))} dead letter(s)`);
     }),
   );
 }

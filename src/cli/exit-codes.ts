@@ -1,11 +1,49 @@
+import { isHireQueueError, type HireQueueError } from '../lib/errors/hire-queue-error';
+import { InvalidOptionError } from '../lib/errors/invalid-option-error';
+
 /** Exit codes are a public contract: cron entries and scripts branch on them. */
 export const ExitCode = {
   /** Every row succeeded or was already done. */
   ok: 0,
   /** Fatal: configuration, credentials, Redis unreachable, a fleet-wide Feishu refusal. */
   fatal: 1,
-  /** Usage error, or `--strict` rejected the input. */
+  /** Usage error, an unreadable file, or `--strict` rejected the input. */
   usage: 2,
   /** Some rows were invalid or dead-lettered. */
   partial: 3,
 } as const;
+
+/** The exit of each library error, by its stable code; any other error is fatal. */
+const exitByErrorCode: Readonly<Record<string, number>> = {
+  CONFIG: ExitCode.fatal,
+  REDIS_UNAVAILABLE: ExitCode.fatal,
+  FLEET_FATAL: ExitCode.fatal,
+  INPUT_FILE: ExitCode.usage,
+  INVALID_OPTION: ExitCode.usage,
+  BATCH_CONFLICT: ExitCode.usage,
+  UNKNOWN_BATCH: ExitCode.usage,
+  USAGE: ExitCode.usage,
+};
+
+/** The flag that sets each library option, so a library error reads as the command was typed. */
+const flagOfOption: Readonly<Record<string, string>> = {
+  batchId: '--batch',
+  intoBatchId: '--into',
+  olderThan: '--older-than',
+  reasonIds: '--reason-id',
+  operation: '--operation',
+  outPath: '--out',
+  resultsPath: '--results',
+};
+
+/** How a command ends on an error hire-queue raised on purpose: its exit code and message. */
+export function describeFailure(error: HireQueueError): { exitCode: number; message: string } {
+  const exitCode = exitByErrorCode[error.code] ?? ExitCode.fatal;
+  if (error instanceof InvalidOptionError) {
+    return { exitCode, message: `${flagOfOption[error.option] ?? error.option} ${error.problem}` };
+  }
+  if (error.code === 'BATCH_CONFLICT') return { exitCode, message: `${error.message} (--batch)` };
+  return { exitCode, message: error.message };
+}
+
+export { isHireQueueError };

@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isHireQueueError } from '../lib/errors/hire-queue-error';
-import { ExitCode } from './exit-codes';
+import { describeFailure, ExitCode, isHireQueueError } from './exit-codes';
 import { registerBatchCommand } from './batch-command';
 import { registerDemoCommand } from './demo-command';
 import { registerDlqCommand } from './dlq-command';
@@ -44,9 +43,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (isHireQueueError(error)) {
-      console.error(`hire-queue: ${error.message}`);
-      process.exitCode =
-        'exitCode' in error && typeof error.exitCode === 'number' ? error.exitCode : ExitCode.fatal;
+      const { exitCode, message } = describeFailure(error);
+      console.error(`hire-queue: ${message}`);
+      process.exitCode = exitCode;
       return;
     }
     console.error(`hire-queue: unexpected error: ${(error as Error).stack ?? String(error)}`);

@@ -1,5 +1,5 @@
 import { buildBatchReport, type BatchReport } from '../lib/batches/batch-report';
-import { UsageError } from '../lib/errors/usage-error';
+import { UnknownBatchError } from '../lib/errors/unknown-batch-error';
 import type { QueueContext } from './cli-context';
 import { exitCodeOf, printReport } from './print-report';
 import { openRowWriter } from '../lib/rows/row-writer';
@@ -11,13 +11,13 @@ export async function reportBatch(
   options: { json: boolean; results?: string },
 ): Promise<{ report: BatchReport; exitCode: number }> {
   const meta = await ctx.batches.meta(batchId);
-  if (!meta) throw new UsageError(`no batch ${batchId} under prefix ${ctx.config.queuePrefix}`);
+  if (!meta) throw new UnknownBatchError(batchId, ctx.config.queuePrefix);
   const writer = options.results
     ? openRowWriter(
         options.results,
         meta.operation,
         ['line', 'status', 'application_id', 'code', 'message'],
-        '--results',
+        'resultsPath',
       )
     : undefined;
   const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, (row) => {

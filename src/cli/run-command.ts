@@ -32,7 +32,7 @@ export async function runBatch(
       return rejected;
     }
     const workers = await startWorkers({
-      runtime: ctx.runtime,
+      runtime: ctx,
       operations: [operation],
       logger: createLogger('hire-queue', process.env.LOG_LEVEL ?? 'warn'),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),

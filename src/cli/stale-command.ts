@@ -2,10 +2,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import type { TerminationType } from '../lib/feishu/hire-schemas';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
-import { enqueueRows } from '../lib/batches/enqueue-batch';
+import { enqueueBatch } from '../lib/batches/enqueue-batch';
 import {
   checkTerminationReasons,
   findStaleApplicationIds,
+  acceptedRows,
   parseAge,
   terminateInputs,
 } from '../producers/stale-applications';
@@ -67,8 +68,8 @@ export function registerStaleCommand(enqueue: Command): void {
     const batchId = checkBatchId(flags.batch ?? newBatchId('terminate'));
     const ctx = await openFeishuContext(configFrom(flags));
     try {
-      await checkTerminationReasons(ctx.runtime.client, flags.terminationType, flags.reasonId);
-      const { ids, cutoffMs } = await findStaleApplicationIds(ctx.runtime.client, {
+      await checkTerminationReasons(ctx.client, flags.terminationType, flags.reasonId);
+      const { ids, cutoffMs } = await findStaleApplicationIds(ctx.client, {
         jobId: flags.jobId,
         ...(flags.stageId ? { stageId: flags.stageId } : {}),
         olderThanMs,
@@ -81,7 +82,7 @@ export function registerStaleCommand(enqueue: Command): void {
       if (ids.length > 20) say(`  ... and ${ids.length - 20} more`);
       const inputs = terminateInputs(ids, flags.terminationType, flags.reasonId, flags.note);
       if (flags.out) {
-        const writer = openRowWriter(flags.out, 'terminate', [], '--out');
+        const writer = openRowWriter(flags.out, 'terminate', [], 'outPath');
         for (const input of inputs) writer.write(input);
         await writer.close();
         say(
@@ -108,17 +109,11 @@ export function registerStaleCommand(enqueue: Command): void {
           return;
         }
       }
-      await ctx.batches.create({
-        batchId,
-        operation: 'terminate',
-        createdAtMs: Date.now(),
-        source: `stale applications of job ${flags.jobId}`,
-      });
-      for (let i = 0; i < inputs.length; i += 500) {
-        const chunk = inputs.slice(i, i + 500).map((input, j) => ({ line: i + j + 1, input }));
-        await enqueueRows(ctx.queues, ctx.batches, batchId, 'terminate', chunk);
-      }
-      await ctx.batches.seal(batchId);
+      await enqueueBatch(
+        ctx,
+        { batchId, operation: 'terminate', source: `stale applications of job ${flags.jobId}` },
+        acceptedRows(inputs),
+      );
       say(
         `enqueued ${inputs.length} termination(s) as batch ${batchId}; follow with: hire-queue batch ${batchId} --wait`,
       );

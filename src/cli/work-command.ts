@@ -40,7 +40,7 @@ export function registerWorkCommand(program: Command): void {
     const ctx = await openFeishuContext(config);
     const logger = createLogger('hire-queue');
     const workers = await startWorkers({
-      runtime: ctx.runtime,
+      runtime: ctx,
       operations: opts.queues,
       logger,
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),

@@ -1,24 +1,52 @@
 import type { Redis } from 'ioredis';
+import { BatchStore } from './batches/batch-store';
 import { requireCredentials, type HireQueueConfig } from './config';
 import { FeishuClient } from './feishu/feishu-client';
+import { openQueues, type HireQueues } from './jobs/hire-queues';
 import { FleetRateLimiter } from './limiter/fleet-rate-limiter';
-import { createRedis } from './redis/redis-connection';
+import { assertRedisReachable, createRedis } from './redis/redis-connection';
 import { redisKeys, type RedisKeys } from './redis/redis-keys';
 
-/** The parts every command and worker shares, built once from the config. */
-export interface HireRuntime {
+/** What producers, reports and dead-letter tools share: Redis, the queues and the batches. */
+export interface QueueRuntime {
   config: HireQueueConfig;
   redis: Redis;
   keys: RedisKeys;
-  limiter: FleetRateLimiter;
-  client: FeishuClient;
+  queues: HireQueues;
+  batches: BatchStore;
+  /** Closes the queues, then the connection. */
   close(): Promise<void>;
 }
 
-export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): HireRuntime {
-  const { appId, appSecret } = requireCredentials(config);
+/** Everything a worker (or a producer that reads Feishu) needs: the queue runtime plus the client. */
+export interface HireRuntime extends QueueRuntime {
+  limiter: FleetRateLimiter;
+  client: FeishuClient;
+}
+
+/** The queue runtime, built once from the config; needs no credentials. `name` shows in `CLIENT LIST`. */
+export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue'): QueueRuntime {
   const redis = createRedis(config.redisUrl, { name });
   const keys = redisKeys(config.queuePrefix);
+  const queues = openQueues(redis, config.queuePrefix);
+  return {
+    config,
+    redis,
+    keys,
+    queues,
+    batches: new BatchStore(redis, keys),
+    close: async () => {
+      await queues.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/** The whole runtime; the credentials are checked first, before anything connects. */
+export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): HireRuntime {
+  const { appId, appSecret } = requireCredentials(config);
+  const base = createQueueRuntime(config, name);
+  const { redis, keys } = base;
   const limiter = new FleetRateLimiter({
     redis,
     keys,
@@ -36,14 +64,25 @@ export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): Hir
     timeoutMs: config.requestTimeoutMs,
   });
   return {
-    config,
-    redis,
-    keys,
+    ...base,
     limiter,
     client,
     close: async () => {
       client.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await base.close();
     },
   };
+}
+
+/** `createQueueRuntime`, after making sure Redis answers (a clear error at once, not a hang). */
+export async function connectQueueRuntime(config: HireQueueConfig, name?: string): Promise<QueueRuntime> {
+  await assertRedisReachable(config.redisUrl);
+  return createQueueRuntime(config, name);
+}
+
+/** `createRuntime`, after checking the credentials are set and Redis answers. */
+export async function connectRuntime(config: HireQueueConfig, name?: string): Promise<HireRuntime> {
+  requireCredentials(config);
+  await assertRedisReachable(config.redisUrl);
+  return createRuntime(config, name);
 }

@@ -1,6 +1,7 @@
-import { UsageError } from '../lib/errors/usage-error';
+import { InvalidOptionError } from '../lib/errors/invalid-option-error';
 import type { FeishuClient } from '../lib/feishu/feishu-client';
 import type { TerminateApplicationInput, TerminationType } from '../lib/feishu/hire-schemas';
+import type { CheckedRow } from '../lib/rows/validate-row';
 
 export interface StaleQuery {
   jobId: string;
@@ -12,7 +13,8 @@ export interface StaleQuery {
 /** `30d`, `12h`, `2w`, `90m` into milliseconds. */
 export function parseAge(value: string): number {
   const match = /^(\d+)\s*(m|h|d|w)$/.exec(value.trim());
-  if (!match) throw new UsageError(`--older-than "${value}": use a number and a unit, like 30d, 12h, 2w`);
+  if (!match)
+    throw new InvalidOptionError('olderThan', `"${value}": use a number and a unit, like 30d, 12h, 2w`);
   const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'm' | 'h' | 'd' | 'w'];
   return Number(match[1]) * unit;
 }
@@ -29,20 +31,17 @@ export async function findStaleApplicationIds(
 ): Promise<{ ids: string[]; cutoffMs: number }> {
   const cutoffMs = nowMs - query.olderThanMs;
   const ids: string[] = [];
-  let pageToken: string | undefined;
-  do {
-    const page = await client.listApplications({
-      job_id: query.jobId,
-      ...(query.stageId ? { stage_id: query.stageId } : {}),
-      active_status: '1',
-      update_end_time: String(cutoffMs),
-      page_size: 200,
-      ...(pageToken ? { page_token: pageToken } : {}),
-    });
-    ids.push(...page.items);
-    onPage?.(ids.length);
-    pageToken = page.hasMore ? page.pageToken : undefined;
-  } while (pageToken);
+  const stale = client.applicationIds({
+    job_id: query.jobId,
+    ...(query.stageId ? { stage_id: query.stageId } : {}),
+    active_status: '1',
+    update_end_time: String(cutoffMs),
+  });
+  for await (const id of stale) {
+    ids.push(id);
+    if (ids.length % 200 === 0) onPage?.(ids.length);
+  }
+  onPage?.(ids.length);
   return { ids, cutoffMs };
 }
 
@@ -57,14 +56,16 @@ export async function checkTerminationReasons(
   for (const id of reasonIds) {
     const reason = reasons.get(id);
     if (!reason)
-      throw new UsageError(
-        `--reason-id ${id}: no such termination reason (see the list of termination reasons in Feishu Hire)`,
+      throw new InvalidOptionError(
+        'reasonIds',
+        `${id}: no such termination reason (see the list of termination reasons in Feishu Hire)`,
       );
     if (reason.active_status !== undefined && reason.active_status !== 1)
-      throw new UsageError(`--reason-id ${id}: the reason is disabled`);
+      throw new InvalidOptionError('reasonIds', `${id}: the reason is disabled`);
     if (reason.termination_type !== undefined && reason.termination_type !== terminationType) {
-      throw new UsageError(
-        `--reason-id ${id} is for termination type ${reason.termination_type}, not ${terminationType}`,
+      throw new InvalidOptionError(
+        'reasonIds',
+        `${id} is for termination type ${reason.termination_type}, not ${terminationType}`,
       );
     }
   }
@@ -82,4 +83,9 @@ export function terminateInputs(
     ...(reasonIds.length > 0 ? { termination_reason_list: reasonIds } : {}),
     ...(note !== undefined ? { termination_reason_note: note } : {}),
   }));
+}
+
+/** Inputs made here are valid by construction: rows numbered from 1, ready for `enqueueBatch`. */
+export function acceptedRows(inputs: TerminateApplicationInput[]): CheckedRow<'terminate'>[] {
+  return inputs.map((input, i) => ({ line: i + 1, ok: true, input }));
 }

@@ -1,16 +1,20 @@
 import { Worker } from 'bullmq';
-import { BatchStore } from '../lib/batches/batch-store';
 import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
 import type { HireJobData } from '../lib/jobs/hire-job';
-import { openQueues, type HireQueues } from '../lib/jobs/hire-queues';
 import type { HireRuntime } from '../lib/hire-runtime';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import type { JobOutcome } from '../lib/jobs/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
 import { processHireJob } from '../lib/jobs/process-hire-job';
 import { createRedis } from '../lib/redis/redis-connection';
-import { backoffDelayMs, defaultRetryPolicy, type RetryPolicy } from '../lib/jobs/retry-policy';
+import { ConfigError } from '../lib/errors/config-error';
+import {
+  ATTEMPTS_CEILING,
+  backoffDelayMs,
+  defaultRetryPolicy,
+  type RetryPolicy,
+} from '../lib/jobs/retry-policy';
 
 /**
  * Jobs each worker runs at once. Enough to keep the limiter's slots busy at ~0.5 s per call
@@ -28,8 +32,8 @@ export interface StartWorkersOptions {
   operations?: Operation[];
   /** Per worker; @default defaultConcurrency */
   concurrency?: number;
-  /** @default defaultRetryPolicy */
-  policy?: RetryPolicy;
+  /** How many attempts a job gets and how they back off; decided here, not when jobs are enqueued. @default defaultRetryPolicy */
+  policy?: Partial<RetryPolicy>;
   /** How long a job's lock lasts without renewal; a killed worker's jobs run again after it. @default 30_000 */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for. @default lockDurationMs / 2 */
@@ -39,21 +43,21 @@ export interface StartWorkersOptions {
 
 export interface RunningWorkers {
   workers: Worker<HireJobData, JobOutcome>[];
-  queues: HireQueues;
   /** Settles when the fleet had to stop (credentials, scope, quota...). */
   fatal: Promise<FleetFatalError>;
-  /** Stops taking jobs, lets in-flight ones finish, closes every connection. */
+  /** Stops taking jobs, lets in-flight ones finish, closes the workers' connections (not the runtime's). */
   close(): Promise<void>;
 }
 
 /** Starts one BullMQ worker per operation; each job goes producer → queue → here → Feishu → outcome. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { runtime } = options;
-  const policy = options.policy ?? defaultRetryPolicy;
+  const policy: RetryPolicy = { ...defaultRetryPolicy, ...options.policy };
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.attempts > ATTEMPTS_CEILING)
+    throw new ConfigError(`policy.attempts must be a whole number from 1 to ${ATTEMPTS_CEILING}`);
   const logger = options.logger ?? silentLogger;
   const operations = options.operations ?? ['create', 'terminate'];
-  const queues = openQueues(runtime.redis, runtime.config.queuePrefix, policy);
-  const batches = new BatchStore(runtime.redis, runtime.keys);
+  const { queues, batches } = runtime;
   const lockDuration = options.lockDurationMs ?? 30_000;
 
   // A halt recorded by an earlier run ends when workers are started again (after the fix).
@@ -98,8 +102,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             client: runtime.client,
             redis: runtime.redis,
             keys: runtime.keys,
-            queues,
             batches,
+            deadLetters: queues.deadLetter,
             policy,
             logger,
             onFleetFatal,
@@ -128,11 +132,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
 
   return {
     workers,
-    queues,
     fatal,
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
-      await queues.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };

@@ -1,12 +1,13 @@
 import type { Worker } from 'bullmq';
-import { BatchStore } from '../../src/lib/batches/batch-store';
+import type { BatchStore } from '../../src/lib/batches/batch-store';
+import { enqueueBatch } from '../../src/lib/batches/enqueue-batch';
 import type { ConfigSource } from '../../src/lib/config';
-import { openQueues, type HireQueues } from '../../src/lib/jobs/hire-queues';
-import type { HireRuntime } from '../../src/lib/hire-runtime';
 import type { InputOf, Operation } from '../../src/lib/feishu/hire-schemas';
+import type { QueueRuntime, HireRuntime } from '../../src/lib/hire-runtime';
+import { hireJobId } from '../../src/lib/jobs/hire-job';
+import type { HireQueues } from '../../src/lib/jobs/hire-queues';
 import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/lib/jobs/retry-policy';
-import { enqueueRows } from '../../src/lib/batches/enqueue-batch';
 import type { Sandbox } from '../../src/sandbox/sandbox-server';
 import { startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../src/workers/hire-worker';
 import { deleteKeys, testPrefix } from './redis';
@@ -25,6 +26,21 @@ export const quickPolicy: RetryPolicy = {
   backoffMaxMs: 50,
 };
 
+/** Enqueues `inputs` as one sealed batch (lines from 2, as under a CSV header); resolves with the job ids. */
+export async function enqueueInputs<O extends Operation>(
+  target: Pick<QueueRuntime, 'queues' | 'batches'>,
+  operation: O,
+  batchId: string,
+  inputs: InputOf[O][],
+): Promise<string[]> {
+  await enqueueBatch(
+    target,
+    { batchId, operation },
+    inputs.map((input, i) => ({ line: i + 2, ok: true as const, input })),
+  );
+  return inputs.map((input) => hireJobId(operation, batchId, input));
+}
+
 export interface Fleet {
   prefix: string;
   runtime: HireRuntime;
@@ -32,7 +48,7 @@ export interface Fleet {
   batches: BatchStore;
   workers: RunningWorkers;
   enqueue<O extends Operation>(operation: O, batchId: string, inputs: InputOf[O][]): Promise<string[]>;
-  /** Resolves once every job of the batch has an outcome (checked on each completed job). */
+  /** Resolves once the batch is finished (checked on each completed job). */
   waitForBatch(batchId: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,49 +61,34 @@ export async function openFleet(
   prefix = testPrefix(),
 ): Promise<Fleet> {
   const runtime = openRuntime(sandbox, prefix, env);
-  const policy = options.policy ?? quickPolicy;
-  const queues = openQueues(runtime.redis, prefix, policy);
-  const batches = new BatchStore(runtime.redis, runtime.keys);
-  const workers = await startWorkers({ runtime, policy, ...options });
+  const workers = await startWorkers({ runtime, policy: quickPolicy, ...options });
   const closeAll = track(`fleet ${prefix}`, async () => {
     await workers.close();
-    await queues.close();
     await deleteKeys(runtime.redis, prefix);
     await runtime.close();
   });
   const waitForBatch = (batchId: string) =>
     new Promise<void>((resolve, reject) => {
       const check = () =>
-        batches
+        runtime.batches
           .progress(batchId)
           .then((p) => {
-            if (p.jobs > 0 && p.done >= p.jobs) {
+            if (p.jobs > 0 && p.finished) {
               for (const w of workers.workers) w.off('completed', check);
               resolve();
             }
           })
           .catch(reject);
       for (const w of workers.workers as Worker<unknown, JobOutcome>[]) w.on('completed', check);
-      check();
+      void check();
     });
   return {
     prefix,
     runtime,
-    queues,
-    batches,
+    queues: runtime.queues,
+    batches: runtime.batches,
     workers,
-    enqueue: async (operation, batchId, inputs) => {
-      await batches.create({ batchId, operation, createdAtMs: Date.now() });
-      const ids = await enqueueRows(
-        queues,
-        batches,
-        batchId,
-        operation,
-        inputs.map((input, i) => ({ line: i + 2, input })),
-      );
-      await batches.seal(batchId);
-      return ids;
-    },
+    enqueue: (operation, batchId, inputs) => enqueueInputs(runtime, operation, batchId, inputs),
     waitForBatch,
     close: closeAll,
   };

@@ -1,4 +1,5 @@
-import { classifyOutcome, codeRules, type OutcomeKind } from '../../src/lib/feishu/classify-outcome';
+import { classifyOutcome } from '../../src/lib/feishu/classify-outcome';
+import { codeRules, type FailureKind } from '../../src/lib/feishu/code-rules';
 import { FeishuApiError } from '../../src/lib/errors/feishu-api-error';
 import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
 import { InvalidInputError } from '../../src/lib/errors/invalid-input-error';
@@ -15,7 +16,7 @@ const answer = (feishuCode: number | undefined, httpStatus: number) =>
   });
 
 describe('classifyOutcome', () => {
-  it.each<[number, number, 'create' | 'terminate', OutcomeKind]>([
+  it.each<[number, number, 'create' | 'terminate', FailureKind]>([
     [1002221, 400, 'terminate', 'alreadyDone'],
     [1002221, 400, 'create', 'permanent'],
     [1002001, 500, 'create', 'transient'],
@@ -68,7 +69,38 @@ describe('classifyOutcome', () => {
     expect(classifyOutcome('create', new NetworkError('x', 'TIMEOUT', 'timeout')).kind).toBe('transient');
     expect(classifyOutcome('create', new InvalidInputError(['talent_id: required'])).kind).toBe('permanent');
     expect(classifyOutcome('create', new FleetFatalError('fix it', 10014, 'bad secret')).kind).toBe('fatal');
-    expect(classifyOutcome('create').kind).toBe('success');
+    expect(classifyOutcome('create', new Error('boom'))).toMatchObject({
+      kind: 'transient',
+      code: 'UNEXPECTED',
+    });
+  });
+
+  it('says which failures may have taken effect: no answer, 1002001, 2200 and bare 5xx', () => {
+    const ambiguous = (error: unknown) => classifyOutcome('create', error).ambiguous;
+    expect(ambiguous(new NetworkError('x', 'ECONNRESET', 'reset'))).toBe(true);
+    expect(ambiguous(new NetworkError('x', 'TIMEOUT', 'timeout'))).toBe(true);
+    expect(ambiguous(new NetworkError('x', 'ECONNREFUSED', 'refused'))).toBe(false);
+    expect(ambiguous(answer(1002001, 500))).toBe(true);
+    expect(ambiguous(answer(2200, 200))).toBe(true);
+    expect(ambiguous(answer(undefined, 502))).toBe(true);
+    expect(ambiguous(answer(1002206, 400))).toBe(false);
+    expect(ambiguous(answer(99991400, 429))).toBe(false);
+  });
+
+  it('names the reconciliation of the answers an earlier call of the job may explain', () => {
+    expect(classifyOutcome('create', answer(1002206, 400)).reconcile).toBe('ownApplication');
+    expect(classifyOutcome('terminate', answer(1002221, 400)).reconcile).toBe('ownTermination');
+    expect(classifyOutcome('terminate', answer(1002206, 400)).reconcile).toBeUndefined();
+    expect(classifyOutcome('create', answer(1002102, 400)).reconcile).toBeUndefined();
+  });
+
+  it('gives the error class the predicates the client needs, from the same table', () => {
+    expect(answer(99991400, 400).isRateLimited).toBe(true);
+    expect(answer(undefined, 429).isRateLimited).toBe(true);
+    expect(answer(1002001, 500).isRateLimited).toBe(false);
+    for (const code of [99991661, 99991663, 99991665, 99991671])
+      expect(answer(code, 400).isTokenRejected).toBe(true);
+    expect(answer(10014, 400).isTokenRejected).toBe(false);
   });
 
   it('has a rule with a fix for every fatal code', () => {

@@ -1,15 +1,12 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import { BatchStore } from '../../src/lib/batches/batch-store';
-import { openQueues } from '../../src/lib/jobs/hire-queues';
 import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
-import { enqueueRows } from '../../src/lib/batches/enqueue-batch';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { PrivateRedis } from '../helpers/private-redis';
 import { openRedis, testPrefix } from '../helpers/redis';
 import { openRuntime, testEnv } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
-import { openFleet, quickPolicy } from '../helpers/workers';
+import { enqueueInputs, openFleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
 
 const JOB = '6800000000000000001';
@@ -47,18 +44,14 @@ describe('workers: crashes and outages', () => {
     });
     const prefix = testPrefix();
     const producer = openRuntime(sandbox, prefix);
-    const queues = openQueues(producer.redis, prefix, quickPolicy);
-    const batches = new BatchStore(producer.redis, producer.keys);
+    const { batches } = producer;
     const talents = [...sandbox.state.talents.keys()];
-    await batches.create({ batchId: 'crash', operation: 'create', createdAtMs: Date.now() });
-    await enqueueRows(
-      queues,
-      batches,
-      'crash',
+    await enqueueInputs(
+      producer,
       'create',
-      talents.map((talent_id, i) => ({ line: i + 2, input: { talent_id, job_id: JOB } })),
+      'crash',
+      talents.map((talent_id) => ({ talent_id, job_id: JOB })),
     );
-    await batches.seal('crash');
 
     const child = fork(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
       env: { ...process.env, ...testEnv(sandbox, prefix), LOCK_DURATION_MS: '1000' },
@@ -90,7 +83,6 @@ describe('workers: crashes and outages', () => {
     const perTalent = applicationsPerTalent(sandbox);
     expect(perTalent.size).toBe(30);
     expect([...perTalent.values()].every((n) => n === 1)).toBe(true);
-    await queues.close();
     await producer.close();
     await fleet.close();
     await sandbox.close();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../errors/usage-error';
+import { InvalidOptionError } from '../errors/invalid-option-error';
 import { batchIdPattern } from '../jobs/hire-job';
 import type { Operation } from '../feishu/hire-schemas';
 
@@ -9,9 +9,10 @@ export function newBatchId(operation: Operation | string, now = new Date()): str
   return `${operation}-${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
-export function checkBatchId(batchId: string): string {
+/** `batchId` as it is, or an error naming `option`, the setting that gave it. */
+export function checkBatchId(batchId: string, option = 'batchId'): string {
   if (!batchIdPattern.test(batchId)) {
-    throw new UsageError(`--batch "${batchId}": use 1 to 100 letters, digits, ".", "_" or "-"`);
+    throw new InvalidOptionError(option, `"${batchId}": use 1 to 100 letters, digits, ".", "_" or "-"`);
   }
   return batchId;
 }

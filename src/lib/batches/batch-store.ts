@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { UsageError } from '../errors/usage-error';
+import { BatchConflictError } from '../errors/batch-conflict-error';
 import type { Operation } from '../feishu/hire-schemas';
 import type { JobOutcome, JobStatus } from '../jobs/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
@@ -35,6 +35,8 @@ export interface BatchProgress {
   jobs: number;
   done: number;
   counts: Record<JobStatus, number>;
+  /** Every row is enqueued (the batch is sealed) and every job has its outcome. */
+  finished: boolean;
 }
 
 const RECORD_OUTCOME = `
@@ -56,14 +58,17 @@ export class BatchStore {
     private readonly keys: RedisKeys,
   ) {}
 
+  /** The key prefix these batches live under (messages name it: a batch under another is not found). */
+  get prefix(): string {
+    return this.keys.prefix;
+  }
+
   /** Opens a batch; a batch id given again (a cron retry) continues that batch. */
   async create(meta: Omit<BatchMeta, 'sealed'>): Promise<void> {
     const k = this.keys.batch(meta.batchId);
     const existing = await this.redis.hget(k.meta, 'operation');
     if (existing !== null && existing !== meta.operation) {
-      throw new UsageError(
-        `batch ${meta.batchId} already exists for ${existing}, not ${meta.operation}; pick another --batch`,
-      );
+      throw new BatchConflictError(meta.batchId, existing, meta.operation);
     }
     if (existing === null) {
       await this.redis
@@ -104,7 +109,7 @@ export class BatchStore {
     await this.touch(batchId);
   }
 
-  /** Records how a job ended, once; later calls for the same job change nothing. */
+  /** Records how a job ended, once; later calls for the same job change nothing (and answer false). */
   async recordOutcome(batchId: string, jobId: string, outcome: JobOutcome): Promise<boolean> {
     const k = this.keys.batch(batchId);
     const recorded = await this.redis.eval(
@@ -133,15 +138,27 @@ export class BatchStore {
     };
   }
 
+  /** How far the batch is: the one answer to "is this batch done?". */
   async progress(batchId: string): Promise<BatchProgress> {
     const k = this.keys.batch(batchId);
-    const [jobs, counts] = await Promise.all([this.redis.scard(k.jobs), this.redis.hgetall(k.counts)]);
+    const [jobs, counts, sealed] = await Promise.all([
+      this.redis.scard(k.jobs),
+      this.redis.hgetall(k.counts),
+      this.redis.hget(k.meta, 'sealed'),
+    ]);
     const c = {
       succeeded: Number(counts.succeeded ?? 0),
       alreadyDone: Number(counts.alreadyDone ?? 0),
       deadLettered: Number(counts.deadLettered ?? 0),
     };
-    return { jobs, done: c.succeeded + c.alreadyDone + c.deadLettered, counts: c };
+    const done = c.succeeded + c.alreadyDone + c.deadLettered;
+    return { jobs, done, counts: c, finished: sealed === '1' && done >= jobs };
+  }
+
+  /** How the job ended, if it has. */
+  async outcomeOf(batchId: string, jobId: string): Promise<JobOutcome | undefined> {
+    const raw = await this.redis.hget(this.keys.batch(batchId).outcomes, jobId);
+    return raw === null ? undefined : (JSON.parse(raw) as JobOutcome);
   }
 
   /** Fixes the batch's end, once, so every later report says the same. */

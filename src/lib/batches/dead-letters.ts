@@ -1,4 +1,11 @@
 import type { Job, Queue } from 'bullmq';
+import { InvalidOptionError } from '../errors/invalid-option-error';
+import type { HireQueues } from '../jobs/hire-queues';
+import { openRowWriter } from '../rows/row-writer';
+import { validateRow } from '../rows/validate-row';
+import { checkBatchId, newBatchId } from './batch-id';
+import type { BatchStore } from './batch-store';
+import { enqueueBatch, type EnqueueBatchResult } from './enqueue-batch';
 import type { AttemptRecord } from '../jobs/attempt-journal';
 import type { RowSource } from '../jobs/hire-job';
 import type { Operation } from '../feishu/hire-schemas';
@@ -38,12 +45,11 @@ export async function addDeadLetter(queue: Queue<DeadLetter>, entry: DeadLetter)
   });
 }
 
-/** Every dead letter matching `filter`, oldest first, read in pages. */
-export async function listDeadLetters(
+/** Every dead letter matching `filter`, oldest first, read page by page. */
+export async function* deadLetters(
   queue: Queue<DeadLetter>,
   filter: DeadLetterFilter = {},
-): Promise<Job<DeadLetter>[]> {
-  const matches: Job<DeadLetter>[] = [];
+): AsyncGenerator<Job<DeadLetter>> {
   const pageSize = 500;
   for (let start = 0; ; start += pageSize) {
     const page = await queue.getJobs(
@@ -58,9 +64,97 @@ export async function listDeadLetters(
       if (filter.operation && d.operation !== filter.operation) continue;
       if (filter.code && d.code !== filter.code) continue;
       if (filter.batchId && d.batchId !== filter.batchId) continue;
-      matches.push(job);
+      yield job;
     }
-    if (page.length < pageSize) break;
+    if (page.length < pageSize) return;
   }
+}
+
+/** Every dead letter matching `filter`, oldest first. */
+export async function listDeadLetters(
+  queue: Queue<DeadLetter>,
+  filter: DeadLetterFilter = {},
+): Promise<Job<DeadLetter>[]> {
+  const matches: Job<DeadLetter>[] = [];
+  for await (const job of deadLetters(queue, filter)) matches.push(job);
   return matches;
+}
+
+/** The one operation of the letters: a file, or a batch, holds one operation's rows. */
+export function operationOf(
+  letters: readonly Job<DeadLetter>[],
+  filter: DeadLetterFilter,
+): Operation | undefined {
+  const operations = new Set(letters.map((l) => l.data.operation));
+  if (operations.size > 1)
+    throw new InvalidOptionError(
+      'operation',
+      'must be given: dead letters of both operations match (create or terminate)',
+    );
+  return filter.operation ?? [...operations][0];
+}
+
+/** Writes the letters' inputs to `path` (.csv, .ndjson or .json): a file `enqueue` takes back. */
+export async function exportDeadLetters(
+  queue: Queue<DeadLetter>,
+  filter: DeadLetterFilter,
+  path: string,
+): Promise<{ count: number; operation: Operation }> {
+  const letters = await listDeadLetters(queue, filter);
+  const operation = operationOf(letters, filter) ?? 'create';
+  const writer = openRowWriter(path, operation, [], 'outPath');
+  for (const { data } of letters) writer.write(data.input);
+  await writer.close();
+  return { count: letters.length, operation };
+}
+
+export interface ReplayResult extends EnqueueBatchResult {
+  /** Letters whose input no longer passes validation stay in the dead-letter queue. */
+  kept: { jobId: string; errors: string[] }[];
+}
+
+/**
+ * Enqueues the matching letters again as a new batch; each letter leaves the queue once its job is
+ * enqueued. A letter whose input no longer validates becomes an invalid row of the batch (its line
+ * is its position in the replay) and stays, to be fixed by export and enqueue.
+ */
+export async function replayDeadLetters(
+  target: { queues: HireQueues; batches: BatchStore },
+  filter: DeadLetterFilter,
+  options: { intoBatchId?: string } = {},
+): Promise<ReplayResult | undefined> {
+  const queue = target.queues.deadLetter;
+  const letters = await listDeadLetters(queue, filter);
+  if (letters.length === 0) return undefined;
+  const operation = operationOf(letters, filter)!;
+  const batchId = checkBatchId(options.intoBatchId ?? newBatchId(`replay-${operation}`), 'intoBatchId');
+  const byLine = new Map(letters.map((letter, i) => [i + 1, letter]));
+  const rows = letters.map((letter, i) => {
+    const checked = validateRow(operation, { line: i + 1, value: { ...letter.data.input } });
+    if (checked.ok) return checked;
+    return { ...checked, errors: checked.errors.map((e) => `dead letter ${letter.data.jobId}: ${e}`) };
+  });
+  const result = await enqueueBatch(
+    target,
+    {
+      batchId,
+      operation,
+      source: 'dead-letter replay',
+      onEnqueued: async (enqueued) => {
+        for (const row of enqueued) await byLine.get(row.line)?.remove();
+      },
+    },
+    rows,
+  );
+  const kept = rows
+    .filter((row) => !row.ok)
+    .map((row) => ({ jobId: byLine.get(row.line)!.data.jobId, errors: row.ok ? [] : row.errors }));
+  return { ...result, kept };
+}
+
+/** Deletes the matching letters; resolves with how many. */
+export async function purgeDeadLetters(queue: Queue<DeadLetter>, filter: DeadLetterFilter): Promise<number> {
+  const letters = await listDeadLetters(queue, filter);
+  for (const letter of letters) await letter.remove();
+  return letters.length;
 }

@@ -1,7 +1,8 @@
-import type { BatchStore } from './batch-store';
+import type { CheckedRow } from '../rows/validate-row';
+import type { InputOf, Operation } from '../feishu/hire-schemas';
 import { hireJobId, type HireJobData, type RowSource } from '../jobs/hire-job';
 import type { HireQueues } from '../jobs/hire-queues';
-import type { InputOf, Operation } from '../feishu/hire-schemas';
+import type { BatchStore, InvalidRow } from './batch-store';
 
 /** A validated row, ready to become a job. */
 export interface AcceptedRow<O extends Operation = Operation> {
@@ -9,21 +10,107 @@ export interface AcceptedRow<O extends Operation = Operation> {
   input: InputOf[O];
 }
 
+export interface EnqueueBatchOptions<O extends Operation> {
+  batchId: string;
+  operation: O;
+  /** Where the rows come from (a file, `api`, `stale applications of job ...`): the report shows it. */
+  source?: string;
+  /** The input file, named with its line in each job (and so in its dead letter). */
+  file?: string;
+  /** Rows per bulk add. @default 500 */
+  chunkSize?: number;
+  /** After each chunk is in the queue: the rows of it that became jobs. */
+  onEnqueued?: (rows: AcceptedRow<O>[]) => Promise<void> | void;
+  /** Every 1000 rows read. */
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface EnqueueBatchResult {
+  batchId: string;
+  operation: Operation;
+  /** Rows read, good and bad. */
+  rows: number;
+  accepted: number;
+  invalidCount: number;
+  /** The first invalid rows (all of them are recorded in the batch). */
+  invalidSample: InvalidRow[];
+}
+
+/** How many invalid rows a result carries with it; the batch records them all. */
+export const INVALID_SAMPLE_SIZE = 20;
+
 /**
- * Enqueues validated rows as one bulk add. The rows are recorded in the batch first, so a crash
- * between the two leaves rows pending (visible, and fixed by running the same batch again) rather
- * than jobs the report does not know.
+ * A batch from checked rows, streamed: opens it (a batch id given again continues that batch),
+ * enqueues good rows in bulk chunks and records bad ones with their line and reasons, then seals
+ * it. Memory stays bounded by one chunk.
  */
-export async function enqueueRows<O extends Operation>(
-  queues: HireQueues,
-  batches: BatchStore,
+export async function enqueueBatch<O extends Operation>(
+  target: { queues: HireQueues; batches: BatchStore },
+  options: EnqueueBatchOptions<O>,
+  rows: Iterable<CheckedRow<O>> | AsyncIterable<CheckedRow<O>>,
+): Promise<EnqueueBatchResult> {
+  const { batches } = target;
+  const { batchId, operation } = options;
+  const chunkSize = options.chunkSize ?? 500;
+  await batches.create({
+    batchId,
+    operation,
+    createdAtMs: Date.now(),
+    ...(options.source !== undefined ? { source: options.source } : {}),
+  });
+  const result: EnqueueBatchResult = {
+    batchId,
+    operation,
+    rows: 0,
+    accepted: 0,
+    invalidCount: 0,
+    invalidSample: [],
+  };
+  let accepted: AcceptedRow<O>[] = [];
+  let invalid: InvalidRow[] = [];
+  const flush = async () => {
+    await enqueueRows(target, batchId, operation, accepted, options.file);
+    await batches.addInvalid(batchId, invalid);
+    if (accepted.length > 0) await options.onEnqueued?.(accepted);
+    accepted = [];
+    invalid = [];
+  };
+  for await (const row of rows) {
+    result.rows++;
+    if (row.ok) {
+      result.accepted++;
+      accepted.push({ line: row.line, input: row.input });
+    } else {
+      result.invalidCount++;
+      const bad: InvalidRow = {
+        line: row.line,
+        errors: row.errors,
+        ...(row.input ? { input: row.input } : {}),
+      };
+      if (result.invalidSample.length < INVALID_SAMPLE_SIZE) result.invalidSample.push(bad);
+      invalid.push(bad);
+    }
+    if (accepted.length + invalid.length >= chunkSize) await flush();
+    if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
+  }
+  await flush();
+  await batches.seal(batchId);
+  return result;
+}
+
+/**
+ * One bulk add. The rows are recorded in the batch first, so a crash between the two leaves rows
+ * pending (visible, and fixed by running the same batch again) rather than jobs the report does
+ * not know.
+ */
+async function enqueueRows<O extends Operation>(
+  { queues, batches }: { queues: HireQueues; batches: BatchStore },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  /** The input file, named in each job's source (and so in its dead letter). */
-  sourceFile?: string,
-): Promise<string[]> {
-  if (rows.length === 0) return [];
+  sourceFile: string | undefined,
+): Promise<void> {
+  if (rows.length === 0) return;
   const jobs = rows.map((row) => {
     const source: RowSource = { line: row.line, ...(sourceFile !== undefined ? { file: sourceFile } : {}) };
     const data = { operation, input: row.input, batchId, source } as HireJobData;
@@ -34,5 +121,4 @@ export async function enqueueRows<O extends Operation>(
     rows.map((row, i) => ({ line: row.line, jobId: jobs[i]!.opts.jobId, input: row.input })),
   );
   await queues.byOperation(operation).addBulk(jobs);
-  return jobs.map((j) => j.opts.jobId);
 }

@@ -1,3 +1,5 @@
+import { ruleForAnswer, type CodeRule } from '../feishu/code-rules';
+import type { Operation } from '../feishu/hire-schemas';
 import { HireQueueError } from './hire-queue-error';
 
 /** What Feishu answered, kept whole for dead letters and support tickets (never headers or tokens). */
@@ -14,7 +16,7 @@ export interface FeishuAnswerFacts {
   rateLimitResetSeconds: number | undefined;
 }
 
-/** Feishu answered, and the answer is not success. `classifyOutcome` decides what it means. */
+/** Feishu answered, and the answer is not success. `codeRules` says what it means. */
 export class FeishuApiError extends HireQueueError implements FeishuAnswerFacts {
   readonly code = 'FEISHU_API';
   readonly feishuCode: number | undefined;
@@ -38,5 +40,20 @@ export class FeishuApiError extends HireQueueError implements FeishuAnswerFacts 
     this.logId = facts.logId;
     this.serverDateMs = facts.serverDateMs;
     this.rateLimitResetSeconds = facts.rateLimitResetSeconds;
+  }
+
+  /** What this answer means, from `codeRules`; `operation` matters for codes of one operation only. */
+  rule(operation?: Operation | 'read' | 'token'): CodeRule {
+    return ruleForAnswer(this.feishuCode, this.httpStatus, operation);
+  }
+
+  /** Feishu is asking us to slow down (99991400 or HTTP 429). */
+  get isRateLimited(): boolean {
+    return this.rule().kind === 'rateLimited';
+  }
+
+  /** Feishu refused the token itself: drop it and fetch another. */
+  get isTokenRejected(): boolean {
+    return this.rule().refreshToken === true;
   }
 }

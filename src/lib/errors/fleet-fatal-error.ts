@@ -6,7 +6,6 @@ import { HireQueueError } from './hire-queue-error';
  */
 export class FleetFatalError extends HireQueueError {
   readonly code = 'FLEET_FATAL';
-  readonly exitCode = 1;
 
   constructor(
     readonly fix: string,

@@ -1,3 +1,4 @@
+import { ruleForNoAnswer, type CodeRule } from '../feishu/code-rules';
 import { HireQueueError } from './hire-queue-error';
 
 /**
@@ -14,5 +15,10 @@ export class NetworkError extends HireQueueError {
     message: string,
   ) {
     super(`${endpoint}: ${message}`);
+  }
+
+  /** What having no answer means: refused never left this machine, anything else may have. */
+  rule(): CodeRule {
+    return ruleForNoAnswer(this.reason);
   }
 }

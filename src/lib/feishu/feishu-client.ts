@@ -1,7 +1,6 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { isTokenCode } from './classify-outcome';
 import { FeishuApiError } from '../errors/feishu-api-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { createFeishuHttp, headerOf, serverDateOf, toFeishuError } from './feishu-http';
@@ -37,11 +36,37 @@ export interface CallMeta {
 
 const envelope = z.object({ code: z.number(), msg: z.string().optional(), data: z.unknown() });
 const createdSchema = z.object({ id: z.string() });
-const listSchema = z.object({
-  items: z.array(z.string()).default([]),
-  page_token: z.string().optional(),
-  has_more: z.boolean().default(false),
+const pageSchema = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item).default([]),
+    page_token: z.string().optional(),
+    has_more: z.boolean().default(false),
+  });
+
+/** One page of a list endpoint. */
+export interface Page<T> {
+  items: T[];
+  pageToken?: string;
+  hasMore: boolean;
+}
+
+const toPage = <T>(page: { items: T[]; page_token?: string | undefined; has_more: boolean }): Page<T> => ({
+  items: page.items,
+  hasMore: page.has_more,
+  ...(page.page_token ? { pageToken: page.page_token } : {}),
 });
+
+/** The one paging loop: items of every page, asking for the next while the last says there is more. */
+async function* eachItem<T>(
+  fetchPage: (pageToken: string | undefined) => Promise<Page<T>>,
+): AsyncGenerator<T> {
+  let pageToken: string | undefined;
+  do {
+    const page = await fetchPage(pageToken);
+    yield* page.items;
+    pageToken = page.hasMore ? page.pageToken : undefined;
+  } while (pageToken);
+}
 export const applicationDetailSchema = z.looseObject({
   id: z.string(),
   job_id: z.string(),
@@ -131,9 +156,7 @@ export class FeishuClient {
   }
 
   /** 获取投递列表: one page of application ids. */
-  async listApplications(
-    query: ListApplicationsQuery,
-  ): Promise<{ items: string[]; pageToken?: string; hasMore: boolean }> {
+  async listApplications(query: ListApplicationsQuery): Promise<Page<string>> {
     const { data } = await this.call({
       name: 'list applications',
       limited: 'read',
@@ -141,12 +164,18 @@ export class FeishuClient {
       path: '/open-apis/hire/v1/applications',
       params: { ...query },
     });
-    const page = listSchema.parse(data ?? {});
-    return {
-      items: page.items,
-      hasMore: page.has_more,
-      ...(page.page_token ? { pageToken: page.page_token } : {}),
-    };
+    return toPage(pageSchema(z.string()).parse(data ?? {}));
+  }
+
+  /** Every application id matching `query`, page after page (each page under the read limiter). */
+  applicationIds(query: Omit<ListApplicationsQuery, 'page_token'>): AsyncGenerator<string> {
+    return eachItem((pageToken) =>
+      this.listApplications({
+        page_size: 200,
+        ...query,
+        ...(pageToken !== undefined ? { page_token: pageToken } : {}),
+      }),
+    );
   }
 
   /** 获取投递信息. */
@@ -163,8 +192,7 @@ export class FeishuClient {
   /** 获取终止投递原因, every page. */
   async listTerminationReasons(): Promise<TerminationReasonItem[]> {
     const all: TerminationReasonItem[] = [];
-    let pageToken: string | undefined;
-    do {
+    const pages = eachItem(async (pageToken) => {
       const { data } = await this.call({
         name: 'list termination reasons',
         limited: 'read',
@@ -172,16 +200,9 @@ export class FeishuClient {
         path: '/open-apis/hire/v1/termination_reasons',
         params: { page_size: 200, page_token: pageToken },
       });
-      const page = z
-        .object({
-          items: z.array(terminationReasonSchema).default([]),
-          page_token: z.string().optional(),
-          has_more: z.boolean().default(false),
-        })
-        .parse(data ?? {});
-      all.push(...page.items);
-      pageToken = page.has_more ? page.page_token : undefined;
-    } while (pageToken);
+      return toPage(pageSchema(terminationReasonSchema).parse(data ?? {}));
+    });
+    for await (const reason of pages) all.push(reason);
     return all;
   }
 
@@ -217,11 +238,11 @@ export class FeishuClient {
       };
     }
     const error = toFeishuError(request.name, response);
-    if (error instanceof FeishuApiError && isTokenCode(error.feishuCode) && !tokenRetried) {
+    if (error instanceof FeishuApiError && error.isTokenRejected && !tokenRetried) {
       await this.token.invalidate(token);
       return this.call(request, true);
     }
-    if (error instanceof FeishuApiError && (error.feishuCode === 99991400 || error.httpStatus === 429)) {
+    if (error instanceof FeishuApiError && error.isRateLimited) {
       await this.options.limiter?.reportRateLimited(request.limited, error.rateLimitResetSeconds);
     }
     throw error;

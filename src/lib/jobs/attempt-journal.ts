@@ -14,7 +14,10 @@ export interface AttemptRecord {
 export interface JournalState {
   /** When the first call of the job began (worker clock), if one did. */
   firstCallAtMs: number | undefined;
-  /** A call may have taken effect without the answer saying so (or a worker died mid-call). */
+  /**
+   * A call of this job may have taken effect: it succeeded (its outcome may not be recorded), it
+   * got no answer or an ambiguous one, or its worker died mid-call.
+   */
   ambiguous: boolean;
   /** Feishu's clock minus ours, from the last answer's `Date` header. */
   serverOffsetMs: number;
@@ -66,18 +69,20 @@ export class AttemptJournal {
   }
 
   /**
-   * The call ended. `definitive`: the answer says for sure whether it took effect (a success or a
-   * 4xx business error); otherwise (timeout, dropped connection, 1002001, 5xx) it is ambiguous.
+   * The call ended. `mayHaveTakenEffect` is false only for an answer that says for sure it did not
+   * (a 4xx business error, a 429): a success counts too, so a worker that dies before recording
+   * it leaves the job to be reconciled rather than called again blind.
    */
-  async endCall(
-    definitive: boolean,
-    serverDateMs: number | undefined,
-    failure?: AttemptRecord,
-  ): Promise<void> {
+  async endCall(ended: {
+    mayHaveTakenEffect: boolean;
+    serverDateMs?: number | undefined;
+    failure?: AttemptRecord | undefined;
+  }): Promise<void> {
     const multi = this.redis.multi().hset(this.key, 'inFlight', '0');
-    if (!definitive) multi.hset(this.key, 'ambiguous', '1');
-    if (serverDateMs !== undefined) multi.hset(this.key, 'serverOffsetMs', String(serverDateMs - Date.now()));
-    if (failure) multi.rpush(this.logKey, JSON.stringify(failure)).ltrim(this.logKey, -50, -1);
+    if (ended.mayHaveTakenEffect) multi.hset(this.key, 'ambiguous', '1');
+    if (ended.serverDateMs !== undefined)
+      multi.hset(this.key, 'serverOffsetMs', String(ended.serverDateMs - Date.now()));
+    if (ended.failure) multi.rpush(this.logKey, JSON.stringify(ended.failure)).ltrim(this.logKey, -50, -1);
     await multi.exec();
   }
 

@@ -4,7 +4,7 @@ import type { DeadLetter } from '../batches/dead-letters';
 import type { HireJobData } from './hire-job';
 import type { Operation } from '../feishu/hire-schemas';
 import type { JobOutcome } from './job-outcome';
-import { HIRE_BACKOFF, type RetryPolicy } from './retry-policy';
+import { ATTEMPTS_CEILING, HIRE_BACKOFF } from './retry-policy';
 
 export const DEAD_LETTER_QUEUE = 'dead-letter';
 
@@ -19,9 +19,10 @@ export interface HireQueues {
   close(): Promise<void>;
 }
 
-export function jobOptions(policy: RetryPolicy): JobsOptions {
+/** Options of every create and terminate job. How many attempts it gets is the worker's policy. */
+export function jobOptions(): JobsOptions {
   return {
-    attempts: policy.attempts,
+    attempts: ATTEMPTS_CEILING,
     backoff: { type: HIRE_BACKOFF },
     // Completed jobs stay known for a week, so a row enqueued again in that time is not doubled.
     removeOnComplete: { age: 7 * 86_400 },
@@ -29,8 +30,8 @@ export function jobOptions(policy: RetryPolicy): JobsOptions {
   };
 }
 
-export function openQueues(connection: Redis, prefix: string, policy: RetryPolicy): HireQueues {
-  const options = { connection, prefix, defaultJobOptions: jobOptions(policy) };
+export function openQueues(connection: Redis, prefix: string): HireQueues {
+  const options = { connection, prefix, defaultJobOptions: jobOptions() };
   const create = new Queue<HireJobData, JobOutcome>('create', options);
   const terminate = new Queue<HireJobData, JobOutcome>('terminate', options);
   const deadLetter = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, { connection, prefix });

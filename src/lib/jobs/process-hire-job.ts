@@ -1,41 +1,47 @@
-import { DelayedError, type Job } from 'bullmq';
+import { DelayedError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import pRetry, { AbortError } from 'p-retry';
-import { AttemptJournal, type AttemptRecord } from './attempt-journal';
+import pRetry from 'p-retry';
 import type { BatchStore } from '../batches/batch-store';
-import { classifyOutcome, type Classification } from '../feishu/classify-outcome';
-import { addDeadLetter } from '../batches/dead-letters';
-import { FeishuApiError } from '../errors/feishu-api-error';
+import { addDeadLetter, type DeadLetter } from '../batches/dead-letters';
 import { InvalidInputError } from '../errors/invalid-input-error';
-import { NetworkError } from '../errors/network-error';
+import { classifyOutcome, type Classification } from '../feishu/classify-outcome';
+import type { Reconciliation } from '../feishu/code-rules';
 import type { FeishuClient } from '../feishu/feishu-client';
-import { hireJobDataSchema, type HireJobData } from './hire-job';
-import type { HireQueues } from './hire-queues';
 import { describeIssues } from '../feishu/hire-schemas';
-import type { JobOutcome } from './job-outcome';
 import type { Logger } from '../logger';
-import { findOwnCreatedApplication, wasTerminatedByUs } from './reconcile-ambiguous';
 import type { RedisKeys } from '../redis/redis-keys';
-import type { RetryPolicy } from './retry-policy';
+import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
+import { decideAfterFailure } from './failure-decision';
+import { hireJobDataSchema, type HireJobData } from './hire-job';
+import type { JobOutcome } from './job-outcome';
+import { findOwnCreatedApplication, wasTerminatedByUs } from './reconcile-ambiguous';
+import { attemptsAllowed, type RetryPolicy } from './retry-policy';
 
 export interface ProcessorDeps {
   client: FeishuClient;
   redis: Redis;
   keys: RedisKeys;
-  queues: HireQueues;
   batches: BatchStore;
+  deadLetters: Queue<DeadLetter>;
   policy: RetryPolicy;
   logger: Logger;
   /** The whole fleet must stop: credentials, allow-list, scope or quota. */
   onFleetFatal(classification: Classification): Promise<void>;
 }
 
-type CallResult = { applicationId?: string; logId: string | undefined };
+interface CallResult {
+  applicationId?: string;
+  logId: string | undefined;
+  serverDateMs: number | undefined;
+}
+
+type CallAttempt = { ok: true; result: CallResult } | { ok: false; failure: Classification; error: unknown };
 
 /**
- * One job, end to end: call Feishu under the limiter, classify, and act. Every job ends
- * completed with an outcome (succeeded, already done, dead-lettered), or waits (rate limited,
- * fleet halted) without spending an attempt, or fails this attempt so BullMQ backs off.
+ * One job, end to end: call Feishu under the limiter, classify the failure once, decide
+ * (`decideAfterFailure`), act. Every job ends completed with an outcome (succeeded, already
+ * done, dead-lettered), or waits (rate limited, fleet halted) without spending an attempt, or
+ * fails this attempt so BullMQ backs off.
  */
 export async function processHireJob(
   job: Job<HireJobData, JobOutcome>,
@@ -45,158 +51,154 @@ export async function processHireJob(
   const jobId = job.id!;
   const parsed = hireJobDataSchema.safeParse(job.data);
   if (!parsed.success) {
-    const error = new InvalidInputError(describeIssues(parsed.error), 'job data');
-    return deadLetter(job, deps, classifyOutcome('create', error), 'invalid job data');
+    const failure = classifyOutcome(
+      'create',
+      new InvalidInputError(describeIssues(parsed.error), 'job data'),
+    );
+    return deadLetter(job, deps, failure, 'invalid job data');
   }
   const data = parsed.data as HireJobData;
   // A worker that died after recording the outcome but before completing the job: don't call again.
-  const known = await deps.redis.hget(deps.keys.batch(data.batchId).outcomes, jobId);
-  if (known) return JSON.parse(known) as JobOutcome;
+  const known = await deps.batches.outcomeOf(data.batchId, jobId);
+  if (known) return known;
 
   const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
-  let failure: unknown;
-  try {
-    const result = await callWithQuickRetries(data, journal, deps);
-    return finish(job, deps, journal, {
-      status: 'succeeded',
-      ...(result.applicationId ? { applicationId: result.applicationId } : {}),
-      ...(result.logId ? { logId: result.logId } : {}),
-      finishedAt: new Date().toISOString(),
-    });
-  } catch (error) {
-    failure = error;
+  const attempt = await callWithQuickRetries(data, journal, deps);
+  if (attempt.ok) {
+    const { applicationId, logId } = attempt.result;
+    return finish(job, deps, journal, outcome('succeeded', { applicationId, logId }));
   }
+  const { failure } = attempt;
+  const state = await journal.state();
+  const decision = decideAfterFailure(failure, {
+    attempt: job.attemptsMade + 1,
+    attemptsAllowed: attemptsAllowed(deps.policy, job.opts.attempts),
+    earlierCallMayHaveTakenEffect: state.ambiguous,
+  });
+  deps.logger.debug({ jobId, code: failure.code, decision: decision.action }, 'call failed');
 
-  const classification = classifyOutcome(data.operation, failure);
-  const facts = failure instanceof FeishuApiError ? failure : undefined;
-  switch (classification.kind) {
-    case 'success':
-      // classifyOutcome answers success only when there was no error, and there was one.
-      throw failure;
-    case 'alreadyDone': {
-      const state = await journal.state();
-      if (data.operation === 'terminate' && state.ambiguous) {
-        if (await wasTerminatedByUs(deps.client, data.input.application_id, state)) {
-          return finish(job, deps, journal, succeeded(facts, { reconciled: true }));
-        }
-      }
-      return finish(job, deps, journal, {
-        status: 'alreadyDone',
-        code: classification.code,
-        message: classification.message,
-        ...(facts?.logId ? { logId: facts.logId } : {}),
-        finishedAt: new Date().toISOString(),
-      });
-    }
-    case 'permanent': {
-      if (data.operation === 'create' && facts?.feishuCode === 1002206) {
-        const state = await journal.state();
-        if (state.ambiguous) {
-          const own = await findOwnCreatedApplication(deps.client, data.input, state);
-          if (own)
-            return finish(job, deps, journal, succeeded(facts, { reconciled: true, applicationId: own }));
-          return deadLetter(
-            job,
-            deps,
-            classification,
-            'duplicate: the active application was created before this job first called',
-            journal,
-          );
-        }
-        return deadLetter(
+  switch (decision.action) {
+    case 'alreadyDone':
+      return finish(job, deps, journal, outcome('alreadyDone', failure));
+    case 'deadLetter':
+      return deadLetter(job, deps, failure, decision.reason, journal);
+    case 'reconcile': {
+      const ours = await reconcile(decision.reconcile, data, state, deps.client);
+      if (ours) {
+        const applicationId = ours.applicationId;
+        return finish(
           job,
           deps,
-          classification,
-          'duplicate: an active application of this talent on this job exists',
           journal,
+          outcome('succeeded', { applicationId, logId: failure.logId }, true),
         );
       }
-      return deadLetter(job, deps, classification, 'permanent error', journal);
+      if (decision.ifNotOurs.action === 'alreadyDone')
+        return finish(job, deps, journal, outcome('alreadyDone', failure));
+      return deadLetter(job, deps, failure, decision.ifNotOurs.reason, journal);
     }
-    case 'rateLimited':
-      // Not a failure: back in line once Feishu's window allows, without spending an attempt.
-      await job.moveToDelayed(Date.now() + (classification.retryAfterMs ?? 1000), token);
+    case 'waitForRateLimit':
+      await job.moveToDelayed(Date.now() + decision.delayMs, token);
       throw new DelayedError();
-    case 'fatal':
-      await deps.onFleetFatal(classification);
+    case 'haltFleet':
+      await deps.onFleetFatal(failure);
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
-    case 'transient':
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        return deadLetter(
-          job,
-          deps,
-          classification,
-          `retries exhausted after ${job.attemptsMade + 1} attempts`,
-          journal,
-        );
-      }
-      throw failure;
+    case 'retryLater':
+      throw attempt.error;
   }
 }
 
-function succeeded(
-  facts: FeishuApiError | undefined,
-  extra: { reconciled: boolean; applicationId?: string },
+/** Did an earlier call of this job do what the answer reports? Resolves with what it made, if so. */
+async function reconcile(
+  how: Reconciliation,
+  data: HireJobData,
+  state: JournalState,
+  client: FeishuClient,
+): Promise<{ applicationId?: string } | undefined> {
+  if (how === 'ownApplication' && data.operation === 'create') {
+    const applicationId = await findOwnCreatedApplication(client, data.input, state);
+    return applicationId === undefined ? undefined : { applicationId };
+  }
+  if (how === 'ownTermination' && data.operation === 'terminate') {
+    return (await wasTerminatedByUs(client, data.input.application_id, state)) ? {} : undefined;
+  }
+  return undefined;
+}
+
+function outcome(
+  status: 'succeeded' | 'alreadyDone',
+  facts: { applicationId?: string | undefined; logId?: string | undefined; code?: string; message?: string },
+  reconciled = false,
 ): JobOutcome {
   return {
-    status: 'succeeded',
-    ...extra,
-    ...(facts?.logId ? { logId: facts.logId } : {}),
+    status,
+    ...(facts.applicationId ? { applicationId: facts.applicationId } : {}),
+    ...(reconciled ? { reconciled: true } : {}),
+    ...(status !== 'succeeded' && facts.code ? { code: facts.code } : {}),
+    ...(status !== 'succeeded' && facts.message ? { message: facts.message } : {}),
+    ...(facts.logId ? { logId: facts.logId } : {}),
     finishedAt: new Date().toISOString(),
   };
 }
 
-/** An ambiguous call may have taken effect: no answer, or a 5xx / 1002001 answer. */
-function isAmbiguous(error: unknown): boolean {
-  if (error instanceof NetworkError) return error.reason !== 'ECONNREFUSED';
-  if (error instanceof FeishuApiError) return error.httpStatus >= 500 || error.feishuCode === 1002001;
-  return false;
-}
-
+/** Calls once plus the policy's quick retries of transient failures; each call is journalled first. */
 async function callWithQuickRetries(
   data: HireJobData,
   journal: AttemptJournal,
   deps: ProcessorDeps,
-): Promise<CallResult> {
+): Promise<CallAttempt> {
   const { policy } = deps;
-  return pRetry(
-    async () => {
-      await journal.beginCall();
-      try {
-        const result: CallResult =
-          data.operation === 'create'
-            ? await deps.client.createApplication(data.input)
-            : await deps.client.terminateApplication(data.input);
-        await journal.endCall(true, (result as { serverDateMs?: number }).serverDateMs);
-        return result;
-      } catch (error) {
-        const classification = classifyOutcome(data.operation, error);
-        const facts = error instanceof FeishuApiError ? error : undefined;
-        const record = classification.kind === 'rateLimited' ? undefined : toRecord(classification, facts);
-        await journal.endCall(!isAmbiguous(error), facts?.serverDateMs, record);
-        if (classification.kind !== 'transient') throw new AbortError(error as Error);
-        deps.logger.debug({ code: classification.code }, 'transient failure, retrying');
-        throw error;
-      }
-    },
-    {
-      retries: policy.quickRetries,
-      minTimeout: policy.quickMinDelayMs,
-      maxTimeout: policy.quickMaxDelayMs,
-      maxRetryTime: policy.quickMaxTotalMs,
-      randomize: true,
-    },
-  );
+  // The error pRetry gives up on is the one we classified last; anything else (Redis gone
+  // while journalling) is not an answer from Feishu and fails the attempt as it is.
+  let lastFailure: { error: unknown; classification: Classification } | undefined;
+  try {
+    const result = await pRetry(
+      async () => {
+        await journal.beginCall();
+        try {
+          const result: CallResult =
+            data.operation === 'create'
+              ? await deps.client.createApplication(data.input)
+              : await deps.client.terminateApplication(data.input);
+          await journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs });
+          return result;
+        } catch (error) {
+          const classification = classifyOutcome(data.operation, error);
+          await journal.endCall({
+            mayHaveTakenEffect: classification.ambiguous,
+            serverDateMs: classification.serverDateMs,
+            failure: classification.kind === 'rateLimited' ? undefined : toRecord(classification),
+          });
+          lastFailure = { error, classification };
+          throw error;
+        }
+      },
+      {
+        retries: policy.quickRetries,
+        minTimeout: policy.quickMinDelayMs,
+        maxTimeout: policy.quickMaxDelayMs,
+        maxRetryTime: policy.quickMaxTotalMs,
+        randomize: true,
+        shouldRetry: ({ error }) =>
+          lastFailure?.error === error && lastFailure.classification.kind === 'transient',
+      },
+    );
+    return { ok: true, result };
+  } catch (error) {
+    const failed = lastFailure as typeof lastFailure;
+    if (failed === undefined || failed.error !== error) throw error;
+    return { ok: false, failure: failed.classification, error };
+  }
 }
 
-function toRecord(classification: Classification, facts: FeishuApiError | undefined): AttemptRecord {
+function toRecord(classification: Classification): AttemptRecord {
   return {
     at: new Date().toISOString(),
     code: classification.code,
     message: classification.message,
-    ...(facts ? { httpStatus: facts.httpStatus } : {}),
-    ...(facts?.logId ? { logId: facts.logId } : {}),
+    ...(classification.httpStatus !== undefined ? { httpStatus: classification.httpStatus } : {}),
+    ...(classification.logId ? { logId: classification.logId } : {}),
   };
 }
 
@@ -204,31 +206,43 @@ async function finish(
   job: Job<HireJobData, JobOutcome>,
   deps: ProcessorDeps,
   journal: AttemptJournal,
-  outcome: JobOutcome,
+  result: JobOutcome,
 ): Promise<JobOutcome> {
-  await deps.batches.recordOutcome(job.data.batchId, job.id!, outcome);
+  const recorded = await deps.batches.recordOutcome(job.data.batchId, job.id!, result);
   await journal.forget();
-  return outcome;
+  if (recorded) return result;
+  // Another run of this job (one that outlived its lock) recorded first; its outcome stands.
+  return (await deps.batches.outcomeOf(job.data.batchId, job.id!)) ?? result;
 }
 
 async function deadLetter(
   job: Job<HireJobData, JobOutcome>,
   deps: ProcessorDeps,
-  classification: Classification,
+  failure: Classification,
   reason: string,
   journal?: AttemptJournal,
 ): Promise<JobOutcome> {
   const attempts = journal ? await journal.failures() : [];
   const state = journal ? await journal.state() : undefined;
   const last = attempts.at(-1);
-  await addDeadLetter(deps.queues.deadLetter, {
+  const batchId = typeof job.data?.batchId === 'string' ? job.data.batchId : undefined;
+  const result: JobOutcome = {
+    status: 'deadLettered',
+    code: failure.code,
+    message: failure.message,
+    ...(last?.logId ? { logId: last.logId } : {}),
+    finishedAt: new Date().toISOString(),
+  };
+  // The letter goes first so a crash cannot leave a dead-lettered row without its letter; one
+  // whose job another run already ended otherwise is taken back.
+  await addDeadLetter(deps.deadLetters, {
     jobId: job.id!,
-    batchId: String(job.data?.batchId ?? 'unknown'),
+    batchId: batchId ?? 'unknown',
     operation: job.data?.operation === 'terminate' ? 'terminate' : 'create',
     input: { ...(job.data?.input ?? {}) },
     ...(job.data?.source ? { source: job.data.source } : {}),
-    code: classification.code,
-    message: classification.message,
+    code: failure.code,
+    message: failure.message,
     ...(last?.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}),
     ...(last?.logId ? { logId: last.logId } : {}),
     reason,
@@ -237,14 +251,11 @@ async function deadLetter(
     ...(state?.firstCallAtMs ? { firstAttemptAt: new Date(state.firstCallAtMs).toISOString() } : {}),
     deadLetteredAt: new Date().toISOString(),
   });
-  const outcome: JobOutcome = {
-    status: 'deadLettered',
-    code: classification.code,
-    message: classification.message,
-    ...(last?.logId ? { logId: last.logId } : {}),
-    finishedAt: new Date().toISOString(),
-  };
-  if (job.data?.batchId) await deps.batches.recordOutcome(job.data.batchId, job.id!, outcome);
+  if (batchId === undefined) return result;
+  const recorded = await deps.batches.recordOutcome(batchId, job.id!, result);
   await journal?.forget();
-  return outcome;
+  if (recorded) return result;
+  const standing = await deps.batches.outcomeOf(batchId, job.id!);
+  if (standing && standing.status !== 'deadLettered') await deps.deadLetters.remove(job.id!);
+  return standing ?? result;
 }

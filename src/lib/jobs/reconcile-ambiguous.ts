@@ -24,27 +24,21 @@ export async function findOwnCreatedApplication(
   toleranceMs = CLOCK_TOLERANCE_MS,
 ): Promise<string | undefined> {
   const since = firstCallOnServerClock(journal, toleranceMs);
-  let pageToken: string | undefined;
-  do {
-    const page = await client.listApplications({
-      talent_id: input.talent_id,
-      job_id: input.job_id,
-      active_status: '1',
-      page_size: 200,
-      ...(pageToken ? { page_token: pageToken } : {}),
-    });
-    for (const id of page.items) {
-      const application = await client.getApplication(id);
-      if (
-        application.talent_id === input.talent_id &&
-        application.job_id === input.job_id &&
-        application.create_time >= since
-      ) {
-        return application.id;
-      }
+  const active = client.applicationIds({
+    talent_id: input.talent_id,
+    job_id: input.job_id,
+    active_status: '1',
+  });
+  for await (const id of active) {
+    const application = await client.getApplication(id);
+    if (
+      application.talent_id === input.talent_id &&
+      application.job_id === input.job_id &&
+      application.create_time >= since
+    ) {
+      return application.id;
     }
-    pageToken = page.hasMore ? page.pageToken : undefined;
-  } while (pageToken);
+  }
   return undefined;
 }
 

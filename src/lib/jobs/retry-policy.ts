@@ -32,6 +32,18 @@ export const defaultRetryPolicy: RetryPolicy = {
   backoffJitter: 0.5,
 };
 
+/**
+ * BullMQ's own limit on a job's attempts, written into every job when it is enqueued. It is only a
+ * backstop far above any policy: the worker's policy decides when a job has had enough, so a fleet
+ * can change its policy without re-enqueuing anything.
+ */
+export const ATTEMPTS_CEILING = 100;
+
+/** Attempts a job may have: the worker's policy, within what the job itself was enqueued with. */
+export function attemptsAllowed(policy: RetryPolicy, enqueuedAttempts: number | undefined): number {
+  return Math.min(policy.attempts, enqueuedAttempts ?? ATTEMPTS_CEILING);
+}
+
 /** Delay before the next attempt after `attemptsMade` failed ones. */
 export function backoffDelayMs(attemptsMade: number, policy: RetryPolicy, random = Math.random): number {
   const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attemptsMade - 1));

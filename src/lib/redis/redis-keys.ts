@@ -7,6 +7,7 @@ export function redisKeys(prefix: string) {
   const hasTag = /\{[^}]+\}/.test(prefix);
   const tag = (inner: string) => (hasTag ? inner : `{${inner}}`);
   return {
+    prefix,
     token: (appId: string) => `${prefix}:token:${tag(appId)}`,
     tokenLock: (appId: string) => `${prefix}:token:${tag(appId)}:lock`,
     limiter: (appId: string, endpoint: string) => {

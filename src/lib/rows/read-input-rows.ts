@@ -1,6 +1,5 @@
 import { parse as parseCsv } from 'csv-parse';
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { parser as jsonParser } from 'stream-json';
@@ -8,8 +7,9 @@ import { streamArray } from 'stream-json/streamers/StreamArray';
 import { InputFileError } from '../errors/input-file-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
+import { rowFormatOf, type RowFormat } from './row-formats';
 
-export type InputFormat = 'csv' | 'ndjson' | 'json';
+export type InputFormat = RowFormat;
 
 /** One row as read: its values, or why it could not be read. */
 export interface RawRow {
@@ -25,12 +25,7 @@ export const MAX_ROW_BYTES = 1024 * 1024;
 const MAX_CSV_RECORD_BYTES = 16 * 1024 * 1024;
 
 export function formatOf(path: string, explicit?: InputFormat): InputFormat | undefined {
-  if (explicit) return explicit;
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
-  if (ext === '.json') return 'json';
-  return undefined;
+  return explicit ?? rowFormatOf(path);
 }
 
 /** Decodes UTF-8 strictly: invalid bytes stop the file with the line where they are. */

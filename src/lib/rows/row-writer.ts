@@ -1,41 +1,58 @@
 import { stringify } from 'csv-stringify';
 import { createWriteStream } from 'node:fs';
-import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { UsageError } from '../errors/usage-error';
-import { fieldsOf, LIST_SEPARATOR } from './input-fields';
+import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { Operation } from '../feishu/hire-schemas';
+import { fieldsOf, LIST_SEPARATOR } from './input-fields';
+import { rowFormatByExtension, rowFormatOf, type RowFormat } from './row-formats';
 
-export type RowFileFormat = 'csv' | 'ndjson';
+export interface RowWriter {
+  write(row: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
 
-export function rowFileFormat(path: string, flag: string): RowFileFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.ndjson' || ext === '.jsonl' || ext === '.json') return 'ndjson';
-  throw new UsageError(`${flag} ${path}: name it .csv or .ndjson to choose the format`);
+/** The format to write `path` in; `option` names the setting that gave the path, for the error. */
+export function writableRowFormat(path: string, option: string): RowFormat {
+  const format = rowFormatOf(path);
+  if (format === undefined) {
+    throw new InvalidOptionError(
+      option,
+      `${path}: end the name in ${Object.keys(rowFormatByExtension).join(', ')} to choose the format`,
+    );
+  }
+  return format;
 }
 
 const cell = (value: unknown) =>
   Array.isArray(value) ? value.join(LIST_SEPARATOR) : value === undefined ? '' : String(value);
 
 /**
- * Writes rows to a CSV (the operation's fields, then `extraColumns`) or NDJSON file, streamed.
- * Files written here are ones the producers read back.
+ * Writes rows, streamed, in the format the file's name tells: CSV (the operation's fields, then
+ * `extraColumns`), NDJSON or a JSON array. Files written here are ones the producers read back.
  */
-export function openRowWriter(path: string, operation: Operation, extraColumns: string[], flag: string) {
-  const format = rowFileFormat(path, flag);
+export function openRowWriter(
+  path: string,
+  operation: Operation,
+  extraColumns: string[],
+  option: string,
+): RowWriter {
+  const format = writableRowFormat(path, option);
   const out = createWriteStream(path);
   const columns = [...fieldsOf[operation], ...extraColumns];
   const csv = format === 'csv' ? stringify({ header: true, columns }) : undefined;
   if (csv) csv.pipe(out);
+  let written = 0;
+  if (format === 'json') out.write('[');
   return {
-    write(row: Record<string, unknown>): void {
+    write(row) {
       if (csv) csv.write(columns.map((c) => cell(row[c])));
+      else if (format === 'json') out.write(`${written > 0 ? ',' : ''}\n${JSON.stringify(row)}`);
       else out.write(`${JSON.stringify(row)}\n`);
+      written++;
     },
-    async close(): Promise<void> {
+    async close() {
       if (csv) csv.end();
-      else out.end();
+      else out.end(format === 'json' ? '\n]\n' : undefined);
       await finished(out);
     },
   };

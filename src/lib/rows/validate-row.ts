@@ -17,3 +17,11 @@ export function validateRow<O extends Operation>(operation: O, row: RawRow): Che
     return { line: row.line, ok: false, errors: describeIssues(parsed.error), input: normalized };
   return { line: row.line, ok: true, input: parsed.data as InputOf[O] };
 }
+
+/** Each row of a stream, checked. */
+export async function* validateRows<O extends Operation>(
+  operation: O,
+  rows: AsyncIterable<RawRow> | Iterable<RawRow>,
+): AsyncGenerator<CheckedRow<O>> {
+  for await (const row of rows) yield validateRow(operation, row);
+}
