@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
 import { runCli } from '../helpers/cli';
 import { openRedis, testPrefix } from '../helpers/redis';
-import { track } from '../helpers/resources';
+import { startCli } from '../helpers/processes';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
@@ -14,35 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hq-fleet-'));
 
 /** `hire-queue work` in the background; resolves once it says its workers started. */
 async function startWork(env: Record<string, string | undefined>) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, '..', 'children', 'cli.ts'), 'work'],
-    {
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (stderr.includes('workers started')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`work exited ${code}: ${stderr}`)));
-  });
-  const untrack = track('hire-queue work', async () => {
-    child.kill('SIGKILL');
-    await exited;
-  });
-  return {
-    stop: async () => {
-      child.kill('SIGTERM');
-      const code = await exited;
-      await untrack();
-      return code;
-    },
-  };
+  const work = startCli(['work'], { env: { LOG_LEVEL: 'info', ...env } });
+  await work.waitForOutput('workers started');
+  return { stop: async () => (await work.stop('SIGTERM')).code };
 }
 
 describe('configuration and usage errors', () => {

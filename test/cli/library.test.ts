@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { HireQueueProducer } from '../../src/producers/hire-queue-producer';
+import { startTypeScript } from '../helpers/processes';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
@@ -36,25 +36,11 @@ describe('the library API', () => {
   it('runs the README example as a user would, importing the package by name', async () => {
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
     const fleet = await openFleet(sandbox);
-    const output = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(__dirname, '..', '..', 'examples', 'enqueue-from-code.ts')],
-        {
-          env: {
-            ...process.env,
-            REDIS_URL: TEST_REDIS_URL,
-            HIRE_QUEUE_PREFIX: fleet.prefix,
-            EXAMPLE_APPLICATION_ID: 'app-2',
-          },
-        },
-      );
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, out }));
+    const example = startTypeScript(join(__dirname, '..', '..', 'examples', 'enqueue-from-code.ts'), [], {
+      env: { REDIS_URL: TEST_REDIS_URL, HIRE_QUEUE_PREFIX: fleet.prefix, EXAMPLE_APPLICATION_ID: 'app-2' },
     });
+    const { code } = await example.exited;
+    const output = { code, out: example.stdout() + example.stderr() };
     expect(output.code).toBe(0);
     expect(output.out).toContain("'application_id: required'");
     expect(output.out).toContain('"succeeded":1');

@@ -1,36 +1,28 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { startTypeScript, type StartedProcess } from './processes';
 
 interface Running<T> {
-  child: ChildProcess;
+  process: StartedProcess;
   ready: Promise<void>;
   result: Promise<T>;
 }
 
 function start<T>(script: string, env: Record<string, string | undefined>, args: string[]): Running<T> {
-  const child = fork(join(__dirname, '..', 'children', script), args, {
-    env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const started = startTypeScript(join(__dirname, '..', 'children', script), args, { env, ipc: true });
+  const ready = new Promise<void>((resolve) =>
+    started.child.on('message', (m) => m === 'ready' && resolve()),
+  );
+  const result = started.exited.then(({ code }) => {
+    const out = started.stdout();
+    const last = out.trim().split('\n').pop() ?? '';
+    if (code !== 0) throw new Error(`${script} exited ${code}: ${started.stderr() || out}`);
+    try {
+      return JSON.parse(last) as T;
+    } catch {
+      throw new Error(`${script} printed no JSON: ${out} ${started.stderr()}`);
+    }
   });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const ready = new Promise<void>((resolve) => child.on('message', (m) => m === 'ready' && resolve()));
-  const result = new Promise<T>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${err || out}`));
-      try {
-        resolve(JSON.parse(last) as T);
-      } catch {
-        reject(new Error(`${script} printed no JSON: ${out} ${err}`));
-      }
-    });
-  });
-  return { child, ready, result };
+  return { process: started, ready, result };
 }
 
 /**
@@ -47,7 +39,7 @@ export async function runChildren<T>(
   const running = Array.from({ length: count }, () => start<T>(script, env, args));
   const failedEarly = Promise.race(running.map((r) => r.result.then(() => undefined)));
   await Promise.race([Promise.all(running.map((r) => r.ready)), failedEarly]);
-  for (const r of running) if (r.child.connected) r.child.send('go');
+  for (const r of running) if (r.process.child.connected) r.process.child.send('go');
   return Promise.all(running.map((r) => r.result));
 }
 

@@ -74,6 +74,23 @@ describe('workers: every outcome path', () => {
     await sandbox.close();
   });
 
+  it.each([2, 6])(
+    "takes the worker's policy of %d attempts, not a number fixed when the job was enqueued",
+    async (attempts) => {
+      const sandbox = await openSandbox({
+        config: { fixture: smallFixture(Date.now(), 3), faults: { create: { errorBeforeEffect: 1 } } },
+      });
+      const fleet = await openFleet(sandbox, {}, { policy: { ...quickPolicy, attempts } });
+      await fleet.enqueue('create', 'policy', [{ talent_id: 'talent-free', job_id: 'job-2' }]);
+      await fleet.waitForBatch('policy');
+      expect(sandbox.stats().endpoints.create.calls).toBe(attempts * (1 + quickPolicy.quickRetries));
+      const [letter] = await listDeadLetters(fleet.queues.deadLetter, { batchId: 'policy' });
+      expect(letter?.data.reason).toBe(`retries exhausted after ${attempts} attempts`);
+      await fleet.close();
+      await sandbox.close();
+    },
+  );
+
   it('survives transient failures: every job completes, no application created twice', async () => {
     const sandbox = await openSandbox({
       config: {

@@ -1,8 +1,8 @@
-import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { PrivateRedis } from '../helpers/private-redis';
+import { startTypeScript } from '../helpers/processes';
 import { openRedis, testPrefix } from '../helpers/redis';
 import { openRuntime, testEnv } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
@@ -53,18 +53,15 @@ describe('workers: crashes and outages', () => {
       talents.map((talent_id) => ({ talent_id, job_id: JOB })),
     );
 
-    const child = fork(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
-      env: { ...process.env, ...testEnv(sandbox, prefix), LOCK_DURATION_MS: '1000' },
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    const worker = startTypeScript(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
+      env: { ...testEnv(sandbox, prefix), LOCK_DURATION_MS: '1000' },
+      ipc: true,
     });
-    await new Promise<void>((resolve) => child.once('message', () => resolve()));
+    await new Promise<void>((resolve) => worker.child.once('message', () => resolve()));
     const someDone = answersReached(sandbox, 'create', 5);
-    child.send('go');
+    worker.child.send('go');
     await someDone;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await worker.stop('SIGKILL');
     const doneByChild = (await batches.progress('crash')).done;
     expect(doneByChild).toBeLessThan(30);
 

@@ -142,6 +142,9 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
     stream,
     parseCsv({
       bom: true,
+      // A file edited on two systems mixes line endings; detecting one from the first line would
+      // keep the other's \r in values and count it as a line of its own.
+      record_delimiter: ['\r\n', '\n'],
       columns: (header: string[]) => {
         const columns = header.map((h) => h.trim());
         const unknown = columns.filter((c) => !known.has(c));
