@@ -13,6 +13,8 @@ export {
 export { loadConfig, defaultConfig, type HireQueueConfig } from './lib/config';
 export { enqueueBatch, type EnqueueBatchOptions, type EnqueueBatchResult } from './lib/batches/enqueue-batch';
 export { waitForBatch, type WaitForBatchOptions } from './lib/batches/wait-for-batch';
+export { pauseBatch, resumeBatch, cancelBatch, type ControlResult } from './lib/batches/batch-control';
+export type { BatchState, BatchPriority, BatchControl } from './lib/batches/batch-store';
 export { buildBatchReport, type BatchReport, type ResultRow } from './lib/batches/batch-report';
 export {
   listDeadLetters,

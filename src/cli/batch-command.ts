@@ -1,12 +1,73 @@
 import type { Command } from 'commander';
-import { addConnectionOptions, configFrom, openQueueContext, type ConnectionFlags } from './cli-context';
+import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
+import {
+  addConnectionOptions,
+  configFrom,
+  openQueueContext,
+  type ConnectionFlags,
+  type QueueContext,
+} from './cli-context';
 import { waitForBatch } from './batch-progress';
+import { confirm } from './confirm';
+import { ExitCode } from './exit-codes';
 import { reportBatch } from './report-batch';
+import { UsageError } from './usage-error';
 
 interface BatchFlags extends ConnectionFlags {
   wait?: boolean;
   json?: boolean;
   results?: string;
+  pause?: boolean;
+  resume?: boolean;
+  cancel?: boolean;
+  yes?: boolean;
+}
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function listBatches(ctx: QueueContext): Promise<void> {
+  for (const batchId of await ctx.batches.listBatchIds(20)) {
+    const [meta, progress] = await Promise.all([ctx.batches.meta(batchId), ctx.batches.progress(batchId)]);
+    if (meta)
+      process.stdout.write(
+        `${batchId}\t${meta.operation}\t${progress.state}\t${progress.done}/${progress.jobs} done\t${new Date(meta.createdAtMs).toISOString()}\n`,
+      );
+  }
+}
+
+/** `--pause`, `--resume` or `--cancel`: exits 0 once the change has taken effect. */
+async function controlBatch(ctx: QueueContext, batchId: string, flags: BatchFlags): Promise<number> {
+  let result: ControlResult & { cancelled?: number };
+  if (flags.cancel) {
+    if (!flags.yes) {
+      if (!process.stdin.isTTY) {
+        say(`not on a terminal: add --yes to cancel batch ${batchId}`);
+        return ExitCode.usage;
+      }
+      const progress = await ctx.batches.progress(batchId);
+      const pending = progress.jobs - progress.done;
+      if (
+        !(await confirm(`Cancel batch ${batchId}: ${pending} row(s) not done will not be called? [y/N] `))
+      ) {
+        say('not confirmed: nothing changed');
+        return ExitCode.ok;
+      }
+    }
+    result = await cancelBatch(ctx, batchId);
+    say(
+      `batch ${batchId} cancelled: ${result.cancelled} row(s) will not be called; ${result.inFlight} call(s) in flight finish and are recorded`,
+    );
+  } else if (flags.pause) {
+    result = await pauseBatch(ctx, batchId);
+    say(
+      `batch ${batchId} paused: no new call starts; ${result.inFlight} call(s) in flight finish and are recorded. Resume: hire-queue batch ${batchId} --resume`,
+    );
+  } else {
+    result = await resumeBatch(ctx, batchId);
+    say(`batch ${batchId} resumed`);
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  return ExitCode.ok;
 }
 
 export function registerBatchCommand(program: Command): void {
@@ -14,28 +75,27 @@ export function registerBatchCommand(program: Command): void {
     program
       .command('batch')
       .argument('[id]', 'the batch id (without it: the most recent batches)')
-      .description('progress and report of a batch, however many workers ran it')
+      .description('progress, report and control of a batch, however many workers run it')
       .option('--wait', 'wait until every row is done, showing progress on stderr')
       .option('--json', 'print the report as one JSON object')
-      .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)'),
+      .option('--results <file>', 'write one line per input row with its status (.csv, .ndjson or .json)')
+      .option('--pause', 'stop starting calls of the batch (calls in flight finish); rows keep their place')
+      .option('--resume', 'resume a paused batch')
+      .option('--cancel', 'cancel the batch: rows not called yet are reported cancelled (asks first)')
+      .option('--yes', 'with --cancel: do not ask'),
   ).action(async (id: string | undefined, flags: BatchFlags) => {
+    const controls = [flags.pause, flags.resume, flags.cancel].filter(Boolean).length;
+    if (controls > 1) throw new UsageError('use one of --pause, --resume and --cancel');
+    if (controls === 1 && id === undefined)
+      throw new UsageError('name the batch: hire-queue batch ID --pause');
     const ctx = await openQueueContext(configFrom(flags));
     try {
-      if (id === undefined) {
-        const ids = await ctx.batches.listBatchIds(20);
-        for (const batchId of ids) {
-          const [meta, progress] = await Promise.all([
-            ctx.batches.meta(batchId),
-            ctx.batches.progress(batchId),
-          ]);
-          if (meta)
-            process.stdout.write(
-              `${batchId}\t${meta.operation}\t${progress.done}/${progress.jobs} done\t${new Date(meta.createdAtMs).toISOString()}\n`,
-            );
-        }
+      if (id === undefined) return await listBatches(ctx);
+      if (controls === 1) {
+        process.exitCode = await controlBatch(ctx, id, flags);
         return;
       }
-      if (flags.wait) await waitForBatch(ctx.batches, id);
+      if (flags.wait) await waitForBatch(ctx, id);
       const { exitCode } = await reportBatch(ctx, id, {
         json: Boolean(flags.json),
         ...(flags.results ? { results: flags.results } : {}),

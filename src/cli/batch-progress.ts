@@ -1,5 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BatchStore } from '../lib/batches/batch-store';
+import type { HireQueues } from '../lib/jobs/hire-queues';
 import { waitForBatch as waitUntilFinished } from '../lib/batches/wait-for-batch';
 
 export interface WaitOptions {
@@ -16,7 +17,7 @@ export interface WaitOptions {
 
 /** Waits for the batch to finish (`lib/batches/wait-for-batch`), showing its progress on stderr. */
 export async function waitForBatch(
-  batches: BatchStore,
+  target: { batches: BatchStore; queues: HireQueues },
   batchId: string,
   options: WaitOptions = {},
 ): Promise<void> {
@@ -37,7 +38,7 @@ export async function waitForBatch(
   let lastLineAt = 0;
   let started = false;
   try {
-    await waitUntilFinished(batches, batchId, {
+    await waitUntilFinished(target, batchId, {
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => {

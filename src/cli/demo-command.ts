@@ -112,7 +112,7 @@ export async function runDemo(): Promise<number> {
         operations: ['terminate'],
         logger: createLogger('hire-queue', 'warn'),
       });
-      await waitForBatch(ctx.batches, batchId, { label: `terminate ${batchId}` });
+      await waitForBatch(ctx, batchId, { label: `terminate ${batchId}` });
       await workers.close();
       await reportBatch(ctx, batchId, { json: false });
     } finally {

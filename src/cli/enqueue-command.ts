@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { BatchPriority } from '../lib/batches/batch-store';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { enqueueFile, type EnqueueFileResult } from '../producers/enqueue-file';
@@ -20,6 +21,7 @@ export interface FileFlags {
   dryRun?: boolean;
   format?: InputFormat;
   json?: boolean;
+  priority?: BatchPriority;
 }
 
 export function fileOptions(command: Command): Command {
@@ -36,6 +38,11 @@ export function fileOptions(command: Command): Command {
       }
     })
     .option('--strict', 'enqueue nothing if any row is bad (exit 2)')
+    .addOption(
+      new Option('--priority <level>', "this batch's rows against other batches' under the same limit")
+        .choices(['high', 'normal', 'low'])
+        .default('normal'),
+    )
     .addOption(
       new Option('--format <format>', 'input format when the file name does not tell').choices([
         'csv',
@@ -75,6 +82,7 @@ export async function enqueueFromFile(ctx: QueueContext | undefined, operation: 
     batchId,
     ...(flags.format ? { format: flags.format } : {}),
     ...(flags.strict ? { strict: true } : {}),
+    ...(flags.priority ? { priority: flags.priority } : {}),
     ...(flags.dryRun
       ? {
           onDryRunRow: (row) => process.stdout.write(`${JSON.stringify({ line: row.line, ...row.input })}\n`),

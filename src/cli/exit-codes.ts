@@ -22,6 +22,8 @@ const exitByErrorCode: Readonly<Record<string, number>> = {
   INVALID_OPTION: ExitCode.usage,
   BATCH_CONFLICT: ExitCode.usage,
   UNKNOWN_BATCH: ExitCode.usage,
+  BATCH_FINISHED: ExitCode.usage,
+  BATCH_LOST: ExitCode.fatal,
   USAGE: ExitCode.usage,
 };
 

@@ -1,9 +1,12 @@
 import type { BatchReport } from '../lib/batches/batch-report';
 import { ExitCode } from './exit-codes';
 
-/** 0 when every row succeeded or was already done; 3 when some were invalid or dead-lettered. */
+/** 0 when every row succeeded or was already done; 3 when some were invalid, dead-lettered or cancelled. */
 export function exitCodeOf(report: BatchReport): number {
-  return report.counts.invalid > 0 || report.counts.deadLettered > 0 ? ExitCode.partial : ExitCode.ok;
+  const { invalid, deadLettered, cancelled } = report.counts;
+  return invalid > 0 || deadLettered > 0 || cancelled > 0 || report.state === 'cancelled'
+    ? ExitCode.partial
+    : ExitCode.ok;
 }
 
 export function printReport(
@@ -16,10 +19,12 @@ export function printReport(
     return;
   }
   const c = report.counts;
-  out(`Batch ${report.batchId} (${report.operation}${report.source ? `, ${report.source}` : ''})`);
+  out(
+    `Batch ${report.batchId} (${report.operation}${report.source ? `, ${report.source}` : ''}): ${report.state}`,
+  );
   out(
     `  ${c.total} rows: ${c.succeeded} succeeded${report.reconciled ? ` (${report.reconciled} reconciled)` : ''}, ${c.alreadyDone} already done, ` +
-      `${c.deadLettered} dead-lettered, ${c.invalid} invalid, ${c.pending} pending`,
+      `${c.deadLettered} dead-lettered, ${c.cancelled} cancelled, ${c.invalid} invalid, ${c.pending} pending`,
   );
   out(`  elapsed ${(report.elapsedMs / 1000).toFixed(1)} s, ${report.ratePerSecond} rows/s`);
   if (report.invalid.length > 0) {

@@ -8,6 +8,7 @@ import { enqueueFromFile, fileOptions, summarizeEnqueue, type FileFlags } from '
 import { ExitCode } from './exit-codes';
 import { parsePositiveInt } from './option-parsers';
 import { reportBatch } from './report-batch';
+import { watchShutdown } from './shutdown';
 
 export interface RunFlags extends FileFlags, ConnectionFlags {
   results?: string;
@@ -37,25 +38,40 @@ export async function runBatch(
       logger: createLogger('hire-queue', process.env.LOG_LEVEL ?? 'warn'),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     });
+    const shutdown = watchShutdown();
     const halted = new AbortController();
     const fatal = workers.fatal.then((error) => {
       halted.abort();
       return error;
     });
-    await waitForBatch(ctx.batches, enqueued.batchId, {
-      signal: halted.signal,
-      label: `${operation} ${enqueued.batchId}`,
-    });
-    await workers.close();
+    const { batchId } = enqueued;
+    try {
+      await waitForBatch(ctx, batchId, {
+        signal: AbortSignal.any([halted.signal, shutdown.signal]),
+        label: `${operation} ${batchId}`,
+      });
+    } finally {
+      await workers.close();
+      shutdown.dispose();
+    }
+    const interrupted = shutdown.exitCode();
+    if (interrupted !== undefined) {
+      const progress = await ctx.batches.progress(batchId);
+      console.error(
+        `hire-queue: interrupted: ${progress.done} of ${progress.jobs} rows of batch ${batchId} done; the rest are released, not lost. ` +
+          `To finish them: hire-queue run ${operation} --file ${flags.file} --batch ${batchId} (or hire-queue work)`,
+      );
+      return interrupted;
+    }
     if (halted.signal.aborted) {
       const error = await fatal;
       console.error(`hire-queue: ${error.message}`);
       console.error(
-        `hire-queue: batch ${enqueued.batchId} stays queued; once fixed, run \`hire-queue work\` and \`hire-queue batch ${enqueued.batchId} --wait\`.`,
+        `hire-queue: batch ${batchId} stays queued; once fixed, run \`hire-queue work\` and \`hire-queue batch ${batchId} --wait\`.`,
       );
       return ExitCode.fatal;
     }
-    const { exitCode } = await reportBatch(ctx, enqueued.batchId, {
+    const { exitCode } = await reportBatch(ctx, batchId, {
       json: Boolean(flags.json),
       ...(flags.results ? { results: flags.results } : {}),
     });

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { SANDBOX_APP, loadSandboxConfigFile } from '../sandbox/sandbox-config';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { parsePort } from './option-parsers';
-import { waitForShutdownSignal } from './shutdown';
+import { once } from 'node:events';
+import { watchShutdown } from './shutdown';
 
 export function registerSandboxCommand(program: Command): void {
   program
@@ -24,7 +25,9 @@ export function registerSandboxCommand(program: Command): void {
         `  ${sandbox.state.talents.size} talents, ${sandbox.state.jobs.size} jobs, ${total} applications (${active} active)`,
       );
       console.log(`  stats: ${sandbox.url}/__sandbox/stats   state: ${sandbox.url}/__sandbox/state`);
-      await waitForShutdownSignal();
+      const shutdown = watchShutdown(() => undefined);
+      if (!shutdown.signal.aborted) await once(shutdown.signal, 'abort');
       await sandbox.close();
+      shutdown.dispose();
     });
 }

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createInterface } from 'node:readline/promises';
 import type { TerminationType } from '../lib/feishu/hire-schemas';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { enqueueBatch } from '../lib/batches/enqueue-batch';
@@ -11,6 +10,7 @@ import {
   terminateInputs,
 } from '../producers/stale-applications';
 import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
+import { confirm } from './confirm';
 import { ExitCode } from './exit-codes';
 import { openRowWriter } from '../lib/rows/row-writer';
 
@@ -31,15 +31,6 @@ const parseTerminationType = (value: string): TerminationType => {
   if (value === '1' || value === '22' || value === '27') return Number(value) as TerminationType;
   throw new InvalidArgumentError('use 1 (we rejected), 22 (candidate declined) or 27 (other)');
 };
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
 
 export function registerStaleCommand(enqueue: Command): void {
   addConnectionOptions(

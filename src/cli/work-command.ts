@@ -5,7 +5,7 @@ import { startWorkers } from '../workers/hire-worker';
 import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
 import { ExitCode } from './exit-codes';
 import { parsePositiveInt } from './option-parsers';
-import { waitForShutdownSignal } from './shutdown';
+import { watchShutdown } from './shutdown';
 
 export function parseOperations(value: string): Operation[] {
   const list = value
@@ -49,12 +49,16 @@ export function registerWorkCommand(program: Command): void {
       { queues: opts.queues, prefix: config.queuePrefix },
       'workers started; SIGINT or SIGTERM stops them gracefully',
     );
+    const shutdown = watchShutdown();
     const ended = await Promise.race([
-      waitForShutdownSignal().then((signal) => ({ signal })),
+      new Promise<{ signal: string }>((resolve) =>
+        shutdown.signal.addEventListener('abort', () => resolve({ signal: String(shutdown.signal.reason) })),
+      ),
       workers.fatal.then((fatal) => ({ fatal })),
     ]);
     await workers.close();
     await ctx.close();
+    shutdown.dispose();
     if ('fatal' in ended) {
       console.error(`hire-queue: ${ended.fatal.message}`);
       console.error(
@@ -63,7 +67,7 @@ export function registerWorkCommand(program: Command): void {
       process.exitCode = ExitCode.fatal;
       return;
     }
-    logger.info({ signal: ended.signal }, 'workers stopped; in-flight jobs finished');
-    process.exitCode = ExitCode.ok;
+    logger.info({ signal: ended.signal }, 'workers stopped; calls in flight finished, other jobs released');
+    process.exitCode = shutdown.exitCode() ?? ExitCode.ok;
   });
 }

@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BatchStore } from '../lib/batches/batch-store';
+import type { BatchPriority, BatchStore } from '../lib/batches/batch-store';
 import {
   enqueueBatch,
   INVALID_SAMPLE_SIZE,
@@ -24,6 +24,8 @@ export interface EnqueueFileOptions<O extends Operation> {
   strict?: boolean;
   /** Rows per bulk add. @default 500 */
   chunkSize?: number;
+  /** @default 'normal' */
+  priority?: BatchPriority;
   /** Called with each accepted row in dry runs (nothing is enqueued then). */
   onDryRunRow?: (row: AcceptedRow<O>) => void;
   onProgress?: (rowsRead: number) => void;
@@ -67,6 +69,7 @@ export async function enqueueFile<O extends Operation>(
         source,
         file: source,
         ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
+        ...(options.priority !== undefined ? { priority: options.priority } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
       rows(),

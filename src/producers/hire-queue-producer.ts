@@ -1,5 +1,7 @@
 import { buildBatchReport, type BatchReport } from '../lib/batches/batch-report';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
+import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
+import type { BatchPriority } from '../lib/batches/batch-store';
 import { enqueueBatch } from '../lib/batches/enqueue-batch';
 import { waitForBatch } from '../lib/batches/wait-for-batch';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
@@ -35,7 +37,7 @@ export class HireQueueProducer {
   async enqueue<O extends Operation>(
     operation: O,
     rows: readonly InputOf[O][] | readonly Record<string, unknown>[],
-    options: { batchId?: string } = {},
+    options: { batchId?: string; priority?: BatchPriority } = {},
   ): Promise<EnqueueResult> {
     const batchId = checkBatchId(options.batchId ?? newBatchId(operation));
     const invalid: EnqueueResult['invalid'] = [];
@@ -44,7 +46,11 @@ export class HireQueueProducer {
       if (!result.ok) invalid.push({ row: i + 1, errors: result.errors });
       return result;
     });
-    const result = await enqueueBatch(this.runtime, { batchId, operation, source: 'api' }, checked);
+    const result = await enqueueBatch(
+      this.runtime,
+      { batchId, operation, source: 'api', ...(options.priority ? { priority: options.priority } : {}) },
+      checked,
+    );
     return { batchId, accepted: result.accepted, invalid };
   }
 
@@ -55,8 +61,22 @@ export class HireQueueProducer {
 
   /** Resolves with the report once every row is done. Checks every `pollMs` (default 500). */
   async waitForBatch(batchId: string, pollMs = 500): Promise<BatchReport> {
-    await waitForBatch(this.runtime.batches, batchId, { pollMs });
+    await waitForBatch(this.runtime, batchId, { pollMs });
     return (await this.report(batchId))!;
+  }
+
+  /** Stops starting calls of the batch; calls in flight finish. See `pauseBatch`. */
+  pause(batchId: string): Promise<ControlResult> {
+    return pauseBatch(this.runtime, batchId);
+  }
+
+  resume(batchId: string): Promise<ControlResult> {
+    return resumeBatch(this.runtime, batchId);
+  }
+
+  /** Cancels the batch: rows not called yet are recorded `cancelled`. See `cancelBatch`. */
+  cancel(batchId: string): Promise<ControlResult & { cancelled: number }> {
+    return cancelBatch(this.runtime, batchId);
   }
 
   async close(): Promise<void> {

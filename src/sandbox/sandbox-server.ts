@@ -37,6 +37,17 @@ export interface AnswerEvent {
   code: number;
 }
 
+/** A call as it arrived (after any injected latency), before it is judged. */
+export interface ArrivalEvent {
+  endpoint: SandboxEndpoint;
+  /** From the path, for calls on one application. */
+  applicationId?: string;
+  /** The parsed JSON body of a POST, when it parsed. */
+  body?: unknown;
+  /** `performance.now()` of the sandbox at arrival. */
+  arrivedMs: number;
+}
+
 export interface StartSandboxOptions {
   /** 0 picks a free port. @default 0 */
   port?: number;
@@ -55,6 +66,8 @@ export interface Sandbox {
   stats(): SandboxStats;
   /** Calls `listener` after every answered call; returns a function that stops it. */
   onAnswer(listener: (event: AnswerEvent) => void): () => void;
+  /** Calls `listener` as each call arrives, with what identifies it; returns a function that stops it. */
+  onArrival(listener: (event: ArrivalEvent) => void): () => void;
   /** Changes an endpoint's faults while running (tests switch them on and off). */
   setFaults(endpoint: SandboxEndpoint, faults: Partial<EndpointFaults>): void;
   close(): Promise<void>;
@@ -130,6 +143,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     });
 
   const listeners = new Set<(event: AnswerEvent) => void>();
+  const arrivalListeners = new Set<(event: ArrivalEvent) => void>();
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed) return;
     const logId = `${new Date(now()).toISOString().replace(/\D/g, '').slice(0, 14)}${(++logSeq).toString(16).padStart(8, '0')}`;
@@ -224,13 +238,24 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     counter.arrived(arrivedMs);
 
     let json: unknown = undefined;
+    let parsed = true;
     if (req.method === 'POST') {
       try {
         json = JSON.parse(body);
       } catch {
-        return answer(res, counter, paramError('request body is not valid JSON'));
+        parsed = false;
       }
     }
+    if (endpoint !== 'token') {
+      const event: ArrivalEvent = {
+        endpoint,
+        arrivedMs,
+        ...(matched.applicationId !== undefined ? { applicationId: matched.applicationId } : {}),
+        ...(json !== undefined ? { body: json } : {}),
+      };
+      for (const listener of arrivalListeners) listener(event);
+    }
+    if (!parsed) return answer(res, counter, paramError('request body is not valid JSON'));
 
     if (endpoint === 'token') {
       const obj = (json ?? {}) as { app_id?: unknown; app_secret?: unknown };
@@ -334,6 +359,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     tokens,
     stats,
     setFaults,
+    onArrival: (listener) => {
+      arrivalListeners.add(listener);
+      return () => arrivalListeners.delete(listener);
+    },
     onAnswer: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,6 +1,7 @@
 import { Worker } from 'bullmq';
 import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
+import { WorkerStoppingError } from '../lib/errors/worker-stopping-error';
 import type { HireJobData } from '../lib/jobs/hire-job';
 import type { HireRuntime } from '../lib/hire-runtime';
 import type { Operation } from '../lib/feishu/hire-schemas';
@@ -45,7 +46,10 @@ export interface RunningWorkers {
   workers: Worker<HireJobData, JobOutcome>[];
   /** Settles when the fleet had to stop (credentials, scope, quota...). */
   fatal: Promise<FleetFatalError>;
-  /** Stops taking jobs, lets in-flight ones finish, closes the workers' connections (not the runtime's). */
+  /**
+   * Stops taking jobs, lets calls in flight finish and be recorded, releases jobs whose call has not
+   * left, and closes the workers' connections (not the runtime's).
+   */
   close(): Promise<void>;
 }
 
@@ -68,6 +72,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     await Promise.all([queues.create.resume(), queues.terminate.resume()]);
   }
 
+  const stopping = new AbortController();
   let reportFatal: (error: FleetFatalError) => void = () => undefined;
   const fatal = new Promise<FleetFatalError>((resolve) => (reportFatal = resolve));
   const onFleetFatal = async (classification: Classification) => {
@@ -103,7 +108,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             redis: runtime.redis,
             keys: runtime.keys,
             batches,
-            deadLetters: queues.deadLetter,
+            queues,
+            stopping: stopping.signal,
             policy,
             logger,
             onFleetFatal,
@@ -134,6 +140,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers,
     fatal,
     close: async () => {
+      // Calls already sent finish and are recorded; jobs still waiting for a slot or a retry go
+      // back to the queue at once, so another worker (or this command run again) takes them now.
+      stopping.abort(new WorkerStoppingError());
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

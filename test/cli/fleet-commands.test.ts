@@ -71,6 +71,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
       succeeded: 2,
       alreadyDone: 0,
       deadLettered: 1,
+      cancelled: 0,
       invalid: 0,
       pending: 0,
     });
@@ -109,7 +110,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     expect((await runCli(['dlq', 'purge'], env)).code).toBe(2);
     expect((await runCli(['dlq', 'purge', '--yes'], env)).stderr).toContain('purged 1');
 
-    expect(await work.stop()).toBe(0);
+    expect(await work.stop()).toBe(143);
     await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
@@ -162,7 +163,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
       ['app-3', 'app-4', 'app-5'].map((id) => sandbox.state.applications.get(id)?.termination_reason_note),
     ).toEqual(['round closed', 'round closed', 'round closed']);
     expect(sandbox.state.applications.get('app-2')?.active_status).toBe(1);
-    expect(await work.stop()).toBe(0);
+    expect(await work.stop()).toBe(143);
     await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });

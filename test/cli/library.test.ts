@@ -25,6 +25,7 @@ describe('the library API', () => {
       succeeded: 1,
       alreadyDone: 0,
       deadLettered: 0,
+      cancelled: 0,
       invalid: 1,
       pending: 0,
     });

@@ -4,15 +4,19 @@ import { join } from 'node:path';
 import { freePort } from '../../src/cli/private-redis-server';
 import { startProcess, type StartedProcess } from './processes';
 
-/** A redis-server of this test's own, persisting every write (AOF, fsync always), restartable. */
+/** A redis-server of this test's own, persisting every write (AOF, fsync always) unless asked not to, restartable. */
 export class PrivateRedis {
   private process: StartedProcess | undefined;
   readonly dir = mkdtempSync(join(tmpdir(), 'hq-redis-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly persist: boolean,
+  ) {}
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `persist: false` keeps nothing on disk: a restart comes back empty, as a cache-only Redis does. */
+  static async start(options: { persist?: boolean } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.persist ?? true);
     await redis.start();
     return redis;
   }
@@ -29,10 +33,7 @@ export class PrivateRedis {
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
+      ...(this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       '--dir',
       this.dir,
     ]);

@@ -1,18 +1,23 @@
 import type { Queue } from 'bullmq';
-import type { BatchStore, InvalidRow } from './batch-store';
+import type { BatchState, BatchStore, InvalidRow } from './batch-store';
 import type { DeadLetter } from './dead-letters';
 import type { Operation } from '../feishu/hire-schemas';
+import type { JobStatus } from '../jobs/job-outcome';
 
 /** The report of a batch; `hire-queue run --json` and `batch ID --json` print exactly this. */
 export interface BatchReport {
   batchId: string;
   operation: Operation;
   source?: string;
+  /** `running`, `paused`, `cancelled` or `finished`. */
+  state: BatchState;
   counts: {
     total: number;
     succeeded: number;
     alreadyDone: number;
     deadLettered: number;
+    /** Rows never called because the batch was cancelled. */
+    cancelled: number;
     invalid: number;
     pending: number;
   };
@@ -38,7 +43,7 @@ export interface BatchReport {
 export interface ResultRow {
   line: number;
   input: Record<string, unknown>;
-  status: 'succeeded' | 'alreadyDone' | 'deadLettered' | 'invalid' | 'pending';
+  status: JobStatus | 'invalid' | 'pending';
   applicationId?: string;
   code?: string;
   message?: string;
@@ -56,7 +61,15 @@ export async function buildBatchReport(
 ): Promise<BatchReport | undefined> {
   const meta = await batches.meta(batchId);
   if (!meta) return undefined;
-  const counts = { total: 0, succeeded: 0, alreadyDone: 0, deadLettered: 0, invalid: 0, pending: 0 };
+  const counts = {
+    total: 0,
+    succeeded: 0,
+    alreadyDone: 0,
+    deadLettered: 0,
+    cancelled: 0,
+    invalid: 0,
+    pending: 0,
+  };
   let reconciled = 0;
   const deadLetters: BatchReport['deadLetters'] = [];
   let lastFinishedMs = 0;
@@ -114,7 +127,8 @@ export async function buildBatchReport(
   counts.invalid = invalidRows.length;
   counts.total += invalidRows.length;
 
-  const done = counts.pending === 0 && meta.sealed;
+  const cancelled = meta.control === 'cancelled';
+  const done = counts.pending === 0 && (meta.sealed || cancelled);
   const finishedAtMs = done
     ? (meta.finishedAtMs ?? (lastFinishedMs || meta.sealedAtMs || Date.now()))
     : undefined;
@@ -126,6 +140,7 @@ export async function buildBatchReport(
     batchId,
     operation: meta.operation,
     ...(meta.source !== undefined ? { source: meta.source } : {}),
+    state: cancelled ? 'cancelled' : done ? 'finished' : meta.control,
     counts,
     reconciled,
     startedAt: new Date(meta.createdAtMs).toISOString(),

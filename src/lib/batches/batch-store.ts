@@ -1,13 +1,24 @@
 import type { Redis } from 'ioredis';
 import { BatchConflictError } from '../errors/batch-conflict-error';
 import type { Operation } from '../feishu/hire-schemas';
-import type { JobOutcome, JobStatus } from '../jobs/job-outcome';
+import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
+
+/** What an operator asked of a batch. `running` unless paused or cancelled. */
+export type BatchControl = 'running' | 'paused' | 'cancelled';
+
+/** Where a batch's rows stand in line against other batches' under the same limit. */
+export type BatchPriority = 'high' | 'normal' | 'low';
+
+/** A batch's state as reports show it: the operator's control, or `finished` once every row is done. */
+export type BatchState = 'running' | 'paused' | 'cancelled' | 'finished';
 
 export interface BatchMeta {
   batchId: string;
   operation: Operation;
   createdAtMs: number;
+  control: BatchControl;
+  priority: BatchPriority;
   /** The input file, when the batch came from one. */
   source?: string;
   /** The producer finished enqueuing every row. */
@@ -35,8 +46,10 @@ export interface BatchProgress {
   jobs: number;
   done: number;
   counts: Record<JobStatus, number>;
-  /** Every row is enqueued (the batch is sealed) and every job has its outcome. */
+  /** Every row is enqueued (the batch is sealed, or cancelled) and every job has its outcome. */
   finished: boolean;
+  control: BatchControl;
+  state: BatchState;
 }
 
 const RECORD_OUTCOME = `
@@ -47,6 +60,34 @@ end
 return 0`;
 
 const RETENTION_S = 30 * 86_400;
+
+/** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
+const SET_CONTROL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local before = redis.call('HGET', KEYS[1], 'control') or 'running'
+if before ~= 'cancelled' then redis.call('HSET', KEYS[1], 'control', ARGV[1]) end
+return { before, redis.call('SCARD', KEYS[2]) }`;
+
+/**
+ * KEYS: meta, in-flight. ARGV: job id, retention s. A call of the batch may start only while it runs;
+ * the check and the note that the call is in flight are one step, so once a pause has been
+ * written no call of the batch starts. A batch whose meta is gone (lost state) is not held.
+ */
+const ADMIT_CALL = `
+local control = redis.call('HGET', KEYS[1], 'control') or 'running'
+if control ~= 'running' then return control end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return control`;
+
+/** KEYS: meta, parked. ARGV: job id, line, retention s. Parks the job while the batch is paused. */
+const PARK = `
+local control = redis.call('HGET', KEYS[1], 'control') or 'running'
+if control == 'paused' then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return control`;
 
 /**
  * A batch in Redis: its rows (line -> job id), rows rejected by validation, and each job's outcome.
@@ -64,7 +105,12 @@ export class BatchStore {
   }
 
   /** Opens a batch; a batch id given again (a cron retry) continues that batch. */
-  async create(meta: Omit<BatchMeta, 'sealed'>): Promise<void> {
+  async create(
+    meta: Pick<BatchMeta, 'batchId' | 'operation' | 'createdAtMs'> & {
+      source?: string;
+      priority?: BatchPriority;
+    },
+  ): Promise<void> {
     const k = this.keys.batch(meta.batchId);
     const existing = await this.redis.hget(k.meta, 'operation');
     if (existing !== null && existing !== meta.operation) {
@@ -77,6 +123,7 @@ export class BatchStore {
           batchId: meta.batchId,
           operation: meta.operation,
           createdAtMs: String(meta.createdAtMs),
+          priority: meta.priority ?? 'normal',
           ...(meta.source !== undefined ? { source: meta.source } : {}),
         })
         .zadd(this.keys.batches, meta.createdAtMs, meta.batchId)
@@ -131,6 +178,8 @@ export class BatchStore {
       batchId,
       operation: m.operation as Operation,
       createdAtMs: Number(m.createdAtMs),
+      control: (m.control as BatchControl | undefined) ?? 'running',
+      priority: (m.priority as BatchPriority | undefined) ?? 'normal',
       sealed: m.sealed === '1',
       ...(m.source !== undefined ? { source: m.source } : {}),
       ...(m.sealedAtMs !== undefined ? { sealedAtMs: Number(m.sealedAtMs) } : {}),
@@ -141,18 +190,80 @@ export class BatchStore {
   /** How far the batch is: the one answer to "is this batch done?". */
   async progress(batchId: string): Promise<BatchProgress> {
     const k = this.keys.batch(batchId);
-    const [jobs, counts, sealed] = await Promise.all([
+    const [jobs, counts, [sealed, control]] = await Promise.all([
       this.redis.scard(k.jobs),
       this.redis.hgetall(k.counts),
-      this.redis.hget(k.meta, 'sealed'),
+      this.redis.hmget(k.meta, 'sealed', 'control'),
     ]);
-    const c = {
-      succeeded: Number(counts.succeeded ?? 0),
-      alreadyDone: Number(counts.alreadyDone ?? 0),
-      deadLettered: Number(counts.deadLettered ?? 0),
-    };
-    const done = c.succeeded + c.alreadyDone + c.deadLettered;
-    return { jobs, done, counts: c, finished: sealed === '1' && done >= jobs };
+    const c = Object.fromEntries(jobStatuses.map((s) => [s, Number(counts[s] ?? 0)])) as Record<
+      JobStatus,
+      number
+    >;
+    const done = jobStatuses.reduce((sum, s) => sum + c[s], 0);
+    const batchControl = (control as BatchControl | null) ?? 'running';
+    const finished = (sealed === '1' || batchControl === 'cancelled') && done >= jobs;
+    const state: BatchState =
+      batchControl === 'cancelled' ? 'cancelled' : finished ? 'finished' : batchControl;
+    return { jobs, done, counts: c, finished, control: batchControl, state };
+  }
+
+  /**
+   * Pauses, resumes or cancels the batch. Resolves with the control it had and the calls of it in
+   * flight then, or undefined when there is no such batch. A cancelled batch stays cancelled.
+   */
+  async setControl(
+    batchId: string,
+    control: BatchControl,
+  ): Promise<{ before: BatchControl; inFlight: number } | undefined> {
+    const k = this.keys.batch(batchId);
+    const answer = (await this.redis.eval(SET_CONTROL, 2, k.meta, k.inFlight, control)) as
+      [string, number] | null;
+    if (!answer) return undefined;
+    return { before: answer[0] as BatchControl, inFlight: Number(answer[1]) };
+  }
+
+  /** What the operator asked of the batch; `running` for a batch Redis no longer knows. */
+  async controlOf(batchId: string): Promise<BatchControl> {
+    return (
+      ((await this.redis.hget(this.keys.batch(batchId).meta, 'control')) as BatchControl | null) ?? 'running'
+    );
+  }
+
+  /** May this job call Feishu now? Resolves with the batch's control; `running` also notes the call in flight. */
+  async admitCall(batchId: string, jobId: string): Promise<BatchControl> {
+    const k = this.keys.batch(batchId);
+    return (await this.redis.eval(ADMIT_CALL, 2, k.meta, k.inFlight, jobId, RETENTION_S)) as BatchControl;
+  }
+
+  /** The call admitted for this job has ended. */
+  async callEnded(batchId: string, jobId: string): Promise<void> {
+    await this.redis.srem(this.keys.batch(batchId).inFlight, jobId);
+  }
+
+  /** Notes a job set aside while its batch is paused (by line, to resume in order); resolves with the control. */
+  async park(batchId: string, jobId: string, line: number): Promise<BatchControl> {
+    const k = this.keys.batch(batchId);
+    return (await this.redis.eval(PARK, 2, k.meta, k.parked, jobId, line, RETENTION_S)) as BatchControl;
+  }
+
+  /** Takes up to `count` parked jobs off the list, lowest line first. */
+  async unpark(batchId: string, count: number): Promise<string[]> {
+    const popped = await this.redis.zpopmin(this.keys.batch(batchId).parked, count);
+    return popped.filter((_, i) => i % 2 === 0);
+  }
+
+  /** Ids of the batch's jobs that have no outcome yet, in chunks. */
+  async *pendingJobIds(batchId: string, chunkSize = 500): AsyncGenerator<string[]> {
+    const k = this.keys.batch(batchId);
+    let cursor = '0';
+    do {
+      const [next, ids] = await this.redis.sscan(k.jobs, cursor, 'COUNT', chunkSize);
+      cursor = next;
+      if (ids.length === 0) continue;
+      const outcomes = await this.redis.hmget(k.outcomes, ...ids);
+      const pending = ids.filter((_, i) => outcomes[i] === null);
+      if (pending.length > 0) yield pending;
+    } while (cursor !== '0');
   }
 
   /** How the job ended, if it has. */

@@ -1,8 +1,8 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import { hireJobId, type HireJobData, type RowSource } from '../jobs/hire-job';
-import type { HireQueues } from '../jobs/hire-queues';
-import type { BatchStore, InvalidRow } from './batch-store';
+import { bullPriorityOf, type HireQueues } from '../jobs/hire-queues';
+import type { BatchPriority, BatchStore, InvalidRow } from './batch-store';
 
 /** A validated row, ready to become a job. */
 export interface AcceptedRow<O extends Operation = Operation> {
@@ -19,6 +19,8 @@ export interface EnqueueBatchOptions<O extends Operation> {
   file?: string;
   /** Rows per bulk add. @default 500 */
   chunkSize?: number;
+  /** A high batch's rows go before lower ones already queued under the same limit. @default 'normal' */
+  priority?: BatchPriority;
   /** After each chunk is in the queue: the rows of it that became jobs. */
   onEnqueued?: (rows: AcceptedRow<O>[]) => Promise<void> | void;
   /** Every 1000 rows read. */
@@ -57,7 +59,11 @@ export async function enqueueBatch<O extends Operation>(
     operation,
     createdAtMs: Date.now(),
     ...(options.source !== undefined ? { source: options.source } : {}),
+    ...(options.priority !== undefined ? { priority: options.priority } : {}),
   });
+  const meta = await batches.meta(batchId);
+  // A batch continued under its id keeps the priority it was opened with.
+  const priority = bullPriorityOf[meta?.priority ?? options.priority ?? 'normal'];
   const result: EnqueueBatchResult = {
     batchId,
     operation,
@@ -69,7 +75,7 @@ export async function enqueueBatch<O extends Operation>(
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
   const flush = async () => {
-    await enqueueRows(target, batchId, operation, accepted, options.file);
+    await enqueueRows(target, batchId, operation, accepted, options.file, priority);
     await batches.addInvalid(batchId, invalid);
     if (accepted.length > 0) await options.onEnqueued?.(accepted);
     accepted = [];
@@ -109,12 +115,13 @@ async function enqueueRows<O extends Operation>(
   operation: O,
   rows: AcceptedRow<O>[],
   sourceFile: string | undefined,
+  priority: number,
 ): Promise<void> {
   if (rows.length === 0) return;
   const jobs = rows.map((row) => {
     const source: RowSource = { line: row.line, ...(sourceFile !== undefined ? { file: sourceFile } : {}) };
     const data = { operation, input: row.input, batchId, source } as HireJobData;
-    return { name: operation, data, opts: { jobId: hireJobId(operation, batchId, row.input) } };
+    return { name: operation, data, opts: { jobId: hireJobId(operation, batchId, row.input), priority } };
   });
   await batches.addRows(
     batchId,

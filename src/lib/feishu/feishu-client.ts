@@ -99,7 +99,18 @@ export interface ListApplicationsQuery {
   page_token?: string;
 }
 
-interface Request {
+/** How one call may be held back at the last moment. */
+export interface CallControl {
+  /**
+   * Runs after the limiter's slot and the token, right before the request is written; throwing
+   * stops the call unsent. Used to admit the call only while its batch runs.
+   */
+  beforeSend?: () => Promise<void>;
+  /** Stops a wait for the limiter's slot (a worker shutting down); the call is not sent. */
+  signal?: AbortSignal;
+}
+
+interface Request extends CallControl {
   name: string;
   limited: LimitedEndpoint;
   method: 'GET' | 'POST';
@@ -125,11 +136,15 @@ export class FeishuClient {
   }
 
   /** 创建投递. Resolves with the new application id. */
-  async createApplication(input: CreateApplicationInput): Promise<{ applicationId: string } & CallMeta> {
+  async createApplication(
+    input: CreateApplicationInput,
+    control: CallControl = {},
+  ): Promise<{ applicationId: string } & CallMeta> {
     const parsed = createApplicationInputSchema.safeParse(input);
     if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error), 'create application');
     const { user_id_type, ...body } = parsed.data;
     const { data, meta } = await this.call({
+      ...control,
       name: 'create application',
       limited: 'create',
       method: 'POST',
@@ -141,11 +156,12 @@ export class FeishuClient {
   }
 
   /** 终止投递. */
-  async terminateApplication(input: TerminateApplicationInput): Promise<CallMeta> {
+  async terminateApplication(input: TerminateApplicationInput, control: CallControl = {}): Promise<CallMeta> {
     const parsed = terminateApplicationInputSchema.safeParse(input);
     if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error), 'terminate application');
     const { application_id, ...body } = parsed.data;
     const { meta } = await this.call({
+      ...control,
       name: 'terminate application',
       limited: 'terminate',
       method: 'POST',
@@ -217,7 +233,9 @@ export class FeishuClient {
   private async call(request: Request, tokenRetried = false): Promise<{ data: unknown; meta: CallMeta }> {
     // Token first: a fetch between the slot and the send would make the send late.
     const token = await this.token.get();
-    await this.options.limiter?.acquire(request.limited);
+    await this.options.limiter?.acquire(request.limited, request.signal);
+    request.signal?.throwIfAborted();
+    await request.beforeSend?.();
     let response: AxiosResponse;
     try {
       response = await this.http.request({

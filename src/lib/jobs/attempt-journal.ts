@@ -47,7 +47,7 @@ export class AttemptJournal {
   constructor(
     private readonly redis: Redis,
     keys: RedisKeys,
-    jobId: string,
+    readonly jobId: string,
   ) {
     this.key = keys.attempts(jobId);
     this.logKey = `${this.key}:log`;

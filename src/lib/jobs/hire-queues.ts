@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { BatchPriority } from '../batches/batch-store';
 import type { DeadLetter } from '../batches/dead-letters';
 import type { HireJobData } from './hire-job';
 import type { Operation } from '../feishu/hire-schemas';
@@ -19,10 +20,17 @@ export interface HireQueues {
   close(): Promise<void>;
 }
 
+/**
+ * BullMQ priority of each batch priority (lower runs first). Every job carries one: BullMQ takes
+ * jobs without a priority before all prioritized ones, which would let a low batch pass a high one.
+ */
+export const bullPriorityOf: Readonly<Record<BatchPriority, number>> = { high: 1, normal: 2, low: 3 };
+
 /** Options of every create and terminate job. How many attempts it gets is the worker's policy. */
 export function jobOptions(): JobsOptions {
   return {
     attempts: ATTEMPTS_CEILING,
+    priority: bullPriorityOf.normal,
     backoff: { type: HIRE_BACKOFF },
     // Completed jobs stay known for a week, so a row enqueued again in that time is not doubled.
     removeOnComplete: { age: 7 * 86_400 },

@@ -1,5 +1,8 @@
 /** How a job ended. Every job ends in exactly one of these, or stays pending. */
-export type JobStatus = 'succeeded' | 'alreadyDone' | 'deadLettered';
+export type JobStatus = 'succeeded' | 'alreadyDone' | 'deadLettered' | 'cancelled';
+
+/** Every way a job ends, in the order reports list them. */
+export const jobStatuses: readonly JobStatus[] = ['succeeded', 'alreadyDone', 'deadLettered', 'cancelled'];
 
 export interface JobOutcome {
   status: JobStatus;

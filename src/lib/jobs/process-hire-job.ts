@@ -1,18 +1,22 @@
-import { DelayedError, type Job, type Queue } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pRetry from 'p-retry';
 import type { BatchStore } from '../batches/batch-store';
-import { addDeadLetter, type DeadLetter } from '../batches/dead-letters';
+import { releaseParked } from '../batches/batch-control';
+import { addDeadLetter } from '../batches/dead-letters';
+import { BatchHeldError } from '../errors/batch-held-error';
+import { WorkerStoppingError } from '../errors/worker-stopping-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { classifyOutcome, type Classification } from '../feishu/classify-outcome';
 import type { Reconciliation } from '../feishu/code-rules';
-import type { FeishuClient } from '../feishu/feishu-client';
+import type { CallControl, FeishuClient } from '../feishu/feishu-client';
 import { describeIssues } from '../feishu/hire-schemas';
 import type { Logger } from '../logger';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
 import { decideAfterFailure } from './failure-decision';
 import { hireJobDataSchema, type HireJobData } from './hire-job';
+import type { HireQueues } from './hire-queues';
 import type { JobOutcome } from './job-outcome';
 import { findOwnCreatedApplication, wasTerminatedByUs } from './reconcile-ambiguous';
 import { attemptsAllowed, type RetryPolicy } from './retry-policy';
@@ -22,8 +26,10 @@ export interface ProcessorDeps {
   redis: Redis;
   keys: RedisKeys;
   batches: BatchStore;
-  deadLetters: Queue<DeadLetter>;
+  queues: HireQueues;
   policy: RetryPolicy;
+  /** Aborted when the worker shuts down: calls not yet sent are not sent, their jobs released. */
+  stopping?: AbortSignal;
   logger: Logger;
   /** The whole fleet must stop: credentials, allow-list, scope or quota. */
   onFleetFatal(classification: Classification): Promise<void>;
@@ -35,7 +41,16 @@ interface CallResult {
   serverDateMs: number | undefined;
 }
 
-type CallAttempt = { ok: true; result: CallResult } | { ok: false; failure: Classification; error: unknown };
+/** Why a call was not sent: its batch was paused or cancelled, or the worker is stopping. */
+type Hold = 'paused' | 'cancelled' | 'stopping';
+
+type CallAttempt =
+  | { ok: true; result: CallResult }
+  | { ok: false; failure: Classification; error: unknown }
+  | { ok: false; held: Hold };
+
+/** A parked job wakes this often to look at its batch again, should a resume have missed it. */
+const PARKED_RECHECK_MS = 3_600_000;
 
 /**
  * One job, end to end: call Feishu under the limiter, classify the failure once, decide
@@ -63,7 +78,10 @@ export async function processHireJob(
   if (known) return known;
 
   const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
+  const before = deps.stopping?.aborted ? 'stopping' : await deps.batches.controlOf(data.batchId);
+  if (before !== 'running') return hold(job, token, deps, journal, before);
   const attempt = await callWithQuickRetries(data, journal, deps);
+  if ('held' in attempt) return hold(job, token, deps, journal, attempt.held);
   if (attempt.ok) {
     const { applicationId, logId } = attempt.result;
     return finish(job, deps, journal, outcome('succeeded', { applicationId, logId }));
@@ -109,6 +127,33 @@ export async function processHireJob(
   }
 }
 
+/**
+ * A job whose call may not go now: recorded `cancelled`, parked until its batch resumes (in line
+ * order), or released for another worker. Neither spends an attempt.
+ */
+async function hold(
+  job: Job<HireJobData, JobOutcome>,
+  token: string | undefined,
+  deps: ProcessorDeps,
+  journal: AttemptJournal,
+  reason: Hold,
+): Promise<JobOutcome> {
+  const { batchId } = job.data;
+  if (reason === 'cancelled')
+    return finish(job, deps, journal, { status: 'cancelled', finishedAt: new Date().toISOString() });
+  if (reason === 'stopping') {
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+  const control = await deps.batches.park(batchId, job.id!, job.data.source?.line ?? 0);
+  if (control === 'cancelled') return hold(job, token, deps, journal, 'cancelled');
+  await job.moveToDelayed(Date.now() + (control === 'paused' ? PARKED_RECHECK_MS : 0), token);
+  // Resumed between our look and the park: the resume may not have seen this job delayed yet.
+  if (control === 'paused' && (await deps.batches.controlOf(batchId)) === 'running')
+    await releaseParked(deps, batchId);
+  throw new DelayedError();
+}
+
 /** Did an earlier call of this job do what the answer reports? Resolves with what it made, if so. */
 async function reconcile(
   how: Reconciliation,
@@ -151,19 +196,36 @@ async function callWithQuickRetries(
   const { policy } = deps;
   // The error pRetry gives up on is the one we classified last; anything else (Redis gone
   // while journalling) is not an answer from Feishu and fails the attempt as it is.
+  const jobId = journal.jobId;
   let lastFailure: { error: unknown; classification: Classification } | undefined;
+  let admitted = false;
+  const control: CallControl = {
+    ...(deps.stopping ? { signal: deps.stopping } : {}),
+    beforeSend: async () => {
+      const batchControl = await deps.batches.admitCall(data.batchId, jobId);
+      if (batchControl !== 'running') throw new BatchHeldError(data.batchId, batchControl);
+      admitted = true;
+    },
+  };
   try {
     const result = await pRetry(
       async () => {
+        // Stopping holds back calls not yet started. (Not p-retry's own signal: it would also turn
+        // a call that just succeeded into an abort, and lose the success.)
+        deps.stopping?.throwIfAborted();
         await journal.beginCall();
         try {
           const result: CallResult =
             data.operation === 'create'
-              ? await deps.client.createApplication(data.input)
-              : await deps.client.terminateApplication(data.input);
+              ? await deps.client.createApplication(data.input, control)
+              : await deps.client.terminateApplication(data.input, control);
           await journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs });
           return result;
         } catch (error) {
+          if (holdOf(error) !== undefined) {
+            await journal.endCall({ mayHaveTakenEffect: false });
+            throw error;
+          }
           const classification = classifyOutcome(data.operation, error);
           await journal.endCall({
             mayHaveTakenEffect: classification.ambiguous,
@@ -186,10 +248,21 @@ async function callWithQuickRetries(
     );
     return { ok: true, result };
   } catch (error) {
+    const held = holdOf(error);
+    if (held !== undefined) return { ok: false, held };
     const failed = lastFailure as typeof lastFailure;
     if (failed === undefined || failed.error !== error) throw error;
     return { ok: false, failure: failed.classification, error };
+  } finally {
+    if (admitted) await deps.batches.callEnded(data.batchId, jobId);
   }
+}
+
+/** The one test of whether an error means "not sent, on purpose". */
+function holdOf(error: unknown): Hold | undefined {
+  if (error instanceof BatchHeldError) return error.control;
+  if (error instanceof WorkerStoppingError) return 'stopping';
+  return undefined;
 }
 
 function toRecord(classification: Classification): AttemptRecord {
@@ -235,7 +308,7 @@ async function deadLetter(
   };
   // The letter goes first so a crash cannot leave a dead-lettered row without its letter; one
   // whose job another run already ended otherwise is taken back.
-  await addDeadLetter(deps.deadLetters, {
+  await addDeadLetter(deps.queues.deadLetter, {
     jobId: job.id!,
     batchId: batchId ?? 'unknown',
     operation: job.data?.operation === 'terminate' ? 'terminate' : 'create',
@@ -256,6 +329,6 @@ async function deadLetter(
   await journal?.forget();
   if (recorded) return result;
   const standing = await deps.batches.outcomeOf(batchId, job.id!);
-  if (standing && standing.status !== 'deadLettered') await deps.deadLetters.remove(job.id!);
+  if (standing && standing.status !== 'deadLettered') await deps.queues.deadLetter.remove(job.id!);
   return standing ?? result;
 }

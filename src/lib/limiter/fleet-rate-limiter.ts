@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { localNowMs, RedisClock } from './redis-clock';
 import type { RateLimit } from './rate-limit-spec';
@@ -131,8 +132,9 @@ export class FleetRateLimiter {
    * sent late, its call could land inside the window of the call `limit` slots after it. The
    * abandoned slot stays counted, which only errs on the safe side.
    */
-  async acquire(endpoint: LimitedEndpoint): Promise<void> {
+  async acquire(endpoint: LimitedEndpoint, signal?: AbortSignal): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      signal?.throwIfAborted();
       const sentAt = localNowMs();
       const reservation = await this.reserve(endpoint);
       this.clock.observe(sentAt, localNowMs(), reservation.redisNowMs);
@@ -140,7 +142,8 @@ export class FleetRateLimiter {
       // event loop shortens the wait instead of delaying the send.
       const slotAt = this.clock.toLocal(reservation.atMs);
       const waitMs = slotAt - localNowMs();
-      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+      // Aborted, the wait ends with the signal's own reason (a stopping worker's error).
+      if (waitMs > 0) await delay(waitMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
       const latenessMs = localNowMs() - slotAt;
       if (latenessMs <= this.maxLatenessMs || attempt >= MAX_RESERVATIONS) return;
       this.lateSlots++;

@@ -28,6 +28,8 @@ export function redisKeys(prefix: string) {
         outcomes: `${base}:outcomes`,
         counts: `${base}:counts`,
         jobs: `${base}:jobs`,
+        inFlight: `${base}:in-flight`,
+        parked: `${base}:parked`,
       };
     },
     batches: `${prefix}:batches`,
