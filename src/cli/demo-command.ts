@@ -95,13 +95,13 @@ export async function runDemo(): Promise<number> {
     );
     const ctx = await openFeishuContext(loadConfig(env));
     try {
-      const { ids } = await findStaleApplicationIds(ctx.client, {
+      const { ids, cutoffMs } = await findStaleApplicationIds(ctx.client, {
         jobId,
         olderThanMs: 30 * 86_400_000,
       });
       say(`   found ${ids.length} stale application(s)`);
       const batchId = newBatchId('demo-close');
-      const inputs = terminateInputs(ids, 1, ['7230753910687080002'], 'hiring round closed');
+      const inputs = terminateInputs(ids, 1, ['7230753910687080002'], 'hiring round closed', cutoffMs);
       await enqueueBatch(
         ctx,
         { batchId, operation: 'terminate', source: `stale applications of job ${jobId}` },

@@ -14,6 +14,7 @@ import {
   type ConnectionFlags,
   type QueueContext,
 } from './cli-context';
+import { enqueueSummary } from './enqueue-command';
 import { ExitCode } from './exit-codes';
 import { UsageError } from './usage-error';
 
@@ -110,7 +111,8 @@ export function registerDlqCommand(program: Command): void {
     dlq
       .command('replay')
       .description('enqueue dead letters again (new batch); each leaves the DLQ once its job is enqueued')
-      .option('--into <batch>', 'batch id for the replayed jobs'),
+      .option('--into <batch>', 'batch id for the replayed jobs')
+      .option('--json', 'print one JSON object: batchId, operation, total, accepted, invalid'),
   ).action((flags: DlqFlags) =>
     withContext(flags, async (ctx) => {
       const result = await replayDeadLetters(
@@ -120,6 +122,8 @@ export function registerDlqCommand(program: Command): void {
       );
       if (!result) {
         say('no dead letters match');
+        if (flags.json)
+          process.stdout.write(`${JSON.stringify({ batchId: null, total: 0, accepted: 0, invalid: [] })}\n`);
         return;
       }
       say(`replayed ${result.accepted} dead letter(s) as batch ${result.batchId}`);
@@ -129,7 +133,9 @@ export function registerDlqCommand(program: Command): void {
         say(`  fix them with: hire-queue dlq export --out fix.csv ... then hire-queue enqueue`);
         process.exitCode = ExitCode.partial;
       }
-      process.stdout.write(`${result.batchId}\n`);
+      if (flags.json)
+        process.stdout.write(`${JSON.stringify({ ...enqueueSummary(result), kept: result.kept })}\n`);
+      else process.stdout.write(`${result.batchId}\n`);
     }),
   );
 

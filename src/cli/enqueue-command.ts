@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { BatchPriority } from '../lib/batches/batch-store';
-import type { Operation } from '../lib/feishu/hire-schemas';
+import type { BatchPriority, ExistingPolicy } from '../lib/batches/batch-store';
+import type { EnqueueBatchResult } from '../lib/batches/enqueue-batch';
+import { ifNotUpdatedSinceSchema, type Operation } from '../lib/feishu/hire-schemas';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { enqueueFile, type EnqueueFileResult } from '../producers/enqueue-file';
 import type { InputFormat } from '../lib/rows/read-input-rows';
@@ -22,6 +23,41 @@ export interface FileFlags {
   format?: InputFormat;
   json?: boolean;
   priority?: BatchPriority;
+  encoding?: string;
+  existing?: ExistingPolicy;
+  skipCreated?: boolean;
+  ifNotUpdatedSince?: number;
+}
+
+const parseTime = (value: string): number => {
+  const parsed = ifNotUpdatedSinceSchema.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidArgumentError('use a millisecond timestamp or an ISO time like 2026-11-01T00:00:00Z');
+  return parsed.data;
+};
+
+/** The options only one operation's files take. */
+export function operationOptions(command: Command, operation: Operation): Command {
+  if (operation === 'create') {
+    return command
+      .addOption(
+        new Option(
+          '--existing <what>',
+          "when an active application of the talent on the job exists: adopt it as the row's, or dead-letter the row",
+        )
+          .choices(['adopt', 'dead-letter'])
+          .default('dead-letter'),
+      )
+      .option(
+        '--skip-created',
+        'rows whose talent and job hire-queue already created (or adopted) are already done: no call',
+      );
+  }
+  return command.option(
+    '--if-not-updated-since <time>',
+    'terminate only applications not updated after this time (rows may carry their own if_not_updated_since)',
+    parseTime,
+  );
 }
 
 export function fileOptions(command: Command): Command {
@@ -38,6 +74,7 @@ export function fileOptions(command: Command): Command {
       }
     })
     .option('--strict', 'enqueue nothing if any row is bad (exit 2)')
+    .option('--encoding <name>', "the file's encoding when not UTF-8: gbk, gb18030, utf16le, big5, ...")
     .addOption(
       new Option('--priority <level>', "this batch's rows against other batches' under the same limit")
         .choices(['high', 'normal', 'low'])
@@ -50,6 +87,18 @@ export function fileOptions(command: Command): Command {
         'json',
       ]),
     );
+}
+
+/** The object `enqueue --json` and `dlq replay --json` print. */
+export function enqueueSummary(result: EnqueueBatchResult & { enqueued?: boolean }) {
+  return {
+    batchId: result.batchId,
+    operation: result.operation,
+    total: result.rows,
+    accepted: result.accepted,
+    enqueued: result.enqueued ?? true,
+    invalid: result.invalidSample.map((row) => ({ line: row.line, errors: row.errors })),
+  };
 }
 
 /** Prints what the producer did with the rows; returns the exit code it calls for. */
@@ -83,6 +132,11 @@ export async function enqueueFromFile(ctx: QueueContext | undefined, operation: 
     ...(flags.format ? { format: flags.format } : {}),
     ...(flags.strict ? { strict: true } : {}),
     ...(flags.priority ? { priority: flags.priority } : {}),
+    ...(flags.encoding ? { encoding: flags.encoding } : {}),
+    ...(flags.existing ? { existing: flags.existing } : {}),
+    ...(flags.skipCreated ? { skipCreated: true } : {}),
+    ...(flags.ifNotUpdatedSince !== undefined ? { ifNotUpdatedSince: flags.ifNotUpdatedSince } : {}),
+    ...(flags.json ? { invalidSampleSize: Number.POSITIVE_INFINITY } : {}),
     ...(flags.dryRun
       ? {
           onDryRunRow: (row) => process.stdout.write(`${JSON.stringify({ line: row.line, ...row.input })}\n`),
@@ -97,9 +151,14 @@ export function registerEnqueueCommand(program: Command): void {
     .description('enqueue a batch: from a file (create, terminate) or stale applications (stale)');
   for (const operation of ['create', 'terminate'] as const) {
     addConnectionOptions(
-      fileOptions(
-        enqueue.command(operation).description(`enqueue ${operation} application jobs from a file`),
-      ).option('--dry-run', 'validate and print what would be enqueued (NDJSON on stdout); touch nothing'),
+      operationOptions(
+        fileOptions(
+          enqueue.command(operation).description(`enqueue ${operation} application jobs from a file`),
+        ),
+        operation,
+      )
+        .option('--dry-run', 'validate and print what would be enqueued (NDJSON on stdout); touch nothing')
+        .option('--json', 'print one JSON object: batchId, operation, total, accepted, invalid'),
     ).action(async (flags: FileFlags & ConnectionFlags) => {
       if (flags.dryRun) {
         process.exitCode = summarizeEnqueue(
@@ -111,8 +170,9 @@ export function registerEnqueueCommand(program: Command): void {
       const ctx = await openQueueContext(configFrom(flags));
       try {
         const result = await enqueueFromFile(ctx, operation, flags);
-        process.exitCode = summarizeEnqueue(result, Boolean(flags.strict));
-        if (result.enqueued) process.stdout.write(`${result.batchId}\n`);
+        process.exitCode = summarizeEnqueue(result, Boolean(flags.strict), Boolean(flags.json));
+        if (flags.json) process.stdout.write(`${JSON.stringify(enqueueSummary(result))}\n`);
+        else if (result.enqueued) process.stdout.write(`${result.batchId}\n`);
       } finally {
         await ctx.close();
       }

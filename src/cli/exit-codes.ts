@@ -1,4 +1,5 @@
 import { isHireQueueError, type HireQueueError } from '../lib/errors/hire-queue-error';
+import { InputFileError } from '../lib/errors/input-file-error';
 import { InvalidOptionError } from '../lib/errors/invalid-option-error';
 
 /** Exit codes are a public contract: cron entries and scripts branch on them. */
@@ -36,6 +37,9 @@ const flagOfOption: Readonly<Record<string, string>> = {
   operation: '--operation',
   outPath: '--out',
   resultsPath: '--results',
+  encoding: '--encoding',
+  skipCreated: '--skip-created',
+  ifNotUpdatedSince: '--if-not-updated-since',
 };
 
 /** How a command ends on an error hire-queue raised on purpose: its exit code and message. */
@@ -45,6 +49,13 @@ export function describeFailure(error: HireQueueError): { exitCode: number; mess
     return { exitCode, message: `${flagOfOption[error.option] ?? error.option} ${error.problem}` };
   }
   if (error.code === 'BATCH_CONFLICT') return { exitCode, message: `${error.message} (--batch)` };
+  if (error instanceof InputFileError && error.encoding) {
+    const { suggested } = error.encoding;
+    return {
+      exitCode,
+      message: `${error.message}: add --encoding NAME${suggested ? `, e.g. --encoding ${suggested}` : ''}`,
+    };
+  }
   return { exitCode, message: error.message };
 }
 

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure, ExitCode, isHireQueueError } from './exit-codes';
 import { registerBatchCommand } from './batch-command';
 import { registerDemoCommand } from './demo-command';
+import { registerLedgerCommand } from './ledger-command';
 import { registerDlqCommand } from './dlq-command';
 import { registerEnqueueCommand } from './enqueue-command';
 import { registerRunCommand } from './run-command';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerWorkCommand(program);
   registerBatchCommand(program);
   registerDlqCommand(program);
+  registerLedgerCommand(program);
   registerSandboxCommand(program);
   const overrideAll = (command: Command) => {
     command.exitOverride();

@@ -23,7 +23,7 @@ export function printReport(
     `Batch ${report.batchId} (${report.operation}${report.source ? `, ${report.source}` : ''}): ${report.state}`,
   );
   out(
-    `  ${c.total} rows: ${c.succeeded} succeeded${report.reconciled ? ` (${report.reconciled} reconciled)` : ''}, ${c.alreadyDone} already done, ` +
+    `  ${c.total} rows: ${c.succeeded} succeeded${report.reconciled ? ` (${report.reconciled} reconciled)` : ''}, ${c.alreadyDone} already done, ${c.skipped} skipped, ` +
       `${c.deadLettered} dead-lettered, ${c.cancelled} cancelled, ${c.invalid} invalid, ${c.pending} pending`,
   );
   out(`  elapsed ${(report.elapsedMs / 1000).toFixed(1)} s, ${report.ratePerSecond} rows/s`);

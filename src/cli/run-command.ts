@@ -4,7 +4,13 @@ import { createLogger } from '../lib/logger';
 import { startWorkers } from '../workers/hire-worker';
 import { waitForBatch } from './batch-progress';
 import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
-import { enqueueFromFile, fileOptions, summarizeEnqueue, type FileFlags } from './enqueue-command';
+import {
+  enqueueFromFile,
+  fileOptions,
+  operationOptions,
+  summarizeEnqueue,
+  type FileFlags,
+} from './enqueue-command';
 import { ExitCode } from './exit-codes';
 import { parsePositiveInt } from './option-parsers';
 import { reportBatch } from './report-batch';
@@ -89,8 +95,11 @@ export function registerRunCommand(program: Command): void {
         .command('run')
         .description('enqueue, work, wait and report a whole batch in one process (for cron)');
     addConnectionOptions(
-      fileOptions(
-        run.command(operation).description(`${operation} applications from a file, start to finish`),
+      operationOptions(
+        fileOptions(
+          run.command(operation).description(`${operation} applications from a file, start to finish`),
+        ),
+        operation,
       )
         .option('--json', 'print the report as one JSON object on stdout (progress goes to stderr)')
         .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)')

@@ -71,10 +71,12 @@ export function registerStaleCommand(enqueue: Command): void {
       );
       for (const id of ids.slice(0, 20)) say(`  ${id}`);
       if (ids.length > 20) say(`  ... and ${ids.length - 20} more`);
-      const inputs = terminateInputs(ids, flags.terminationType, flags.reasonId, flags.note);
+      const inputs = terminateInputs(ids, flags.terminationType, flags.reasonId, flags.note, cutoffMs);
       if (flags.out) {
         const writer = openRowWriter(flags.out, 'terminate', [], 'outPath');
-        for (const input of inputs) writer.write(input);
+        // A person reviews this file: the guard reads as a time, and goes back in as one.
+        for (const input of inputs)
+          writer.write({ ...input, if_not_updated_since: new Date(cutoffMs).toISOString() });
         await writer.close();
         say(
           `wrote ${inputs.length} row(s) to ${flags.out}; enqueue with: hire-queue enqueue terminate --file ${flags.out}`,

@@ -24,6 +24,8 @@ export interface HireQueueConfig {
   limiterMarginMs: number;
   /** `FEISHU_TIMEOUT_MS`: per-request timeout. @default 10000 */
   requestTimeoutMs: number;
+  /** `HIRE_LEDGER_DAYS`: how long the applications hire-queue created are remembered. @default 400 */
+  ledgerDays: number;
 }
 
 export const domains = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' } as const;
@@ -38,6 +40,7 @@ export const defaultConfig = {
   readLimits: '50/s,1000/min',
   limiterMarginMs: 20,
   requestTimeoutMs: 10_000,
+  ledgerDays: 400,
 } as const;
 
 const envSchema = z.object({
@@ -64,6 +67,10 @@ const envSchema = z.object({
     .number({ error: 'FEISHU_TIMEOUT_MS must be a number of milliseconds' })
     .int()
     .positive('FEISHU_TIMEOUT_MS must be more than 0')
+    .optional(),
+  HIRE_LEDGER_DAYS: z.coerce
+    .number({ error: 'HIRE_LEDGER_DAYS must be a number of days' })
+    .positive('HIRE_LEDGER_DAYS must be more than 0')
     .optional(),
 });
 
@@ -101,6 +108,7 @@ export function loadConfig(env: ConfigSource = process.env): HireQueueConfig {
     readLimits: parseRateLimits(e.HIRE_LIMIT_READ ?? defaultConfig.readLimits, 'HIRE_LIMIT_READ'),
     limiterMarginMs: e.HIRE_LIMIT_MARGIN_MS ?? defaultConfig.limiterMarginMs,
     requestTimeoutMs: e.FEISHU_TIMEOUT_MS ?? defaultConfig.requestTimeoutMs,
+    ledgerDays: e.HIRE_LEDGER_DAYS ?? defaultConfig.ledgerDays,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { BatchStore } from './batches/batch-store';
+import { ApplicationLedger } from './ledger/application-ledger';
 import { requireCredentials, type HireQueueConfig } from './config';
 import { FeishuClient } from './feishu/feishu-client';
 import { openQueues, type HireQueues } from './jobs/hire-queues';
@@ -14,6 +15,7 @@ export interface QueueRuntime {
   keys: RedisKeys;
   queues: HireQueues;
   batches: BatchStore;
+  ledger: ApplicationLedger;
   /** Closes the queues, then the connection. */
   close(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
     keys,
     queues,
     batches: new BatchStore(redis, keys),
+    ledger: new ApplicationLedger(redis, keys, config.ledgerDays),
     close: async () => {
       await queues.close();
       await redis.quit().catch(() => redis.disconnect());

@@ -2,7 +2,7 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BatchPriority, BatchStore } from '../lib/batches/batch-store';
+import type { BatchPriority, BatchStore, ExistingPolicy } from '../lib/batches/batch-store';
 import {
   enqueueBatch,
   INVALID_SAMPLE_SIZE,
@@ -11,7 +11,8 @@ import {
 } from '../lib/batches/enqueue-batch';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import type { HireQueues } from '../lib/jobs/hire-queues';
-import { readInputRows, type InputFormat } from '../lib/rows/read-input-rows';
+import type { ApplicationLedger } from '../lib/ledger/application-ledger';
+import { readInputRows, type InputFormat, type RawRow } from '../lib/rows/read-input-rows';
 import { validateRows } from '../lib/rows/validate-row';
 
 export interface EnqueueFileOptions<O extends Operation> {
@@ -26,6 +27,16 @@ export interface EnqueueFileOptions<O extends Operation> {
   chunkSize?: number;
   /** @default 'normal' */
   priority?: BatchPriority;
+  /** Create: see `EnqueueBatchOptions.existing`. */
+  existing?: ExistingPolicy;
+  /** Create: see `EnqueueBatchOptions.skipCreated`. */
+  skipCreated?: boolean;
+  /** Terminate: the `if_not_updated_since` of every row that does not carry its own (ms). */
+  ifNotUpdatedSince?: number;
+  /** The file's character encoding (any iconv-lite knows: gbk, gb18030, utf16le, ...). @default 'utf-8' */
+  encoding?: string;
+  /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
+  invalidSampleSize?: number;
   /** Called with each accepted row in dry runs (nothing is enqueued then). */
   onDryRunRow?: (row: AcceptedRow<O>) => void;
   onProgress?: (rowsRead: number) => void;
@@ -41,7 +52,7 @@ export interface EnqueueFileResult extends EnqueueBatchResult {
  * bad ones recorded with their line and reasons. Without a target (a dry run) nothing is written.
  */
 export async function enqueueFile<O extends Operation>(
-  target: { queues: HireQueues; batches: BatchStore } | undefined,
+  target: { queues: HireQueues; batches: BatchStore; ledger?: ApplicationLedger } | undefined,
   options: EnqueueFileOptions<O>,
 ): Promise<EnqueueFileResult> {
   const dryRun = target === undefined || options.onDryRunRow !== undefined;
@@ -55,7 +66,10 @@ export async function enqueueFile<O extends Operation>(
   }
   try {
     const rows = () =>
-      validateRows(options.operation, readInputRows(path, options.operation, options.format));
+      validateRows(
+        options.operation,
+        withDefaults(readInputRows(path, options.operation, options.format, options.encoding), options),
+      );
     if (options.strict || dryRun) {
       const checked = await check(options, rows());
       if (dryRun || checked.invalidCount > 0) return { ...checked, enqueued: false };
@@ -70,6 +84,9 @@ export async function enqueueFile<O extends Operation>(
         file: source,
         ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
+        ...(options.existing !== undefined ? { existing: options.existing } : {}),
+        ...(options.skipCreated ? { skipCreated: true } : {}),
+        ...(options.invalidSampleSize !== undefined ? { invalidSampleSize: options.invalidSampleSize } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
       rows(),
@@ -77,6 +94,24 @@ export async function enqueueFile<O extends Operation>(
     return { ...result, enqueued: true };
   } finally {
     if (spool) rmSync(spool, { recursive: true, force: true });
+  }
+}
+
+/** Lays the file-wide defaults (`ifNotUpdatedSince`) under each row's own values. */
+async function* withDefaults<O extends Operation>(
+  rows: AsyncIterable<RawRow>,
+  options: EnqueueFileOptions<O>,
+): AsyncGenerator<RawRow> {
+  for await (const row of rows) {
+    const own = row.value?.if_not_updated_since;
+    if (
+      options.operation === 'terminate' &&
+      options.ifNotUpdatedSince !== undefined &&
+      row.value &&
+      (own === undefined || own === '')
+    )
+      yield { ...row, value: { ...row.value, if_not_updated_since: options.ifNotUpdatedSince } };
+    else yield row;
   }
 }
 
@@ -100,7 +135,7 @@ async function check<O extends Operation>(
       options.onDryRunRow?.({ line: row.line, input: row.input });
     } else {
       result.invalidCount++;
-      if (result.invalidSample.length < INVALID_SAMPLE_SIZE)
+      if (result.invalidSample.length < (options.invalidSampleSize ?? INVALID_SAMPLE_SIZE))
         result.invalidSample.push({
           line: row.line,
           errors: row.errors,

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../lib/errors/invalid-option-error';
 import type { FeishuClient } from '../lib/feishu/feishu-client';
-import type { TerminateApplicationInput, TerminationType } from '../lib/feishu/hire-schemas';
+import type { TerminateJobInput, TerminationType } from '../lib/feishu/hire-schemas';
 import type { CheckedRow } from '../lib/rows/validate-row';
 
 export interface StaleQuery {
@@ -71,14 +71,21 @@ export async function checkTerminationReasons(
   }
 }
 
+/**
+ * Terminate rows for the ids found. Each carries the cutoff as `if_not_updated_since`: an
+ * application a person moves between the listing and its turn (minutes later, or days later for a
+ * reviewed `--out` file) is skipped, not terminated.
+ */
 export function terminateInputs(
   ids: string[],
   terminationType: TerminationType,
   reasonIds: string[],
   note: string | undefined,
-): TerminateApplicationInput[] {
+  cutoffMs: number,
+): TerminateJobInput[] {
   return ids.map((application_id) => ({
     application_id,
+    if_not_updated_since: cutoffMs,
     termination_type: terminationType,
     ...(reasonIds.length > 0 ? { termination_reason_list: reasonIds } : {}),
     ...(note !== undefined ? { termination_reason_note: note } : {}),
@@ -86,6 +93,6 @@ export function terminateInputs(
 }
 
 /** Inputs made here are valid by construction: rows numbered from 1, ready for `enqueueBatch`. */
-export function acceptedRows(inputs: TerminateApplicationInput[]): CheckedRow<'terminate'>[] {
+export function acceptedRows(inputs: TerminateJobInput[]): CheckedRow<'terminate'>[] {
   return inputs.map((input, i) => ({ line: i + 1, ok: true, input }));
 }

@@ -172,6 +172,7 @@ export function listApplications(state: HireState, query: URLSearchParams): Answ
     .filter(
       (a) =>
         eq('job_id', a.job_id) &&
+        eq('process_id', state.jobs.get(a.job_id)?.process_id ?? '') &&
         eq('talent_id', a.talent_id) &&
         eq('stage_id', a.stage_id) &&
         (status === '3' || String(a.active_status) === status) &&

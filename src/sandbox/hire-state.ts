@@ -13,6 +13,8 @@ export interface Talent {
 }
 export interface Job {
   id: string;
+  /** The hiring process (招聘流程) the job follows; the list endpoint filters on it. */
+  process_id: string;
   stages: Stage[];
 }
 export type ResumeSourceType = 'normal' | 'employee_transfer' | 'intern_conversion';
@@ -99,7 +101,8 @@ export class HireState {
   static fromFixture(fixture: Fixture): HireState {
     const state = new HireState();
     for (const t of fixture.talents) state.talents.set(t.id, { ...t });
-    for (const j of fixture.jobs) state.jobs.set(j.id, { ...j });
+    for (const j of fixture.jobs)
+      state.jobs.set(j.id, { ...j, process_id: j.process_id ?? `process-${j.id}` });
     for (const r of fixture.resumeSources) state.resumeSources.set(r.id, { ...r });
     for (const e of fixture.employees) state.employees.set(e.userId, { ...e });
     const reasons =
@@ -121,7 +124,11 @@ export class HireState {
     for (let n = 1; n <= spec.talents; n++)
       state.talents.set(generatedIds.talent(n), { id: generatedIds.talent(n) });
     for (let n = 1; n <= spec.jobs; n++)
-      state.jobs.set(generatedIds.job(n), { id: generatedIds.job(n), stages: defaultStages });
+      state.jobs.set(generatedIds.job(n), {
+        id: generatedIds.job(n),
+        process_id: `process-${generatedIds.job(n)}`,
+        stages: defaultStages,
+      });
     for (const [type, id] of Object.entries(generatedIds.resumeSource)) {
       state.resumeSources.set(id, { id, type: type as ResumeSourceType });
     }

@@ -70,7 +70,15 @@ const stageSchema = z.strictObject({
 });
 export const fixtureSchema = z.strictObject({
   talents: z.array(z.strictObject({ id: z.string(), boundUserId: z.string().optional() })).default([]),
-  jobs: z.array(z.strictObject({ id: z.string(), stages: z.array(stageSchema).min(1) })).default([]),
+  jobs: z
+    .array(
+      z.strictObject({
+        id: z.string(),
+        process_id: z.string().optional(),
+        stages: z.array(stageSchema).min(1),
+      }),
+    )
+    .default([]),
   resumeSources: z
     .array(
       z.strictObject({

@@ -68,6 +68,11 @@ export interface Sandbox {
   onAnswer(listener: (event: AnswerEvent) => void): () => void;
   /** Calls `listener` as each call arrives, with what identifies it; returns a function that stops it. */
   onArrival(listener: (event: ArrivalEvent) => void): () => void;
+  /**
+   * Moves an application as a recruiter's action in the UI would (a stage change, a note): its
+   * `modify_time` becomes `atMs` (now by default). `active: false` also closes it.
+   */
+  touchApplication(applicationId: string, options?: { atMs?: number; active?: boolean }): void;
   /** Changes an endpoint's faults while running (tests switch them on and off). */
   setFaults(endpoint: SandboxEndpoint, faults: Partial<EndpointFaults>): void;
   close(): Promise<void>;
@@ -190,6 +195,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     return undefined;
   };
 
+  const touchApplication = (applicationId: string, options: { atMs?: number; active?: boolean } = {}) => {
+    const application = state.applications.get(applicationId);
+    if (!application) throw new Error(`no application ${applicationId}`);
+    application.modify_time = options.atMs ?? now();
+    if (options.active === false) application.active_status = 2;
+  };
+
   const handleSandboxRoute = (req: IncomingMessage, res: ServerResponse, path: string, body: string) => {
     if (req.method === 'GET' && path === '/__sandbox/stats') return send(res, 200, stats());
     if (req.method === 'GET' && path === '/__sandbox/state') {
@@ -204,6 +216,16 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
           setFaults(endpoint as SandboxEndpoint, f);
       }
       return send(res, 200, { faults });
+    }
+    if (req.method === 'POST' && path === '/__sandbox/touch') {
+      const { application_id, active } = JSON.parse(body || '{}') as {
+        application_id?: string;
+        active?: boolean;
+      };
+      if (!application_id || !state.applications.has(application_id))
+        return send(res, 404, { code: 404, msg: `no application ${String(application_id)}`, data: {} });
+      touchApplication(application_id, active === undefined ? {} : { active });
+      return send(res, 200, { touched: application_id });
     }
     if (req.method === 'POST' && path === '/__sandbox/expire-tokens') {
       tokens.expireAll();
@@ -359,6 +381,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     tokens,
     stats,
     setFaults,
+    touchApplication,
     onArrival: (listener) => {
       arrivalListeners.add(listener);
       return () => arrivalListeners.delete(listener);

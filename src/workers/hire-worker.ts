@@ -109,6 +109,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             keys: runtime.keys,
             batches,
             queues,
+            ledger: runtime.ledger,
             stopping: stopping.signal,
             policy,
             logger,

@@ -70,6 +70,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
       total: 3,
       succeeded: 2,
       alreadyDone: 0,
+      skipped: 0,
       deadLettered: 1,
       cancelled: 0,
       invalid: 0,
@@ -96,7 +97,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     const fix = join(dir, 'fix.csv');
     expect((await runCli(['dlq', 'export', '--batch', 'close-1', '--out', fix], env)).code).toBe(0);
     expect(readFileSync(fix, 'utf8')).toBe(
-      'application_id,termination_type,termination_reason_list,termination_reason_note\napp-ghost,27,,\n',
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since\napp-ghost,27,,,\n',
     );
     writeFileSync(fix, readFileSync(fix, 'utf8').replace('app-ghost', 'app-3'));
     const fixed = await runCli(['run', 'terminate', '--file', fix, '--json'], env);
@@ -137,11 +138,12 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     const review = await runCli([...base, '--out', out], env);
     expect(review.code).toBe(0);
     expect(review.stderr).toContain('3 active application(s) of job job-1');
+    const cutoff = /not updated since (\S+)/.exec(review.stderr)?.[1];
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
-      'application_id,termination_type,termination_reason_list,termination_reason_note',
-      'app-3,1,reason-1,',
-      'app-4,1,reason-1,',
-      'app-5,1,reason-1,',
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since',
+      `app-3,1,reason-1,,${cutoff}`,
+      `app-4,1,reason-1,,${cutoff}`,
+      `app-5,1,reason-1,,${cutoff}`,
     ]);
     const noTty = await runCli(base, env);
     expect(noTty.code).toBe(2);

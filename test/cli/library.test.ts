@@ -24,6 +24,7 @@ describe('the library API', () => {
       total: 2,
       succeeded: 1,
       alreadyDone: 0,
+      skipped: 0,
       deadLettered: 0,
       cancelled: 0,
       invalid: 1,

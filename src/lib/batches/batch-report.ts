@@ -15,6 +15,8 @@ export interface BatchReport {
     total: number;
     succeeded: number;
     alreadyDone: number;
+    /** Terminate rows not called because the application moved after `if_not_updated_since`. */
+    skipped: number;
     deadLettered: number;
     /** Rows never called because the batch was cancelled. */
     cancelled: number;
@@ -65,6 +67,7 @@ export async function buildBatchReport(
     total: 0,
     succeeded: 0,
     alreadyDone: 0,
+    skipped: 0,
     deadLettered: 0,
     cancelled: 0,
     invalid: 0,
@@ -135,7 +138,7 @@ export async function buildBatchReport(
   if (finishedAtMs !== undefined && meta.finishedAtMs === undefined)
     await batches.markFinished(batchId, finishedAtMs);
   const elapsedMs = Math.max(0, (finishedAtMs ?? Date.now()) - meta.createdAtMs);
-  const finishedRows = counts.succeeded + counts.alreadyDone + counts.deadLettered;
+  const finishedRows = counts.succeeded + counts.alreadyDone + counts.skipped + counts.deadLettered;
   return {
     batchId,
     operation: meta.operation,

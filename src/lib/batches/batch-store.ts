@@ -10,6 +10,9 @@ export type BatchControl = 'running' | 'paused' | 'cancelled';
 /** Where a batch's rows stand in line against other batches' under the same limit. */
 export type BatchPriority = 'high' | 'normal' | 'low';
 
+/** What a create row does when Feishu says an active application of its talent on its job exists. */
+export type ExistingPolicy = 'adopt' | 'dead-letter';
+
 /** A batch's state as reports show it: the operator's control, or `finished` once every row is done. */
 export type BatchState = 'running' | 'paused' | 'cancelled' | 'finished';
 
@@ -19,6 +22,7 @@ export interface BatchMeta {
   createdAtMs: number;
   control: BatchControl;
   priority: BatchPriority;
+  existing: ExistingPolicy;
   /** The input file, when the batch came from one. */
   source?: string;
   /** The producer finished enqueuing every row. */
@@ -109,6 +113,7 @@ export class BatchStore {
     meta: Pick<BatchMeta, 'batchId' | 'operation' | 'createdAtMs'> & {
       source?: string;
       priority?: BatchPriority;
+      existing?: ExistingPolicy;
     },
   ): Promise<void> {
     const k = this.keys.batch(meta.batchId);
@@ -124,6 +129,7 @@ export class BatchStore {
           operation: meta.operation,
           createdAtMs: String(meta.createdAtMs),
           priority: meta.priority ?? 'normal',
+          existing: meta.existing ?? 'dead-letter',
           ...(meta.source !== undefined ? { source: meta.source } : {}),
         })
         .zadd(this.keys.batches, meta.createdAtMs, meta.batchId)
@@ -180,6 +186,7 @@ export class BatchStore {
       createdAtMs: Number(m.createdAtMs),
       control: (m.control as BatchControl | undefined) ?? 'running',
       priority: (m.priority as BatchPriority | undefined) ?? 'normal',
+      existing: (m.existing as ExistingPolicy | undefined) ?? 'dead-letter',
       sealed: m.sealed === '1',
       ...(m.source !== undefined ? { source: m.source } : {}),
       ...(m.sealedAtMs !== undefined ? { sealedAtMs: Number(m.sealedAtMs) } : {}),
@@ -224,9 +231,16 @@ export class BatchStore {
 
   /** What the operator asked of the batch; `running` for a batch Redis no longer knows. */
   async controlOf(batchId: string): Promise<BatchControl> {
-    return (
-      ((await this.redis.hget(this.keys.batch(batchId).meta, 'control')) as BatchControl | null) ?? 'running'
-    );
+    return (await this.settingsOf(batchId)).control;
+  }
+
+  /** What a worker needs of the batch before a job's call, in one read. */
+  async settingsOf(batchId: string): Promise<{ control: BatchControl; existing: ExistingPolicy }> {
+    const [control, existing] = await this.redis.hmget(this.keys.batch(batchId).meta, 'control', 'existing');
+    return {
+      control: (control as BatchControl | null) ?? 'running',
+      existing: (existing as ExistingPolicy | null) ?? 'dead-letter',
+    };
   }
 
   /** May this job call Feishu now? Resolves with the batch's control; `running` also notes the call in flight. */

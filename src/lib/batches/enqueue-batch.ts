@@ -2,7 +2,9 @@ import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import { hireJobId, type HireJobData, type RowSource } from '../jobs/hire-job';
 import { bullPriorityOf, type HireQueues } from '../jobs/hire-queues';
-import type { BatchPriority, BatchStore, InvalidRow } from './batch-store';
+import { InvalidOptionError } from '../errors/invalid-option-error';
+import type { ApplicationLedger } from '../ledger/application-ledger';
+import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './batch-store';
 
 /** A validated row, ready to become a job. */
 export interface AcceptedRow<O extends Operation = Operation> {
@@ -21,6 +23,15 @@ export interface EnqueueBatchOptions<O extends Operation> {
   chunkSize?: number;
   /** A high batch's rows go before lower ones already queued under the same limit. @default 'normal' */
   priority?: BatchPriority;
+  /** Create: what a duplicate (1002206) does, adopt the existing application or dead-letter. @default 'dead-letter' */
+  existing?: ExistingPolicy;
+  /**
+   * Create: rows whose talent and job the ledger knows are `alreadyDone` with the known id and make
+   * no call, not even a job. @default false
+   */
+  skipCreated?: boolean;
+  /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
+  invalidSampleSize?: number;
   /** After each chunk is in the queue: the rows of it that became jobs. */
   onEnqueued?: (rows: AcceptedRow<O>[]) => Promise<void> | void;
   /** Every 1000 rows read. */
@@ -47,7 +58,7 @@ export const INVALID_SAMPLE_SIZE = 20;
  * it. Memory stays bounded by one chunk.
  */
 export async function enqueueBatch<O extends Operation>(
-  target: { queues: HireQueues; batches: BatchStore },
+  target: { queues: HireQueues; batches: BatchStore; ledger?: ApplicationLedger },
   options: EnqueueBatchOptions<O>,
   rows: Iterable<CheckedRow<O>> | AsyncIterable<CheckedRow<O>>,
 ): Promise<EnqueueBatchResult> {
@@ -60,7 +71,11 @@ export async function enqueueBatch<O extends Operation>(
     createdAtMs: Date.now(),
     ...(options.source !== undefined ? { source: options.source } : {}),
     ...(options.priority !== undefined ? { priority: options.priority } : {}),
+    ...(options.existing !== undefined ? { existing: options.existing } : {}),
   });
+  const ledger = options.skipCreated && operation === 'create' ? target.ledger : undefined;
+  if (options.skipCreated && operation === 'create' && !ledger)
+    throw new InvalidOptionError('skipCreated', 'needs the ledger: pass a runtime');
   const meta = await batches.meta(batchId);
   // A batch continued under its id keeps the priority it was opened with.
   const priority = bullPriorityOf[meta?.priority ?? options.priority ?? 'normal'];
@@ -75,7 +90,7 @@ export async function enqueueBatch<O extends Operation>(
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
   const flush = async () => {
-    await enqueueRows(target, batchId, operation, accepted, options.file, priority);
+    await enqueueRows(target, batchId, operation, accepted, { file: options.file, priority, ledger });
     await batches.addInvalid(batchId, invalid);
     if (accepted.length > 0) await options.onEnqueued?.(accepted);
     accepted = [];
@@ -93,7 +108,8 @@ export async function enqueueBatch<O extends Operation>(
         errors: row.errors,
         ...(row.input ? { input: row.input } : {}),
       };
-      if (result.invalidSample.length < INVALID_SAMPLE_SIZE) result.invalidSample.push(bad);
+      if (result.invalidSample.length < (options.invalidSampleSize ?? INVALID_SAMPLE_SIZE))
+        result.invalidSample.push(bad);
       invalid.push(bad);
     }
     if (accepted.length + invalid.length >= chunkSize) await flush();
@@ -114,18 +130,37 @@ async function enqueueRows<O extends Operation>(
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  sourceFile: string | undefined,
-  priority: number,
+  how: { file: string | undefined; priority: number; ledger: ApplicationLedger | undefined },
 ): Promise<void> {
   if (rows.length === 0) return;
   const jobs = rows.map((row) => {
-    const source: RowSource = { line: row.line, ...(sourceFile !== undefined ? { file: sourceFile } : {}) };
+    const source: RowSource = { line: row.line, ...(how.file !== undefined ? { file: how.file } : {}) };
     const data = { operation, input: row.input, batchId, source } as HireJobData;
-    return { name: operation, data, opts: { jobId: hireJobId(operation, batchId, row.input), priority } };
+    return {
+      name: operation,
+      data,
+      opts: { jobId: hireJobId(operation, batchId, row.input), priority: how.priority },
+    };
   });
   await batches.addRows(
     batchId,
     rows.map((row, i) => ({ line: row.line, jobId: jobs[i]!.opts.jobId, input: row.input })),
   );
-  await queues.byOperation(operation).addBulk(jobs);
+  const known = how.ledger ? await how.ledger.lookup(rows.map((row) => row.input as InputOf['create'])) : [];
+  const finishedAt = new Date().toISOString();
+  await Promise.all(
+    known.map((entry, i) =>
+      entry
+        ? batches.recordOutcome(batchId, jobs[i]!.opts.jobId, {
+            status: 'alreadyDone',
+            applicationId: entry.application_id,
+            code: 'KNOWN',
+            message: `${entry.how} by hire-queue on ${new Date(entry.at).toISOString()}; no call made`,
+            finishedAt,
+          })
+        : undefined,
+    ),
+  );
+  const toQueue = jobs.filter((_, i) => !known[i]);
+  if (toQueue.length > 0) await queues.byOperation(operation).addBulk(toQueue);
 }

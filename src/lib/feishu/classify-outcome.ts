@@ -17,6 +17,8 @@ export interface Classification {
   ambiguous: boolean;
   /** After an earlier call of the job that may have taken effect, how to check whether it did. */
   reconcile?: Reconciliation;
+  /** With `existing: adopt`, the existing application may be taken as the row's. */
+  adoptable: boolean;
   /** Why the row is dead-lettered, when it is. */
   deadLetterReason: string;
   /** For `fatal`: what to fix. */
@@ -35,6 +37,7 @@ function fromRule(rule: CodeRule, code: string, message: string): Classification
     code,
     message,
     ambiguous: rule.ambiguous ?? false,
+    adoptable: rule.adoptable ?? false,
     deadLetterReason: rule.deadLetterReason ?? 'permanent error',
     ...(rule.reconcile ? { reconcile: rule.reconcile } : {}),
     ...(rule.fix ? { fix: rule.fix } : {}),

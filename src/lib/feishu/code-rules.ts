@@ -20,6 +20,11 @@ export interface CodeRule {
   ambiguous?: boolean;
   /** After an earlier call of the job that may have taken effect, check whether it did. */
   reconcile?: Reconciliation;
+  /**
+   * The answer says the thing already exists: with `existing: adopt` the row takes the existing one
+   * (looked up by talent and job) as its own, `alreadyDone`. @default false
+   */
+  adoptable?: boolean;
   /** Why a row answered this way is dead-lettered, when it is. @default 'permanent error' */
   deadLetterReason?: string;
   /** The token was refused: the client drops it fleet-wide and retries the call once. @default false */
@@ -59,6 +64,7 @@ export const codeRules: Readonly<Record<number, CodeRule>> = {
     meaning: 'an active application of this talent on this job exists',
     only: 'create',
     reconcile: 'ownApplication',
+    adoptable: true,
     deadLetterReason: 'duplicate: an active application of this talent on this job exists',
   },
   1002222: { kind: 'permanent', meaning: 'talent already bound to another employee' },

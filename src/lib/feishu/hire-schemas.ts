@@ -6,12 +6,19 @@ import { z } from 'zod';
  * each row) and the sandbox (answer 1002002 for anything else), so there is one reading of the seeds.
  */
 
-const id = (field: string) =>
+/** Ids go into paths and queries: these characters would change the request instead of naming a thing. */
+const UNSAFE_IN_ID = /[\s/?#%\u0000-\u001f\u007f]/;
+
+/** An id field: trimmed, 1 to 128 characters, nothing that would change a path or query. */
+export const idSchema = (field: string) =>
   z
     .string({ error: `${field} must be a string` })
     .trim()
     .min(1, `${field} must not be empty`)
-    .max(128, `${field} must be at most 128 characters`);
+    .max(128, `${field} must be at most 128 characters`)
+    .refine((value) => !UNSAFE_IN_ID.test(value), {
+      error: `${field} must not contain whitespace, /, ?, #, % or control characters`,
+    });
 
 /** `user_id_type` query parameter of create application; default open_id. */
 export const userIdTypes = ['open_id', 'union_id', 'user_id'] as const;
@@ -19,12 +26,12 @@ export type UserIdType = (typeof userIdTypes)[number];
 
 /** Body of `POST /open-apis/hire/v1/applications`. */
 export const createApplicationBodySchema = z.strictObject({
-  talent_id: id('talent_id'),
-  job_id: id('job_id'),
-  user_id: id('user_id').optional(),
-  resume_source_id: id('resume_source_id').optional(),
+  talent_id: idSchema('talent_id'),
+  job_id: idSchema('job_id'),
+  user_id: idSchema('user_id').optional(),
+  resume_source_id: idSchema('resume_source_id').optional(),
   application_preferred_city_code_list: z
-    .array(id('application_preferred_city_code_list item'), {
+    .array(idSchema('application_preferred_city_code_list item'), {
       error: 'application_preferred_city_code_list must be a list of city codes',
     })
     .optional(),
@@ -54,7 +61,7 @@ export const terminateApplicationBodySchema = z.strictObject({
     error: 'termination_type must be 1 (we rejected), 22 (candidate declined) or 27 (other)',
   }),
   termination_reason_list: z
-    .array(id('termination_reason_list item'), {
+    .array(idSchema('termination_reason_list item'), {
       error: 'termination_reason_list must be a list of reason ids',
     })
     .optional(),
@@ -67,21 +74,46 @@ export type TerminateApplicationBody = z.infer<typeof terminateApplicationBodySc
 
 /** A terminate job: the path parameter plus the body. */
 export const terminateApplicationInputSchema = terminateApplicationBodySchema.extend({
-  application_id: id('application_id'),
+  application_id: idSchema('application_id'),
 });
 export type TerminateApplicationInput = z.infer<typeof terminateApplicationInputSchema>;
+
+/**
+ * hire-queue's own guard on a terminate row, never sent to Feishu: terminate only if the
+ * application was not updated after this instant. A millisecond timestamp or an ISO time; kept as ms.
+ */
+export const ifNotUpdatedSinceSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms =
+    typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'if_not_updated_since must be a millisecond timestamp or an ISO time like 2026-11-01T00:00:00Z',
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A terminate job: the call's input plus hire-queue's guard. */
+export const terminateJobInputSchema = terminateApplicationInputSchema.extend({
+  if_not_updated_since: ifNotUpdatedSinceSchema.optional(),
+});
+export type TerminateJobInput = z.infer<typeof terminateJobInputSchema>;
 
 export type Operation = 'create' | 'terminate';
 export const operations: readonly Operation[] = ['create', 'terminate'];
 
+/** What a row, and so a job, of each operation holds. */
 export const inputSchemas = {
   create: createApplicationInputSchema,
-  terminate: terminateApplicationInputSchema,
+  terminate: terminateJobInputSchema,
 } as const;
 
 export interface InputOf {
   create: CreateApplicationInput;
-  terminate: TerminateApplicationInput;
+  terminate: TerminateJobInput;
 }
 
 /** Readable one-line reasons, each naming its field, e.g. `delivery_type: must be 1 ... or 2 ...`. */

@@ -17,7 +17,11 @@ export type FailureDecision =
   /** Fail this attempt so BullMQ backs off and tries again. */
   | { action: 'retryLater' };
 
-type Settle = { action: 'alreadyDone' } | { action: 'deadLetter'; reason: string };
+type Settle =
+  | { action: 'alreadyDone' }
+  | { action: 'deadLetter'; reason: string }
+  /** Take the active application the answer reports as this row's; dead-letter if there is none. */
+  | { action: 'adopt' };
 
 export interface FailureContext {
   /** This attempt's number, from 1. */
@@ -26,6 +30,8 @@ export interface FailureContext {
   attemptsAllowed: number;
   /** An earlier call of this job may have taken effect (the attempt journal says so). */
   earlierCallMayHaveTakenEffect: boolean;
+  /** The batch was enqueued with `existing: adopt`. @default false */
+  adoptExisting?: boolean;
 }
 
 /** The processor's decision table: what a classified failure does to its job. */
@@ -37,8 +43,10 @@ export function decideAfterFailure(failure: Classification, context: FailureCont
       return { action: 'haltFleet' };
     case 'alreadyDone':
     case 'permanent': {
-      const settle: Settle =
-        failure.kind === 'alreadyDone'
+      const adopt = failure.adoptable && context.adoptExisting === true;
+      const settle: Settle = adopt
+        ? { action: 'adopt' }
+        : failure.kind === 'alreadyDone'
           ? { action: 'alreadyDone' }
           : { action: 'deadLetter', reason: failure.deadLetterReason };
       if (!failure.reconcile || !context.earlierCallMayHaveTakenEffect) return settle;

@@ -4,7 +4,7 @@ import {
   inputSchemas,
   type CreateApplicationInput,
   type Operation,
-  type TerminateApplicationInput,
+  type TerminateJobInput,
 } from '../feishu/hire-schemas';
 
 /** Where a job's input came from, so a dead letter can point back at the row. */
@@ -16,7 +16,7 @@ export interface RowSource {
 /** What a create or terminate job carries in BullMQ. No token or secret ever goes in here. */
 export type HireJobData =
   | { operation: 'create'; input: CreateApplicationInput; batchId: string; source?: RowSource }
-  | { operation: 'terminate'; input: TerminateApplicationInput; batchId: string; source?: RowSource };
+  | { operation: 'terminate'; input: TerminateJobInput; batchId: string; source?: RowSource };
 
 const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int() }).optional();
 export const hireJobDataSchema = z.discriminatedUnion('operation', [

@@ -10,15 +10,25 @@ import { InvalidInputError } from '../errors/invalid-input-error';
 import { classifyOutcome, type Classification } from '../feishu/classify-outcome';
 import type { Reconciliation } from '../feishu/code-rules';
 import type { CallControl, FeishuClient } from '../feishu/feishu-client';
-import { describeIssues } from '../feishu/hire-schemas';
+import {
+  describeIssues,
+  type TerminateApplicationInput,
+  type TerminateJobInput,
+} from '../feishu/hire-schemas';
+import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { Logger } from '../logger';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
-import { decideAfterFailure } from './failure-decision';
+import { decideAfterFailure, type FailureDecision } from './failure-decision';
 import { hireJobDataSchema, type HireJobData } from './hire-job';
 import type { HireQueues } from './hire-queues';
 import type { JobOutcome } from './job-outcome';
-import { findOwnCreatedApplication, wasTerminatedByUs } from './reconcile-ambiguous';
+import {
+  applicationMovedSince,
+  findActiveApplication,
+  findOwnCreatedApplication,
+  wasTerminatedByUs,
+} from './reconcile-ambiguous';
 import { attemptsAllowed, type RetryPolicy } from './retry-policy';
 
 export interface ProcessorDeps {
@@ -27,6 +37,8 @@ export interface ProcessorDeps {
   keys: RedisKeys;
   batches: BatchStore;
   queues: HireQueues;
+  /** Remembers every application a create job made or adopted. */
+  ledger: ApplicationLedger;
   policy: RetryPolicy;
   /** Aborted when the worker shuts down: calls not yet sent are not sent, their jobs released. */
   stopping?: AbortSignal;
@@ -78,42 +90,94 @@ export async function processHireJob(
   if (known) return known;
 
   const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
-  const before = deps.stopping?.aborted ? 'stopping' : await deps.batches.controlOf(data.batchId);
+  const settings = await deps.batches.settingsOf(data.batchId);
+  const before = deps.stopping?.aborted ? 'stopping' : settings.control;
   if (before !== 'running') return hold(job, token, deps, journal, before);
+  const context = { job, token, deps, journal, data, adoptExisting: settings.existing === 'adopt' };
+
+  if (data.operation === 'terminate' && data.input.if_not_updated_since !== undefined) {
+    // Only before the first call: after one, the application's change may be our own.
+    if ((await journal.state()).calls === 0) {
+      try {
+        const moved = await applicationMovedSince(
+          deps.client,
+          data.input.application_id,
+          data.input.if_not_updated_since,
+        );
+        if (moved)
+          return finish(job, deps, journal, { status: 'skipped', message: moved, finishedAt: now() });
+      } catch (error) {
+        return actOnFailure(context, classifyOutcome('read', error), error);
+      }
+    }
+  }
+
   const attempt = await callWithQuickRetries(data, journal, deps);
   if ('held' in attempt) return hold(job, token, deps, journal, attempt.held);
   if (attempt.ok) {
     const { applicationId, logId } = attempt.result;
     return finish(job, deps, journal, outcome('succeeded', { applicationId, logId }));
   }
-  const { failure } = attempt;
+  return actOnFailure(context, attempt.failure, attempt.error);
+}
+
+interface JobContext {
+  job: Job<HireJobData, JobOutcome>;
+  token: string | undefined;
+  deps: ProcessorDeps;
+  journal: AttemptJournal;
+  data: HireJobData;
+  adoptExisting: boolean;
+}
+
+/** Does what `decideAfterFailure` decides for a classified failure. */
+async function actOnFailure(
+  context: JobContext,
+  failure: Classification,
+  error: unknown,
+): Promise<JobOutcome> {
+  const { job, token, deps, journal, data } = context;
   const state = await journal.state();
   const decision = decideAfterFailure(failure, {
     attempt: job.attemptsMade + 1,
     attemptsAllowed: attemptsAllowed(deps.policy, job.opts.attempts),
     earlierCallMayHaveTakenEffect: state.ambiguous,
+    adoptExisting: context.adoptExisting,
   });
-  deps.logger.debug({ jobId, code: failure.code, decision: decision.action }, 'call failed');
+  deps.logger.debug({ jobId: job.id, code: failure.code, decision: decision.action }, 'call failed');
+
+  const settle = async (
+    how: Exclude<FailureDecision, { action: 'reconcile' | 'waitForRateLimit' | 'haltFleet' | 'retryLater' }>,
+  ) => {
+    if (how.action === 'alreadyDone') return finish(job, deps, journal, outcome('alreadyDone', failure));
+    if (how.action === 'deadLetter') return deadLetter(job, deps, failure, how.reason, journal);
+    const existing =
+      data.operation === 'create' ? await findActiveApplication(deps.client, data.input) : undefined;
+    if (existing === undefined)
+      return deadLetter(
+        job,
+        deps,
+        failure,
+        'duplicate reported, but no active application of this talent on this job was found: it was closed in between',
+        journal,
+      );
+    return finish(job, deps, journal, outcome('alreadyDone', { ...failure, applicationId: existing }));
+  };
 
   switch (decision.action) {
     case 'alreadyDone':
-      return finish(job, deps, journal, outcome('alreadyDone', failure));
     case 'deadLetter':
-      return deadLetter(job, deps, failure, decision.reason, journal);
+    case 'adopt':
+      return settle(decision);
     case 'reconcile': {
       const ours = await reconcile(decision.reconcile, data, state, deps.client);
-      if (ours) {
-        const applicationId = ours.applicationId;
-        return finish(
-          job,
-          deps,
-          journal,
-          outcome('succeeded', { applicationId, logId: failure.logId }, true),
-        );
-      }
-      if (decision.ifNotOurs.action === 'alreadyDone')
-        return finish(job, deps, journal, outcome('alreadyDone', failure));
-      return deadLetter(job, deps, failure, decision.ifNotOurs.reason, journal);
+      if (!ours) return settle(decision.ifNotOurs);
+      return finish(
+        job,
+        deps,
+        journal,
+        outcome('succeeded', { applicationId: ours.applicationId, logId: failure.logId }, true),
+      );
     }
     case 'waitForRateLimit':
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
@@ -123,9 +187,11 @@ export async function processHireJob(
       await job.moveToDelayed(Date.now() + 1000, token);
       throw new DelayedError();
     case 'retryLater':
-      throw attempt.error;
+      throw error;
   }
 }
+
+const now = () => new Date().toISOString();
 
 /**
  * A job whose call may not go now: recorded `cancelled`, parked until its batch resumes (in line
@@ -139,8 +205,7 @@ async function hold(
   reason: Hold,
 ): Promise<JobOutcome> {
   const { batchId } = job.data;
-  if (reason === 'cancelled')
-    return finish(job, deps, journal, { status: 'cancelled', finishedAt: new Date().toISOString() });
+  if (reason === 'cancelled') return finish(job, deps, journal, { status: 'cancelled', finishedAt: now() });
   if (reason === 'stopping') {
     await job.moveToDelayed(Date.now(), token);
     throw new DelayedError();
@@ -218,7 +283,7 @@ async function callWithQuickRetries(
           const result: CallResult =
             data.operation === 'create'
               ? await deps.client.createApplication(data.input, control)
-              : await deps.client.terminateApplication(data.input, control);
+              : await deps.client.terminateApplication(callInputOf(data.input), control);
           await journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs });
           return result;
         } catch (error) {
@@ -258,6 +323,12 @@ async function callWithQuickRetries(
   }
 }
 
+/** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */
+function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
+  const { if_not_updated_since: _guard, ...call } = input;
+  return call;
+}
+
 /** The one test of whether an error means "not sent, on purpose". */
 function holdOf(error: unknown): Hold | undefined {
   if (error instanceof BatchHeldError) return error.control;
@@ -281,6 +352,18 @@ async function finish(
   journal: AttemptJournal,
   result: JobOutcome,
 ): Promise<JobOutcome> {
+  const { data } = job;
+  if (data.operation === 'create' && result.applicationId) {
+    await deps.ledger.record([
+      {
+        talent_id: data.input.talent_id,
+        job_id: data.input.job_id,
+        application_id: result.applicationId,
+        at: Date.now(),
+        how: result.status === 'succeeded' ? 'created' : 'adopted',
+      },
+    ]);
+  }
   const recorded = await deps.batches.recordOutcome(job.data.batchId, job.id!, result);
   await journal.forget();
   if (recorded) return result;

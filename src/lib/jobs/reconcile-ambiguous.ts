@@ -3,6 +3,9 @@ import type { CreateApplicationInput } from '../feishu/hire-schemas';
 import type { JournalState } from './attempt-journal';
 
 /**
+ * What Feishu holds, read to decide what an answer means: was an earlier call of the job what the
+ * answer reports, which application exists, has someone moved one.
+ *
  * How far back from the first call, on Feishu's clock, a change still counts as ours. The offset
  * comes from `Date` headers, which have one-second resolution. @default 2000
  */
@@ -54,4 +57,34 @@ export async function wasTerminatedByUs(
 ): Promise<boolean> {
   const application = await client.getApplication(applicationId);
   return application.modify_time >= firstCallOnServerClock(journal, toleranceMs);
+}
+
+/** The talent's active application on the job, whoever made it (for `existing: adopt`). */
+export async function findActiveApplication(
+  client: FeishuClient,
+  input: CreateApplicationInput,
+): Promise<string | undefined> {
+  const active = client.applicationIds({
+    talent_id: input.talent_id,
+    job_id: input.job_id,
+    active_status: '1',
+  });
+  for await (const id of active) return id;
+  return undefined;
+}
+
+/**
+ * Before terminating a row that carries `if_not_updated_since`: has a person moved the application
+ * since? Resolves with why not to terminate it, or undefined to go ahead.
+ */
+export async function applicationMovedSince(
+  client: FeishuClient,
+  applicationId: string,
+  sinceMs: number,
+): Promise<string | undefined> {
+  const application = await client.getApplication(applicationId);
+  if (application.active_status !== 1) return 'no longer active: closed since the list was made';
+  if (application.modify_time > sinceMs)
+    return `updated at ${new Date(application.modify_time).toISOString()}, after ${new Date(sinceMs).toISOString()}: someone moved it since the list was made`;
+  return undefined;
 }

@@ -33,6 +33,8 @@ export function redisKeys(prefix: string) {
       };
     },
     batches: `${prefix}:batches`,
+    /** Applications hire-queue created or adopted, by talent and job; kept beyond batch retention. */
+    ledger: { entries: `${prefix}:ledger`, byTime: `${prefix}:ledger:by-time` },
     fleetHalt: `${prefix}:fleet-halt`,
   };
 }

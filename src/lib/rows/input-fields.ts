@@ -1,11 +1,18 @@
 import type { Operation } from '../feishu/hire-schemas';
 import { createApplicationInputSchema, terminateApplicationBodySchema } from '../feishu/hire-schemas';
 
+/** Columns that are hire-queue's own and never sent to Feishu. */
+export const guardFields = { terminate: ['if_not_updated_since'] } as const;
+
 /** Column names a file may have: the API's own field names. */
 export const fieldsOf: Record<Operation, readonly string[]> = {
   create: Object.keys(createApplicationInputSchema.shape),
   // The path parameter first: it is what a person scans a terminate file for.
-  terminate: ['application_id', ...Object.keys(terminateApplicationBodySchema.shape)],
+  terminate: [
+    'application_id',
+    ...Object.keys(terminateApplicationBodySchema.shape),
+    ...guardFields.terminate,
+  ],
 };
 
 const listFields = new Set(['application_preferred_city_code_list', 'termination_reason_list']);

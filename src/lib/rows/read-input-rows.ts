@@ -4,7 +4,9 @@ import { createInterface } from 'node:readline';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
+import iconv from 'iconv-lite';
 import { InputFileError } from '../errors/input-file-error';
+import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
 import { rowFormatOf, type RowFormat } from './row-formats';
@@ -47,9 +49,12 @@ class StrictUtf8 extends Transform {
       try {
         text += this.decoder.decode(chunk.subarray(start, end), { stream: true });
       } catch {
+        const suggested = CANDIDATE_ENCODINGS.find((encoding) => decodesCleanly(chunk, encoding));
         callback(
           new InputFileError(
-            `${this.name}: not valid UTF-8 (near line ${this.line}); save the file as UTF-8`,
+            `${this.name}: not valid UTF-8 (near line ${this.line}); name the file's encoding` +
+              (suggested ? ` (its bytes read cleanly as ${suggested})` : ''),
+            { suggested },
           ),
         );
         return;
@@ -64,21 +69,43 @@ class StrictUtf8 extends Transform {
     try {
       callback(null, this.decoder.decode());
     } catch {
-      callback(new InputFileError(`${this.name}: not valid UTF-8 at the end of the file`));
+      callback(
+        new InputFileError(`${this.name}: not valid UTF-8 at the end of the file`, { suggested: undefined }),
+      );
     }
   }
 }
 
-/** Opens PATH, or standard input for `-`, as strictly decoded UTF-8 text. */
-function openText(path: string): Readable {
+/** Encodings a file that is not UTF-8 is most likely in, for this tool's users: Excel on a Chinese Windows. */
+const CANDIDATE_ENCODINGS = ['gb18030'] as const;
+
+function decodesCleanly(bytes: Buffer, encoding: string): boolean {
+  return !iconv.decode(bytes, encoding).includes('\uFFFD');
+}
+
+/**
+ * Opens PATH, or standard input for `-`, as text: strictly decoded UTF-8 by default, or through
+ * iconv-lite in the encoding named. A byte-order mark is skipped either way.
+ */
+function openText(path: string, encoding: string | undefined): Readable {
   const name = path === '-' ? 'standard input' : path;
   if (path !== '-') {
     if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
     if (statSync(path).isDirectory()) throw new InputFileError(`${path}: is a directory, not a file`);
   }
+  const utf8 = encoding === undefined || /^utf-?8$/i.test(encoding);
+  if (!utf8 && !iconv.encodingExists(encoding))
+    throw new InvalidOptionError(
+      'encoding',
+      `"${encoding}" is not an encoding iconv-lite knows (e.g. gbk, gb18030, utf16le, big5)`,
+    );
   const bytes = path === '-' ? process.stdin : createReadStream(path);
+  // iconv-lite's stream is a Node Transform; its typings only say ReadWriteStream.
+  const decoder = utf8
+    ? new StrictUtf8(name)
+    : (iconv.decodeStream(encoding, { stripBOM: true }) as Transform);
   // pipeline (unlike pipe) carries an error to the last stream, where the reader sees it.
-  return pipeline(bytes, new StrictUtf8(name), () => undefined);
+  return pipeline(bytes, decoder, () => undefined);
 }
 
 /** Looks at the first non-blank character when the name does not tell the format. */
@@ -111,9 +138,11 @@ export async function* readInputRows(
   path: string,
   operation: Operation,
   explicit?: InputFormat,
+  /** @default 'utf-8' */
+  encoding?: string,
 ): AsyncGenerator<RawRow> {
   const name = path === '-' ? 'standard input' : path;
-  let stream = openText(path);
+  let stream = openText(path, encoding);
   let format = formatOf(path, explicit);
   if (!format) ({ format, stream } = await sniff(stream));
   let count = 0;

@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../redis/redis-keys';
+
+/** One application hire-queue knows it created (or adopted, or was told of), by talent and job. */
+export interface LedgerEntry {
+  talent_id: string;
+  job_id: string;
+  application_id: string;
+  /** When it was recorded, ms since epoch. */
+  at: number;
+  how: 'created' | 'adopted' | 'imported';
+}
+
+/**
+ * What hire-queue remembers of the applications it made, so a nightly sync can skip rows it
+ * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
+ * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
+ */
+export class ApplicationLedger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    /** @default 400 */
+    readonly retentionDays = 400,
+  ) {}
+
+  /** Talent and job in one field: ids never hold a tab (validation refuses whitespace). */
+  private static field(talentId: string, jobId: string): string {
+    return `${talentId}\t${jobId}`;
+  }
+
+  async record(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const { entries: hash, byTime } = this.keys.ledger;
+    const multi = this.redis.multi();
+    for (const e of entries) {
+      const field = ApplicationLedger.field(e.talent_id, e.job_id);
+      multi.hset(hash, field, `${e.application_id}\t${e.at}\t${e.how}`);
+      multi.zadd(byTime, e.at, field);
+    }
+    await multi.exec();
+    await this.prune(1000);
+  }
+
+  /** The known application of each talent and job asked about (absent when unknown or expired). */
+  async lookup(
+    pairs: readonly { talent_id: string; job_id: string }[],
+  ): Promise<(LedgerEntry | undefined)[]> {
+    if (pairs.length === 0) return [];
+    const values = await this.redis.hmget(
+      this.keys.ledger.entries,
+      ...pairs.map((p) => ApplicationLedger.field(p.talent_id, p.job_id)),
+    );
+    const oldest = Date.now() - this.retentionDays * 86_400_000;
+    return values.map((value, i) => {
+      const entry = value === null ? undefined : parse(pairs[i]!.talent_id, pairs[i]!.job_id, value);
+      return entry && entry.at >= oldest ? entry : undefined;
+    });
+  }
+
+  /** Deletes up to `limit` entries older than the retention; resolves with how many. */
+  async prune(limit = 10_000): Promise<number> {
+    const { entries: hash, byTime } = this.keys.ledger;
+    const expired = await this.redis.zrangebyscore(
+      byTime,
+      '-inf',
+      Date.now() - this.retentionDays * 86_400_000,
+      'LIMIT',
+      0,
+      limit,
+    );
+    if (expired.length === 0) return 0;
+    await this.redis
+      .multi()
+      .hdel(hash, ...expired)
+      .zrem(byTime, ...expired)
+      .exec();
+    return expired.length;
+  }
+
+  async size(): Promise<number> {
+    return this.redis.hlen(this.keys.ledger.entries);
+  }
+
+  /** Every entry, streamed. */
+  async *entries(): AsyncGenerator<LedgerEntry> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.ledger.entries, cursor, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const [talentId, jobId] = flat[i]!.split('\t');
+        const entry = parse(talentId ?? '', jobId ?? '', flat[i + 1]!);
+        if (entry) yield entry;
+      }
+    } while (cursor !== '0');
+  }
+}
+
+function parse(talentId: string, jobId: string, value: string): LedgerEntry | undefined {
+  const [applicationId, at, how] = value.split('\t');
+  if (!applicationId || !at) return undefined;
+  return {
+    talent_id: talentId,
+    job_id: jobId,
+    application_id: applicationId,
+    at: Number(at),
+    how: how === 'adopted' || how === 'imported' ? how : 'created',
+  };
+}
