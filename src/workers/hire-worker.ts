@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
@@ -73,6 +74,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
 
   const stopping = new AbortController();
+  // Every job waiting for a limiter slot listens on it: as many listeners as jobs in flight.
+  setMaxListeners(0, stopping.signal);
   let reportFatal: (error: FleetFatalError) => void = () => undefined;
   const fatal = new Promise<FleetFatalError>((resolve) => (reportFatal = resolve));
   const onFleetFatal = async (classification: Classification) => {
