@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
-import { startWorkers } from '../workers/hire-worker';
+import { startWorkers, verifyCredentials } from '../workers/hire-worker';
 import { waitForBatch } from './batch-progress';
 import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
 import {
@@ -29,6 +29,8 @@ export async function runBatch(
 ): Promise<number> {
   const ctx = await openFeishuContext(configFrom(flags, env));
   try {
+    // Refused credentials end the run before anything is enqueued, and stop nothing else.
+    if (!flags.dryRun) await verifyCredentials(ctx);
     const enqueued = await enqueueFromFile(ctx, operation, flags);
     const rejected = summarizeEnqueue(enqueued, Boolean(flags.strict), Boolean(flags.json));
     if (!enqueued.enqueued) {
@@ -73,7 +75,9 @@ export async function runBatch(
       const error = await fatal;
       console.error(`hire-queue: ${error.message}`);
       console.error(
-        `hire-queue: batch ${batchId} stays queued; once fixed, run \`hire-queue work\` and \`hire-queue batch ${batchId} --wait\`.`,
+        error.scope === 'process'
+          ? `hire-queue: batch ${batchId} stays queued for the rest of the fleet (hire-queue batch ${batchId} --wait); once fixed here, run this command again.`
+          : `hire-queue: batch ${batchId} stays queued; once fixed, run \`hire-queue work\` and \`hire-queue batch ${batchId} --wait\`.`,
       );
       return ExitCode.fatal;
     }

@@ -44,6 +44,9 @@ export function registerWorkCommand(program: Command): void {
       operations: opts.queues,
       logger,
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+    }).catch(async (error: unknown) => {
+      await ctx.close();
+      throw error;
     });
     logger.info(
       { queues: opts.queues, prefix: config.queuePrefix },
@@ -62,7 +65,9 @@ export function registerWorkCommand(program: Command): void {
     if ('fatal' in ended) {
       console.error(`hire-queue: ${ended.fatal.message}`);
       console.error(
-        'hire-queue: the queues are paused with their jobs kept; start `hire-queue work` again once fixed.',
+        ended.fatal.scope === 'process'
+          ? 'hire-queue: this process stopped; its jobs went back to the queue for the rest of the fleet. Start it again once fixed.'
+          : 'hire-queue: the queues are paused with their jobs kept; start `hire-queue work` again once fixed.',
       );
       process.exitCode = ExitCode.fatal;
       return;

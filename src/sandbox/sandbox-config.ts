@@ -127,7 +127,13 @@ const limitSpec = z.string().transform((spec, ctx) => {
 
 const configFileSchema = z.strictObject({
   apps: z
-    .array(z.strictObject({ appId: z.string().min(1), appSecret: z.string().min(1) }))
+    .array(
+      z.strictObject({
+        appId: z.string().min(1),
+        appSecret: z.string().min(1),
+        hireScope: z.boolean().optional(),
+      }),
+    )
     .min(1)
     .optional(),
   tokenTtlSeconds: z.number().positive().optional(),
@@ -144,6 +150,8 @@ const configFileSchema = z.strictObject({
 export interface SandboxApp {
   appId: string;
   appSecret: string;
+  /** False: the app was not granted hire:application, and every Hire call answers 99991672. @default true */
+  hireScope?: boolean | undefined;
 }
 
 /** Everything the sandbox does; `defaultSandboxConfig` holds each default. */

@@ -299,6 +299,15 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     const auth = tokens.check(req.headers.authorization, now());
     if (!auth.ok) return answer(res, counter, { status: 400, code: auth.code, msg: auth.msg, data: {} });
 
+    if (config.apps.find((app) => app.appId === auth.appId)?.hireScope === false) {
+      return answer(res, counter, {
+        status: 400,
+        code: 99991672,
+        msg: 'Access denied. One of the following scopes is required: [hire:application]',
+        data: {},
+      });
+    }
+
     const limited = rateLimit(endpoint, auth.appId, arrivedMs);
     if (limited) {
       return answer(

@@ -54,6 +54,19 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
+/**
+ * Fetches a token with this process's id and secret. Feishu refusing them throws (the process
+ * must not start); Feishu unreachable only warns, and workers wait for it like for any outage.
+ */
+export async function verifyCredentials(runtime: HireRuntime, logger: Logger = silentLogger): Promise<void> {
+  try {
+    await runtime.client.token.verify();
+  } catch (error) {
+    if (error instanceof FleetFatalError) throw error;
+    logger.warn({ err: (error as Error).message }, 'could not check the credentials now; going on');
+  }
+}
+
 /** Starts one BullMQ worker per operation; each job goes producer → queue → here → Feishu → outcome. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const { runtime } = options;
@@ -64,6 +77,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const operations = options.operations ?? ['create', 'terminate'];
   const { queues, batches } = runtime;
   const lockDuration = options.lockDurationMs ?? 30_000;
+
+  // This process's own credentials, before any job: a wrong secret must not run on the fleet's token.
+  await verifyCredentials(runtime, logger);
 
   // A halt recorded by an earlier run ends when workers are started again (after the fix).
   const halt = await runtime.redis.get(runtime.keys.fleetHalt);
@@ -78,23 +94,33 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   setMaxListeners(0, stopping.signal);
   let reportFatal: (error: FleetFatalError) => void = () => undefined;
   const fatal = new Promise<FleetFatalError>((resolve) => (reportFatal = resolve));
-  const onFleetFatal = async (classification: Classification) => {
+  const onFatal = async (classification: Classification) => {
+    const scope = classification.scope ?? 'fleet';
     const error = new FleetFatalError(
       classification.fix ?? 'check the app configuration',
       Number(classification.code) || undefined,
-      `Feishu refused every call: ${classification.code} ${classification.message}`,
+      scope === 'process'
+        ? `Feishu refused this process: ${classification.code} ${classification.message}`
+        : `Feishu refused every call of the app: ${classification.code} ${classification.message}`,
+      scope,
     );
-    await runtime.redis.set(
-      runtime.keys.fleetHalt,
-      JSON.stringify({
-        code: classification.code,
-        message: classification.message,
-        fix: classification.fix,
-        at: new Date().toISOString(),
-      }),
-    );
-    await Promise.all([queues.create.pause(), queues.terminate.pause()]);
-    logger.error({ code: classification.code, fix: classification.fix }, 'fleet halted');
+    if (scope === 'fleet') {
+      await runtime.redis.set(
+        runtime.keys.fleetHalt,
+        JSON.stringify({
+          code: classification.code,
+          message: classification.message,
+          fix: classification.fix,
+          at: new Date().toISOString(),
+        }),
+      );
+      await Promise.all([queues.create.pause(), queues.terminate.pause()]);
+      logger.error({ code: classification.code, fix: classification.fix }, 'fleet halted');
+    } else {
+      // This machine's own mistake: stop taking jobs here; the rest of the fleet goes on.
+      stopping.abort(new WorkerStoppingError());
+      logger.error({ code: classification.code, fix: classification.fix }, 'this process stops');
+    }
     reportFatal(error);
   };
 
@@ -116,7 +142,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             stopping: stopping.signal,
             policy,
             logger,
-            onFleetFatal,
+            onFatal,
           }),
         {
           connection: connections[i]!,

@@ -61,7 +61,13 @@ export async function openFleet(
   prefix = testPrefix(),
 ): Promise<Fleet> {
   const runtime = openRuntime(sandbox, prefix, env);
-  const workers = await startWorkers({ runtime, policy: quickPolicy, ...options });
+  const workers = await startWorkers({ runtime, policy: quickPolicy, ...options }).catch(
+    async (error: unknown) => {
+      await deleteKeys(runtime.redis, prefix);
+      await runtime.close();
+      throw error;
+    },
+  );
   const closeAll = track(`fleet ${prefix}`, async () => {
     await workers.close();
     await deleteKeys(runtime.redis, prefix);

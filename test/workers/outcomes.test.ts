@@ -1,4 +1,6 @@
 import { listDeadLetters } from '../../src/lib/batches/dead-letters';
+import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
+import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet, quickPolicy } from '../helpers/workers';
@@ -239,21 +241,37 @@ describe('workers: every outcome path', () => {
     await sandbox.close();
   });
 
-  it('halts the fleet on bad credentials: pauses the queues, fails no job, names the fix', async () => {
-    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
-    const fleet = await openFleet(sandbox, { FEISHU_APP_SECRET: 'not-the-secret' });
+  it('halts the fleet when the app lacks its scope: pauses the queues, fails no job, names the fix', async () => {
+    const sandbox = await openSandbox({
+      config: { fixture: smallFixture(Date.now(), 3), apps: [{ ...SANDBOX_APP, hireScope: false }] },
+    });
+    const fleet = await openFleet(sandbox);
     const [jobId] = await fleet.enqueue('terminate', 'fatal', [
       { application_id: 'app-1', termination_type: 1 },
     ]);
     const fatal = await fleet.workers.fatal;
-    expect(fatal.message).toMatch(/FEISHU_APP_SECRET/);
+    expect(fatal.scope).toBe('fleet');
+    expect(fatal.message).toMatch(/99991672 .*To fix: grant the app the hire:application scope/);
+    expect(fatal.message.match(/To fix/g)).toHaveLength(1);
     expect(await fleet.queues.terminate.isPaused()).toBe(true);
     const job = await fleet.queues.terminate.getJob(jobId!);
     expect(job?.attemptsMade).toBe(0);
     expect(await job?.getState()).not.toBe('failed');
-    expect(await fleet.runtime.redis.get(fleet.runtime.keys.fleetHalt)).toContain('FEISHU_APP_SECRET');
+    expect(await fleet.runtime.redis.get(fleet.runtime.keys.fleetHalt)).toContain('hire:application');
     expect(await listDeadLetters(fleet.queues.deadLetter)).toHaveLength(0);
     await fleet.close();
+    await sandbox.close();
+  });
+
+  it('refuses to start workers whose own credentials Feishu rejects, pausing nothing', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const failure = await openFleet(sandbox, { FEISHU_APP_SECRET: 'not-the-secret' }).catch(
+      (e: unknown) => e,
+    );
+    expect(failure).toBeInstanceOf(FleetFatalError);
+    expect(failure).toMatchObject({ scope: 'process', feishuCode: 10014 });
+    expect((failure as Error).message).toMatch(/To fix: set FEISHU_APP_SECRET/);
+    expect((failure as Error).message.match(/To fix/g)).toHaveLength(1);
     await sandbox.close();
   });
 });

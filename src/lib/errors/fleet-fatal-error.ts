@@ -1,8 +1,11 @@
 import { HireQueueError } from './hire-queue-error';
 
+import type { FatalScope } from '../feishu/code-rules';
+
 /**
- * Every call of the fleet will fail until a person fixes something (credentials, allow-list,
- * scope, quota). Workers stop taking jobs and leave them queued; `fix` says what to do.
+ * Every call will fail until a person fixes something: this process's (its credentials, its IP on
+ * the allow-list) or the whole fleet's (scope, quota, app disabled). Jobs are left queued, never
+ * failed; `fix` says what to do.
  */
 export class FleetFatalError extends HireQueueError {
   readonly code = 'FLEET_FATAL';
@@ -10,7 +13,10 @@ export class FleetFatalError extends HireQueueError {
   constructor(
     readonly fix: string,
     readonly feishuCode: number | undefined,
-    detail: string,
+    /** What happened, without the fix. */
+    readonly detail: string,
+    /** @default 'fleet' */
+    readonly scope: FatalScope = 'fleet',
   ) {
     super(`${detail}. To fix: ${fix}`);
   }

@@ -2,7 +2,14 @@ import { FeishuApiError } from '../errors/feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { NetworkError } from '../errors/network-error';
-import { situationRules, type CodeRule, type FailureKind, type Reconciliation } from './code-rules';
+import {
+  codeRules,
+  situationRules,
+  type CodeRule,
+  type FailureKind,
+  type FatalScope,
+  type Reconciliation,
+} from './code-rules';
 import type { Operation } from './hire-schemas';
 
 export type { FailureKind } from './code-rules';
@@ -23,6 +30,8 @@ export interface Classification {
   deadLetterReason: string;
   /** For `fatal`: what to fix. */
   fix?: string;
+  /** For `fatal`: this process only, or the whole fleet. */
+  scope?: FatalScope;
   /** For `rateLimited`: how long Feishu asked us to wait. */
   retryAfterMs?: number;
   /** Facts of Feishu's answer, when there was one. */
@@ -41,6 +50,7 @@ function fromRule(rule: CodeRule, code: string, message: string): Classification
     deadLetterReason: rule.deadLetterReason ?? 'permanent error',
     ...(rule.reconcile ? { reconcile: rule.reconcile } : {}),
     ...(rule.fix ? { fix: rule.fix } : {}),
+    ...(rule.kind === 'fatal' ? { scope: rule.scope ?? 'fleet' } : {}),
   };
 }
 
@@ -60,12 +70,12 @@ export function classifyOutcome(operation: Operation | 'read' | 'token', error: 
   if (error instanceof InvalidInputError)
     return fromRule(situationRules.invalidInput, error.code, error.message);
   if (error instanceof FleetFatalError) {
-    const classification = fromRule(
-      { kind: 'fatal', meaning: error.message, fix: error.fix },
+    const known = error.feishuCode === undefined ? undefined : codeRules[error.feishuCode];
+    return fromRule(
+      { kind: 'fatal', meaning: error.detail, fix: error.fix, scope: known?.scope ?? error.scope },
       String(error.feishuCode ?? error.code),
-      error.message,
+      error.detail,
     );
-    return classification;
   }
   return fromRule(situationRules.unexpected, 'UNEXPECTED', (error as Error)?.message ?? String(error));
 }

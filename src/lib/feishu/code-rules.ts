@@ -10,12 +10,21 @@ export type FailureKind = 'alreadyDone' | 'transient' | 'rateLimited' | 'permane
  */
 export type Reconciliation = 'ownApplication' | 'ownTermination';
 
+/** Whom a fatal answer stops: this process only, or the whole fleet. */
+export type FatalScope = 'process' | 'fleet';
+
 export interface CodeRule {
   kind: FailureKind;
   /** What the code means, in a few words (dead letters and the README show it). */
   meaning: string;
   /** For `fatal`: what a person must fix. */
   fix?: string;
+  /**
+   * For `fatal`: whom it stops. `process` when the cause is this machine's own (its credentials, its
+   * IP): that process exits and the rest of the fleet goes on. `fleet` when every process would get
+   * the same answer (scope, quota, app disabled): the queues pause. @default 'fleet'
+   */
+  scope?: FatalScope;
   /** The call may have taken effect although the answer is not a success. @default false */
   ambiguous?: boolean;
   /** After an earlier call of the job that may have taken effect, check whether it did. */
@@ -75,16 +84,19 @@ export const codeRules: Readonly<Record<number, CodeRule>> = {
   10003: {
     kind: 'fatal',
     meaning: 'app_id invalid',
+    scope: 'process',
     fix: 'set FEISHU_APP_ID to the App ID of a self-built app (Developer Console > Credentials)',
   },
   10014: {
     kind: 'fatal',
     meaning: 'app_secret invalid',
+    scope: 'process',
     fix: 'set FEISHU_APP_SECRET to the current App Secret of FEISHU_APP_ID',
   },
   99991401: {
     kind: 'fatal',
     meaning: 'caller IP not on the allow-list',
+    scope: 'process',
     fix: "add this machine's egress IP to the app's IP allow-list",
   },
   99991403: {

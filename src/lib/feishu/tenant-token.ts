@@ -62,6 +62,23 @@ export class TenantToken {
     return this.#inFlight;
   }
 
+  /**
+   * Proves this process's own id and secret: a token fetched with them, whatever the fleet has
+   * cached (a process with a wrong secret would otherwise run on the others' token until it
+   * expires). Throws FleetFatalError when Feishu refuses them; the token fetched serves the fleet.
+   */
+  async verify(): Promise<void> {
+    const fresh = await this.fetchFromFeishu();
+    const { redis, keys, appId } = this.options;
+    await redis.set(
+      keys.token(appId),
+      JSON.stringify(fresh),
+      'PX',
+      Math.max(1, fresh.expiresAtMs - Date.now()),
+    );
+    this.keep(fresh);
+  }
+
   /** Drops `token` for the whole fleet, unless another process already replaced it. */
   async invalidate(token: string): Promise<void> {
     if (this.#local?.token === token) this.#local = undefined;
@@ -140,7 +157,8 @@ export class TenantToken {
       throw new FleetFatalError(
         classification.fix ?? 'check FEISHU_APP_ID and FEISHU_APP_SECRET',
         error instanceof FeishuApiError ? error.feishuCode : undefined,
-        `Feishu refused the app credentials: ${error instanceof FeishuApiError ? error.feishuMsg : error.message}`,
+        `Feishu refused this process's app credentials: ${error instanceof FeishuApiError ? error.feishuMsg : error.message}`,
+        classification.scope ?? 'process',
       );
     }
     throw error;

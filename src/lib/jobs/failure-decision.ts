@@ -14,6 +14,8 @@ export type FailureDecision =
   | { action: 'waitForRateLimit'; delayMs: number }
   /** Every call of the fleet would fail: pause, fail nothing. */
   | { action: 'haltFleet' }
+  /** Every call of this process would fail (its credentials, its IP): it stops, the job goes to another. */
+  | { action: 'stopProcess' }
   /** Fail this attempt so BullMQ backs off and tries again. */
   | { action: 'retryLater' };
 
@@ -40,7 +42,7 @@ export function decideAfterFailure(failure: Classification, context: FailureCont
     case 'rateLimited':
       return { action: 'waitForRateLimit', delayMs: failure.retryAfterMs ?? 1000 };
     case 'fatal':
-      return { action: 'haltFleet' };
+      return failure.scope === 'process' ? { action: 'stopProcess' } : { action: 'haltFleet' };
     case 'alreadyDone':
     case 'permanent': {
       const adopt = failure.adoptable && context.adoptExisting === true;

@@ -43,8 +43,8 @@ export interface ProcessorDeps {
   /** Aborted when the worker shuts down: calls not yet sent are not sent, their jobs released. */
   stopping?: AbortSignal;
   logger: Logger;
-  /** The whole fleet must stop: credentials, allow-list, scope or quota. */
-  onFleetFatal(classification: Classification): Promise<void>;
+  /** Feishu refuses every call, of this process (`scope: process`) or of the fleet: stop it. */
+  onFatal(classification: Classification): Promise<void>;
 }
 
 interface CallResult {
@@ -147,7 +147,10 @@ async function actOnFailure(
   deps.logger.debug({ jobId: job.id, code: failure.code, decision: decision.action }, 'call failed');
 
   const settle = async (
-    how: Exclude<FailureDecision, { action: 'reconcile' | 'waitForRateLimit' | 'haltFleet' | 'retryLater' }>,
+    how: Exclude<
+      FailureDecision,
+      { action: 'reconcile' | 'waitForRateLimit' | 'haltFleet' | 'stopProcess' | 'retryLater' }
+    >,
   ) => {
     if (how.action === 'alreadyDone') return finish(job, deps, journal, outcome('alreadyDone', failure));
     if (how.action === 'deadLetter') return deadLetter(job, deps, failure, how.reason, journal);
@@ -183,8 +186,13 @@ async function actOnFailure(
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
       throw new DelayedError();
     case 'haltFleet':
-      await deps.onFleetFatal(failure);
+      await deps.onFatal(failure);
       await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    case 'stopProcess':
+      // Released at once: a healthy process takes it.
+      await deps.onFatal(failure);
+      await job.moveToDelayed(Date.now(), token);
       throw new DelayedError();
     case 'retryLater':
       throw error;
