@@ -123,7 +123,12 @@ export function summarizeEnqueue(result: EnqueueFileResult, strict: boolean, qui
   return result.invalidCount > 0 ? ExitCode.partial : ExitCode.ok;
 }
 
-export async function enqueueFromFile(ctx: QueueContext | undefined, operation: Operation, flags: FileFlags) {
+export async function enqueueFromFile(
+  ctx: QueueContext | undefined,
+  operation: Operation,
+  flags: FileFlags,
+  signal?: AbortSignal,
+) {
   const batchId = flags.batch ?? newBatchId(operation);
   return enqueueFile(ctx, {
     operation,
@@ -137,6 +142,7 @@ export async function enqueueFromFile(ctx: QueueContext | undefined, operation: 
     ...(flags.skipCreated ? { skipCreated: true } : {}),
     ...(flags.ifNotUpdatedSince !== undefined ? { ifNotUpdatedSince: flags.ifNotUpdatedSince } : {}),
     ...(flags.json ? { invalidSampleSize: Number.POSITIVE_INFINITY } : {}),
+    ...(signal ? { signal } : {}),
     ...(flags.dryRun
       ? {
           onDryRunRow: (row) => process.stdout.write(`${JSON.stringify({ line: row.line, ...row.input })}\n`),

@@ -12,6 +12,7 @@ import {
   type FileFlags,
 } from './enqueue-command';
 import { ExitCode } from './exit-codes';
+import { newBatchId } from '../lib/batches/batch-id';
 import { parsePositiveInt } from './option-parsers';
 import { reportBatch } from './report-batch';
 import { watchShutdown } from './shutdown';
@@ -28,10 +29,20 @@ export async function runBatch(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const ctx = await openFeishuContext(configFrom(flags, env));
+  // From the start: a Ctrl-C while the file is being read stops the enqueue at a chunk boundary.
+  const shutdown = watchShutdown();
   try {
     // Refused credentials end the run before anything is enqueued, and stop nothing else.
     if (!flags.dryRun) await verifyCredentials(ctx);
-    const enqueued = await enqueueFromFile(ctx, operation, flags);
+    const batchId = flags.batch ?? newBatchId(operation);
+    const enqueued = await enqueueFromFile(ctx, operation, { ...flags, batch: batchId }, shutdown.signal);
+    if (shutdown.signal.aborted) {
+      console.error(
+        `hire-queue: interrupted while enqueuing: ${enqueued.accepted} rows of batch ${batchId} enqueued. ` +
+          `To go on: hire-queue run ${operation} --file ${flags.file} --batch ${batchId}`,
+      );
+      return shutdown.exitCode()!;
+    }
     const rejected = summarizeEnqueue(enqueued, Boolean(flags.strict), Boolean(flags.json));
     if (!enqueued.enqueued) {
       if (flags.json)
@@ -46,13 +57,11 @@ export async function runBatch(
       logger: createLogger('hire-queue', process.env.LOG_LEVEL ?? 'warn'),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     });
-    const shutdown = watchShutdown();
     const halted = new AbortController();
     const fatal = workers.fatal.then((error) => {
       halted.abort();
       return error;
     });
-    const { batchId } = enqueued;
     try {
       await waitForBatch(ctx, batchId, {
         signal: AbortSignal.any([halted.signal, shutdown.signal]),
@@ -60,7 +69,6 @@ export async function runBatch(
       });
     } finally {
       await workers.close();
-      shutdown.dispose();
     }
     const interrupted = shutdown.exitCode();
     if (interrupted !== undefined) {
@@ -87,6 +95,7 @@ export async function runBatch(
     });
     return exitCode;
   } finally {
+    shutdown.dispose();
     await ctx.close();
   }
 }

@@ -37,6 +37,8 @@ export interface EnqueueFileOptions<O extends Operation> {
   encoding?: string;
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
   invalidSampleSize?: number;
+  /** Stops enqueuing after the chunk in hand; the batch stays open, to be continued under its id. */
+  signal?: AbortSignal;
   /** Called with each accepted row in dry runs (nothing is enqueued then). */
   onDryRunRow?: (row: AcceptedRow<O>) => void;
   onProgress?: (rowsRead: number) => void;
@@ -87,6 +89,7 @@ export async function enqueueFile<O extends Operation>(
         ...(options.existing !== undefined ? { existing: options.existing } : {}),
         ...(options.skipCreated ? { skipCreated: true } : {}),
         ...(options.invalidSampleSize !== undefined ? { invalidSampleSize: options.invalidSampleSize } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },
       rows(),

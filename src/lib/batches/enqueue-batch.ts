@@ -32,6 +32,11 @@ export interface EnqueueBatchOptions<O extends Operation> {
   skipCreated?: boolean;
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
   invalidSampleSize?: number;
+  /**
+   * Stops after the chunk in hand, leaving the batch open (not sealed): enqueuing the same rows
+   * again under the same id continues it without doubling a row.
+   */
+  signal?: AbortSignal;
   /** After each chunk is in the queue: the rows of it that became jobs. */
   onEnqueued?: (rows: AcceptedRow<O>[]) => Promise<void> | void;
   /** Every 1000 rows read. */
@@ -112,10 +117,14 @@ export async function enqueueBatch<O extends Operation>(
         result.invalidSample.push(bad);
       invalid.push(bad);
     }
-    if (accepted.length + invalid.length >= chunkSize) await flush();
+    if (accepted.length + invalid.length >= chunkSize) {
+      await flush();
+      if (options.signal?.aborted) return result;
+    }
     if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
   }
   await flush();
+  if (options.signal?.aborted) return result;
   await batches.seal(batchId);
   return result;
 }
