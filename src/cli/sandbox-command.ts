@@ -3,6 +3,7 @@ import { SANDBOX_APP, loadSandboxConfigFile } from '../sandbox/sandbox-config';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { parsePort } from './option-parsers';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { watchShutdown } from './shutdown';
 
 export function registerSandboxCommand(program: Command): void {
@@ -12,7 +13,11 @@ export function registerSandboxCommand(program: Command): void {
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8787)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--config <file>', 'JSON config: apps, limits, faults, fixture or generate, token lifetime')
-    .action(async (opts: { port: number; host: string; config?: string }) => {
+    .option(
+      '--save-state <file>',
+      'on SIGINT/SIGTERM, write the state as a fixture (start again with it as `fixture`)',
+    )
+    .action(async (opts: { port: number; host: string; config?: string; saveState?: string }) => {
       const config = opts.config === undefined ? undefined : loadSandboxConfigFile(opts.config);
       const sandbox = await startSandbox({ port: opts.port, host: opts.host, ...(config ? { config } : {}) });
       const app = sandbox.config.apps[0] ?? SANDBOX_APP;
@@ -28,6 +33,7 @@ export function registerSandboxCommand(program: Command): void {
       const shutdown = watchShutdown(() => undefined);
       if (!shutdown.signal.aborted) await once(shutdown.signal, 'abort');
       await sandbox.close();
+      if (opts.saveState) writeFileSync(opts.saveState, JSON.stringify(sandbox.snapshot()));
       shutdown.dispose();
     });
 }

@@ -155,6 +155,20 @@ export class HireState {
     return state;
   }
 
+  /** The whole state as a fixture: what `fromFixture` loads back (a restart that keeps the state). */
+  toFixture(): Fixture {
+    const defined = <T extends object>(value: T) =>
+      Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+    return {
+      talents: [...this.talents.values()].map(defined),
+      jobs: [...this.jobs.values()].map(defined),
+      resumeSources: [...this.resumeSources.values()].map(defined),
+      employees: [...this.employees.values()].map(defined),
+      terminationReasons: [...this.terminationReasons.values()].map(defined),
+      applications: [...this.applications.values()].map(defined) as Fixture['applications'],
+    };
+  }
+
   insertApplication(fields: Omit<Application, 'id'>): Application {
     let id = generatedIds.application(this.nextApplication++);
     while (this.applications.has(id)) id = generatedIds.application(this.nextApplication++);

@@ -110,6 +110,14 @@ export const fixtureSchema = z.strictObject({
         active_status: z.union([z.literal(1), z.literal(2)]).default(1),
         create_time: z.number().int(),
         modify_time: z.number().int(),
+        // What a snapshot of a running sandbox carries besides (see `Sandbox.snapshot`).
+        resume_source_id: z.string().optional(),
+        user_id: z.string().optional(),
+        delivery_type: z.number().int().optional(),
+        application_preferred_city_code_list: z.array(z.string()).optional(),
+        termination_type: z.number().int().optional(),
+        termination_reason_list: z.array(z.string()).optional(),
+        termination_reason_note: z.string().optional(),
       }),
     )
     .default([]),

@@ -22,6 +22,7 @@ import {
   type SandboxEndpoint,
   type SandboxOverrides,
 } from './sandbox-config';
+import type { Fixture } from './sandbox-config';
 import { EndpointCounters, type InjectedFault, type SandboxStatsByEndpoint } from './sandbox-stats';
 import { TokenIssuer } from './token-issuer';
 
@@ -73,6 +74,8 @@ export interface Sandbox {
    * `modify_time` becomes `atMs` (now by default). `active: false` also closes it.
    */
   touchApplication(applicationId: string, options?: { atMs?: number; active?: boolean }): void;
+  /** The tenant's state as a fixture, to start another sandbox where this one left off. */
+  snapshot(): Fixture;
   /** Changes an endpoint's faults while running (tests switch them on and off). */
   setFaults(endpoint: SandboxEndpoint, faults: Partial<EndpointFaults>): void;
   close(): Promise<void>;
@@ -391,6 +394,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     stats,
     setFaults,
     touchApplication,
+    snapshot: () => state.toFixture(),
     onArrival: (listener) => {
       arrivalListeners.add(listener);
       return () => arrivalListeners.delete(listener);

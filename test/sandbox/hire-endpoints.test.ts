@@ -186,3 +186,29 @@ describe('sandbox read endpoints', () => {
     await sandbox.close();
   });
 });
+
+describe('sandbox snapshot', () => {
+  it('starts a new sandbox where the last one left off, applications and their fields kept', async () => {
+    const first = await openSandbox({
+      config: { generate: { talents: 5, jobs: 1, applications: 3, employees: 0, maxAgeDays: 5 } },
+    });
+    const app = first.state.insertApplication({
+      job_id: [...first.state.jobs.keys()][0]!,
+      talent_id: [...first.state.talents.keys()][0]!,
+      stage_id: 'stage-1',
+      active_status: 2,
+      create_time: 1,
+      modify_time: 2,
+      termination_type: 27,
+      termination_reason_note: '面试后不合适',
+    });
+    const snapshot = first.snapshot();
+    await first.close();
+    const second = await openSandbox({ config: { fixture: snapshot } });
+    expect(second.state.applications.get(app.id)).toEqual(app);
+    expect(second.state.applications.size).toBe(4);
+    const { id: _id, ...fields } = app;
+    expect(second.state.insertApplication({ ...fields, active_status: 1 }).id).not.toBe(app.id);
+    await second.close();
+  });
+});
