@@ -233,9 +233,13 @@ export class FeishuClient {
   private async call(request: Request, tokenRetried = false): Promise<{ data: unknown; meta: CallMeta }> {
     // Token first: a fetch between the slot and the send would make the send late.
     const token = await this.token.get();
-    await this.options.limiter?.acquire(request.limited, request.signal);
+    if (this.options.limiter)
+      await this.options.limiter.acquire(request.limited, {
+        signal: request.signal,
+        beforeSend: request.beforeSend,
+      });
+    else await request.beforeSend?.();
     request.signal?.throwIfAborted();
-    await request.beforeSend?.();
     let response: AxiosResponse;
     try {
       response = await this.http.request({

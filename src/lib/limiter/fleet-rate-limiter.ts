@@ -94,6 +94,14 @@ export interface Reservation {
   redisNowMs: number;
 }
 
+/** What may hold a call back at its slot. */
+export interface AcquireControl {
+  /** Ends the wait for the slot; the call is not sent. */
+  signal?: AbortSignal | undefined;
+  /** Runs when the slot comes, before the lateness check; throwing stops the call unsent. */
+  beforeSend?: (() => Promise<void>) | undefined;
+}
+
 /** A caller late this many times in a row sends anyway (a 429 then is waited out). */
 const MAX_RESERVATIONS = 5;
 
@@ -132,7 +140,8 @@ export class FleetRateLimiter {
    * sent late, its call could land inside the window of the call `limit` slots after it. The
    * abandoned slot stays counted, which only errs on the safe side.
    */
-  async acquire(endpoint: LimitedEndpoint, signal?: AbortSignal): Promise<void> {
+  async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<void> {
+    const { signal, beforeSend } = control;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const sentAt = localNowMs();
@@ -144,6 +153,9 @@ export class FleetRateLimiter {
       const waitMs = slotAt - localNowMs();
       // Aborted, the wait ends with the signal's own reason (a stopping worker's error).
       if (waitMs > 0) await delay(waitMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
+      // Inside the slot's lateness check: a check that waited (Redis restarting) must not send
+      // late, in a burst with every other caller that waited on it.
+      await beforeSend?.();
       const latenessMs = localNowMs() - slotAt;
       if (latenessMs <= this.maxLatenessMs || attempt >= MAX_RESERVATIONS) return;
       this.lateSlots++;
