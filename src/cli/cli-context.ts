@@ -6,6 +6,9 @@ import {
   type HireRuntime,
   type QueueRuntime,
 } from '../lib/hire-runtime';
+import { fleetHealth } from '../lib/operations/fleet-health';
+import { startMetricsServer } from '../lib/operations/metrics-server';
+import { parsePort } from './option-parsers';
 
 /** Flags that override the environment, on every command. */
 export function addConnectionOptions(command: Command): Command {
@@ -20,7 +23,18 @@ export function addConnectionOptions(command: Command): Command {
     );
 }
 
+/** `--metrics-port`, for the commands that run workers. */
+export function addMetricsOption(command: Command): Command {
+  return command.option(
+    '--metrics-port <n>',
+    'serve /metrics and /healthz on this port (env HIRE_METRICS_PORT)',
+    parsePort,
+  );
+}
+
 export interface ConnectionFlags {
+  metricsPort?: number;
+  notifyWebhook?: string;
   redisUrl?: string;
   prefix?: string;
   baseUrl?: string;
@@ -36,7 +50,33 @@ export function configFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proc
   if (flags.baseUrl) source.FEISHU_BASE_URL = flags.baseUrl;
   if (flags.domain) source.FEISHU_DOMAIN = flags.domain;
   if (flags.appId) source.FEISHU_APP_ID = flags.appId;
+  if (flags.metricsPort !== undefined) source.HIRE_METRICS_PORT = String(flags.metricsPort);
+  if (flags.notifyWebhook) source.HIRE_NOTIFY_WEBHOOK = flags.notifyWebhook;
   return loadConfig(source);
+}
+
+/**
+ * Serves /metrics and /healthz while `body` runs, when a port is configured; `stoppedBecause` tells
+ * health why this process stopped, if it did.
+ */
+export async function withMetricsServer<T>(
+  ctx: QueueContext,
+  stoppedBecause: () => string | undefined,
+  body: () => Promise<T>,
+): Promise<T> {
+  const port = ctx.config.metricsPort;
+  if (port === undefined) return body();
+  const server = await startMetricsServer({
+    metrics: ctx.metrics.withProcessMetrics(),
+    health: () => fleetHealth(ctx, stoppedBecause),
+    port,
+  });
+  process.stderr.write(`hire-queue: metrics on ${server.url}/metrics, health on ${server.url}/healthz\n`);
+  try {
+    return await body();
+  } finally {
+    await server.close();
+  }
 }
 
 /** What commands that only read or write queues need (no Feishu credentials). */

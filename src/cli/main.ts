@@ -7,6 +7,8 @@ import { registerDlqCommand } from './dlq-command';
 import { registerEnqueueCommand } from './enqueue-command';
 import { registerRunCommand } from './run-command';
 import { registerSandboxCommand } from './sandbox-command';
+import { registerStatusCommand } from './status-command';
+import { version } from './version';
 import { registerWorkCommand } from './work-command';
 
 export function buildProgram(): Command {
@@ -14,6 +16,7 @@ export function buildProgram(): Command {
     .description(
       'Push thousands of Feishu Hire application changes safely: queues, workers, fleet-wide rate limits.',
     )
+    .version(version, '-V, --version', "print hire-queue's version")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerDemoCommand(program);
@@ -23,6 +26,7 @@ export function buildProgram(): Command {
   registerBatchCommand(program);
   registerDlqCommand(program);
   registerLedgerCommand(program);
+  registerStatusCommand(program);
   registerSandboxCommand(program);
   const overrideAll = (command: Command) => {
     command.exitOverride();

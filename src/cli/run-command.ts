@@ -3,7 +3,14 @@ import type { Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
 import { startWorkers, verifyCredentials } from '../workers/hire-worker';
 import { waitForBatch } from './batch-progress';
-import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
+import {
+  addConnectionOptions,
+  addMetricsOption,
+  configFrom,
+  openFeishuContext,
+  withMetricsServer,
+  type ConnectionFlags,
+} from './cli-context';
 import {
   enqueueFromFile,
   fileOptions,
@@ -63,10 +70,17 @@ export async function runBatch(
       return error;
     });
     try {
-      await waitForBatch(ctx, batchId, {
-        signal: AbortSignal.any([halted.signal, shutdown.signal]),
-        label: `${operation} ${batchId}`,
-      });
+      let stopped: string | undefined;
+      void workers.fatal.then((error) => (stopped = error.message));
+      await withMetricsServer(
+        ctx,
+        () => stopped,
+        () =>
+          waitForBatch(ctx, batchId, {
+            signal: AbortSignal.any([halted.signal, shutdown.signal]),
+            label: `${operation} ${batchId}`,
+          }),
+      );
     } finally {
       await workers.close();
     }
@@ -107,16 +121,22 @@ export function registerRunCommand(program: Command): void {
       program
         .command('run')
         .description('enqueue, work, wait and report a whole batch in one process (for cron)');
-    addConnectionOptions(
-      operationOptions(
-        fileOptions(
-          run.command(operation).description(`${operation} applications from a file, start to finish`),
-        ),
-        operation,
-      )
-        .option('--json', 'print the report as one JSON object on stdout (progress goes to stderr)')
-        .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)')
-        .option('--concurrency <n>', 'jobs at once', parsePositiveInt),
+    addMetricsOption(
+      addConnectionOptions(
+        operationOptions(
+          fileOptions(
+            run.command(operation).description(`${operation} applications from a file, start to finish`),
+          ),
+          operation,
+        )
+          .option('--json', 'print the report as one JSON object on stdout (progress goes to stderr)')
+          .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)')
+          .option('--concurrency <n>', 'jobs at once', parsePositiveInt)
+          .option(
+            '--notify-webhook <url>',
+            "a Feishu group bot's webhook: one message when the batch ends (env HIRE_NOTIFY_WEBHOOK)",
+          ),
+      ),
     ).action(async (flags: RunFlags) => {
       process.exitCode = await runBatch(operation, flags);
     });

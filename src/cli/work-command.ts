@@ -2,7 +2,14 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { operations, type Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
 import { startWorkers } from '../workers/hire-worker';
-import { addConnectionOptions, configFrom, type ConnectionFlags, openFeishuContext } from './cli-context';
+import {
+  addConnectionOptions,
+  addMetricsOption,
+  configFrom,
+  openFeishuContext,
+  withMetricsServer,
+  type ConnectionFlags,
+} from './cli-context';
 import { ExitCode } from './exit-codes';
 import { parsePositiveInt } from './option-parsers';
 import { watchShutdown } from './shutdown';
@@ -20,21 +27,23 @@ export function parseOperations(value: string): Operation[] {
 }
 
 export function registerWorkCommand(program: Command): void {
-  addConnectionOptions(
-    program
-      .command('work')
-      .description(
-        'run workers: drain the create and terminate queues under the fleet-wide limits until SIGINT/SIGTERM',
-      )
-      .option('--queues <list>', 'queues to work: create,terminate', parseOperations, [
-        'create',
-        'terminate',
-      ] as Operation[])
-      .option(
-        '--concurrency <n>',
-        'jobs at once per queue (default: from the limits: create 27, terminate 12)',
-        parsePositiveInt,
-      ),
+  addMetricsOption(
+    addConnectionOptions(
+      program
+        .command('work')
+        .description(
+          'run workers: drain the create and terminate queues under the fleet-wide limits until SIGINT/SIGTERM',
+        )
+        .option('--queues <list>', 'queues to work: create,terminate', parseOperations, [
+          'create',
+          'terminate',
+        ] as Operation[])
+        .option(
+          '--concurrency <n>',
+          'jobs at once per queue (default: from the limits: create 27, terminate 12)',
+          parsePositiveInt,
+        ),
+    ),
   ).action(async (opts: { queues: Operation[]; concurrency?: number } & ConnectionFlags) => {
     const config = configFrom(opts);
     const ctx = await openFeishuContext(config);
@@ -53,12 +62,23 @@ export function registerWorkCommand(program: Command): void {
       'workers started; SIGINT or SIGTERM stops them gracefully',
     );
     const shutdown = watchShutdown();
-    const ended = await Promise.race([
-      new Promise<{ signal: string }>((resolve) =>
-        shutdown.signal.addEventListener('abort', () => resolve({ signal: String(shutdown.signal.reason) })),
-      ),
-      workers.fatal.then((fatal) => ({ fatal })),
-    ]);
+    let stopped: string | undefined;
+    const ended = await withMetricsServer(
+      ctx,
+      () => stopped,
+      () =>
+        Promise.race([
+          new Promise<{ signal: string }>((resolve) =>
+            shutdown.signal.addEventListener('abort', () =>
+              resolve({ signal: String(shutdown.signal.reason) }),
+            ),
+          ),
+          workers.fatal.then((fatal) => {
+            stopped = fatal.message;
+            return { fatal };
+          }),
+        ]),
+    );
     await workers.close();
     await ctx.close();
     shutdown.dispose();

@@ -26,6 +26,12 @@ export interface HireQueueConfig {
   requestTimeoutMs: number;
   /** `HIRE_LEDGER_DAYS`: how long the applications hire-queue created are remembered. @default 400 */
   ledgerDays: number;
+  /** `HIRE_METRICS_PORT`: serve /metrics and /healthz on it (`work`, `run`). @default none */
+  metricsPort: number | undefined;
+  /** `HIRE_NOTIFY_WEBHOOK`: a Feishu group custom bot's webhook address, told when a batch ends. A secret. */
+  notifyWebhook: string | undefined;
+  /** `HIRE_NOTIFY_SECRET`: that bot's signing secret, when it has one. */
+  notifySecret: string | undefined;
 }
 
 export const domains = { feishu: 'https://open.feishu.cn', lark: 'https://open.larksuite.com' } as const;
@@ -68,6 +74,16 @@ const envSchema = z.object({
     .int()
     .positive('FEISHU_TIMEOUT_MS must be more than 0')
     .optional(),
+  HIRE_METRICS_PORT: z.coerce
+    .number({ error: 'HIRE_METRICS_PORT must be a port number' })
+    .int()
+    .min(0, 'HIRE_METRICS_PORT must be a port number from 0 to 65535')
+    .max(65535, 'HIRE_METRICS_PORT must be a port number from 0 to 65535')
+    .optional(),
+  HIRE_NOTIFY_WEBHOOK: z
+    .url({ error: 'HIRE_NOTIFY_WEBHOOK must be a URL like https://open.feishu.cn/open-apis/bot/v2/hook/...' })
+    .optional(),
+  HIRE_NOTIFY_SECRET: z.string().min(1).optional(),
   HIRE_LEDGER_DAYS: z.coerce
     .number({ error: 'HIRE_LEDGER_DAYS must be a number of days' })
     .positive('HIRE_LEDGER_DAYS must be more than 0')
@@ -109,6 +125,9 @@ export function loadConfig(env: ConfigSource = process.env): HireQueueConfig {
     limiterMarginMs: e.HIRE_LIMIT_MARGIN_MS ?? defaultConfig.limiterMarginMs,
     requestTimeoutMs: e.FEISHU_TIMEOUT_MS ?? defaultConfig.requestTimeoutMs,
     ledgerDays: e.HIRE_LEDGER_DAYS ?? defaultConfig.ledgerDays,
+    metricsPort: e.HIRE_METRICS_PORT,
+    notifyWebhook: e.HIRE_NOTIFY_WEBHOOK,
+    notifySecret: e.HIRE_NOTIFY_SECRET,
   };
 }
 

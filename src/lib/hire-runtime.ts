@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BatchStore } from './batches/batch-store';
 import { ApplicationLedger } from './ledger/application-ledger';
+import { HireMetrics } from './operations/hire-metrics';
 import { requireCredentials, type HireQueueConfig } from './config';
 import { FeishuClient } from './feishu/feishu-client';
 import { openQueues, type HireQueues } from './jobs/hire-queues';
@@ -16,6 +17,8 @@ export interface QueueRuntime {
   queues: HireQueues;
   batches: BatchStore;
   ledger: ApplicationLedger;
+  /** This process's Prometheus metrics (served by `startMetricsServer`). */
+  metrics: HireMetrics;
   /** Closes the queues, then the connection. */
   close(): Promise<void>;
 }
@@ -31,6 +34,8 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
   const redis = createRedis(config.redisUrl, { name });
   const keys = redisKeys(config.queuePrefix);
   const queues = openQueues(redis, config.queuePrefix);
+  const metrics = new HireMetrics();
+  metrics.watchQueues(queues);
   return {
     config,
     redis,
@@ -38,6 +43,7 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
     queues,
     batches: new BatchStore(redis, keys),
     ledger: new ApplicationLedger(redis, keys, config.ledgerDays),
+    metrics,
     close: async () => {
       await queues.close();
       await redis.quit().catch(() => redis.disconnect());
@@ -49,7 +55,9 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
 export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): HireRuntime {
   const { appId, appSecret } = requireCredentials(config);
   const base = createQueueRuntime(config, name);
-  const { redis, keys } = base;
+  const { redis, keys, metrics } = base;
+  for (const endpoint of ['create', 'terminate', 'read'] as const)
+    metrics.limiterMargin.set({ endpoint }, config.limiterMarginMs / 1000);
   const limiter = new FleetRateLimiter({
     redis,
     keys,
@@ -64,6 +72,7 @@ export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): Hir
     redis,
     keys,
     limiter,
+    metrics,
     timeoutMs: config.requestTimeoutMs,
   });
   return {

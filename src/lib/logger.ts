@@ -7,27 +7,42 @@ export type { Logger };
  * of defence: secrets and tokens are never passed to the logger in the first place.
  */
 export function createLogger(name: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino(
-    {
-      name,
-      level,
-      redact: {
-        paths: [
-          'appSecret',
-          'app_secret',
-          '*.appSecret',
-          '*.app_secret',
-          'token',
-          '*.token',
-          'authorization',
-          '*.authorization',
-          'tenant_access_token',
-        ],
-        censor: '[redacted]',
-      },
+  const options: pino.LoggerOptions = {
+    name,
+    level,
+    redact: {
+      paths: [
+        'appSecret',
+        'app_secret',
+        '*.appSecret',
+        '*.app_secret',
+        'secret',
+        '*.secret',
+        'token',
+        '*.token',
+        'tenant_access_token',
+        '*.tenant_access_token',
+        'authorization',
+        'Authorization',
+        '*.authorization',
+        '*.Authorization',
+        'headers.authorization',
+        '*.headers.authorization',
+        'webhook',
+        '*.webhook',
+        'sign',
+        '*.sign',
+      ],
+      censor: '[redacted]',
     },
-    pino.destination(2),
-  );
+  };
+  // JSON for machines (a file, journald, a collector); readable lines for a person at a terminal.
+  if (process.stderr.isTTY)
+    return pino(
+      options,
+      pino.transport({ target: 'pino-pretty', options: { destination: 2, colorize: true } }),
+    );
+  return pino(options, pino.destination(2));
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

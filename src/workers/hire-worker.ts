@@ -139,6 +139,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             batches,
             queues,
             ledger: runtime.ledger,
+            metrics: runtime.metrics,
             stopping: stopping.signal,
             policy,
             logger,
@@ -161,7 +162,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       logger.warn({ err: error.message }, 'worker error (Redis unavailable?); waiting'),
     );
     worker.on('failed', (job, error) =>
-      logger.info({ jobId: job?.id, err: error.message }, 'attempt failed; will retry'),
+      logger.info(
+        { jobId: job?.id, batchId: job?.data.batchId, attempt: job?.attemptsMade, err: error.message },
+        'attempt failed; will retry',
+      ),
     );
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));

@@ -14,6 +14,8 @@ import {
 } from './hire-schemas';
 import type { RedisKeys } from '../redis/redis-keys';
 import { TenantToken } from './tenant-token';
+import type { HireMetrics } from '../operations/hire-metrics';
+import { performance } from 'node:perf_hooks';
 
 export interface FeishuClientOptions {
   baseUrl: string;
@@ -25,6 +27,8 @@ export interface FeishuClientOptions {
   limiter?: FleetRateLimiter;
   /** @default 10_000 */
   timeoutMs?: number;
+  /** Where request durations, limiter waits, 429s and token fetches are counted. */
+  metrics?: HireMetrics;
 }
 
 /** Facts of a successful answer worth keeping. */
@@ -127,6 +131,7 @@ export class FeishuClient {
   constructor(private readonly options: FeishuClientOptions) {
     this.http = createFeishuHttp(options.baseUrl, options.timeoutMs ?? 10_000);
     this.token = new TenantToken({
+      ...(options.metrics ? { onFetch: () => options.metrics?.tokenFetches.inc() } : {}),
       http: this.http,
       redis: options.redis,
       keys: options.keys,
@@ -233,6 +238,8 @@ export class FeishuClient {
   private async call(request: Request, tokenRetried = false): Promise<{ data: unknown; meta: CallMeta }> {
     // Token first: a fetch between the slot and the send would make the send late.
     const token = await this.token.get();
+    const { metrics } = this.options;
+    const waitStarted = performance.now();
     if (this.options.limiter)
       await this.options.limiter.acquire(request.limited, {
         signal: request.signal,
@@ -240,6 +247,10 @@ export class FeishuClient {
       });
     else await request.beforeSend?.();
     request.signal?.throwIfAborted();
+    metrics?.limiterWait.observe({ endpoint: request.limited }, (performance.now() - waitStarted) / 1000);
+    const sent = performance.now();
+    const observe = (code: string) =>
+      metrics?.requestDuration.observe({ endpoint: request.name, code }, (performance.now() - sent) / 1000);
     let response: AxiosResponse;
     try {
       response = await this.http.request({
@@ -250,8 +261,10 @@ export class FeishuClient {
         headers: { Authorization: `Bearer ${token}` },
       });
     } catch (error) {
+      observe('NETWORK');
       throw toFeishuError(request.name, error);
     }
+    observe(String((response.data as { code?: unknown } | undefined)?.code ?? `HTTP_${response.status}`));
     const parsed = envelope.safeParse(response.data);
     if (parsed.success && parsed.data.code === 0 && response.status < 400) {
       return {
@@ -265,6 +278,7 @@ export class FeishuClient {
       return this.call(request, true);
     }
     if (error instanceof FeishuApiError && error.isRateLimited) {
+      metrics?.rateLimited.inc({ endpoint: request.limited });
       await this.options.limiter?.reportRateLimited(request.limited, error.rateLimitResetSeconds);
     }
     throw error;

@@ -19,6 +19,8 @@ export interface TenantTokenOptions {
   lockTtlMs?: number;
   /** How often a process that lost the lock looks for the winner's token. @default 25 */
   lockPollMs?: number;
+  /** Called for every token fetched from Feishu (metrics). */
+  onFetch?: () => void;
 }
 
 interface StoredToken {
@@ -132,6 +134,7 @@ export class TenantToken {
   private async fetchFromFeishu(): Promise<StoredToken> {
     const endpoint = 'tenant_access_token';
     this.fetches++;
+    this.options.onFetch?.();
     let response;
     try {
       response = await this.options.http.post(

@@ -17,6 +17,7 @@ import {
 } from '../feishu/hire-schemas';
 import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { Logger } from '../logger';
+import type { HireMetrics } from '../operations/hire-metrics';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
 import { decideAfterFailure, type FailureDecision } from './failure-decision';
@@ -42,6 +43,8 @@ export interface ProcessorDeps {
   policy: RetryPolicy;
   /** Aborted when the worker shuts down: calls not yet sent are not sent, their jobs released. */
   stopping?: AbortSignal;
+  /** Counts each outcome (`hire_queue_jobs_total`). */
+  metrics?: HireMetrics;
   logger: Logger;
   /** Feishu refuses every call, of this process (`scope: process`) or of the fleet: stop it. */
   onFatal(classification: Classification): Promise<void>;
@@ -183,6 +186,10 @@ async function actOnFailure(
       );
     }
     case 'waitForRateLimit':
+      deps.logger.info(
+        { jobId: job.id, batchId: data.batchId, code: failure.code, waitMs: decision.delayMs },
+        'rate limited: waiting, no attempt spent',
+      );
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
       throw new DelayedError();
     case 'haltFleet':
@@ -354,6 +361,27 @@ function toRecord(classification: Classification): AttemptRecord {
   };
 }
 
+/** One log line and one count per job outcome, as it is recorded. */
+function reportOutcome(job: Job<HireJobData, JobOutcome>, deps: ProcessorDeps, outcome: JobOutcome): void {
+  const operation = job.data?.operation === 'terminate' ? 'terminate' : 'create';
+  const code = outcome.code ?? (outcome.status === 'succeeded' ? '0' : '');
+  deps.metrics?.jobs.inc({ operation, outcome: outcome.status, code });
+  deps.logger.info(
+    {
+      jobId: job.id,
+      batchId: job.data?.batchId,
+      operation,
+      line: job.data?.source?.line,
+      outcome: outcome.status,
+      code,
+      logId: outcome.logId,
+      attempt: job.attemptsMade + 1,
+      durationMs: Date.now() - job.processedOn!,
+    },
+    'job finished',
+  );
+}
+
 async function finish(
   job: Job<HireJobData, JobOutcome>,
   deps: ProcessorDeps,
@@ -374,7 +402,10 @@ async function finish(
   }
   const recorded = await deps.batches.recordOutcome(job.data.batchId, job.id!, result);
   await journal.forget();
-  if (recorded) return result;
+  if (recorded) {
+    reportOutcome(job, deps, result);
+    return result;
+  }
   // Another run of this job (one that outlived its lock) recorded first; its outcome stands.
   return (await deps.batches.outcomeOf(job.data.batchId, job.id!)) ?? result;
 }
@@ -418,7 +449,10 @@ async function deadLetter(
   if (batchId === undefined) return result;
   const recorded = await deps.batches.recordOutcome(batchId, job.id!, result);
   await journal?.forget();
-  if (recorded) return result;
+  if (recorded) {
+    reportOutcome(job, deps, result);
+    return result;
+  }
   const standing = await deps.batches.outcomeOf(batchId, job.id!);
   if (standing && standing.status !== 'deadLettered') await deps.queues.deadLetter.remove(job.id!);
   return standing ?? result;

@@ -162,6 +162,13 @@ export class FleetRateLimiter {
     }
   }
 
+  /** The endpoint now: blocked by a 429 until when (ms, Redis clock), and the share of its limit allowed. */
+  async state(endpoint: LimitedEndpoint): Promise<{ blockedUntilMs: number; allowance: number }> {
+    const keys = this.options.keys.limiter(this.options.appId, endpoint);
+    const [blocked, slowdown] = await this.options.redis.mget(keys.blockedUntil, keys.slowdown);
+    return { blockedUntilMs: Number(blocked ?? 0), allowance: Number(slowdown ?? 1) };
+  }
+
   /** Slots given up because the caller woke too late; benchmarks report it. */
   lateSlots = 0;
 

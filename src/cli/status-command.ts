@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { fleetStatus } from '../lib/operations/fleet-status';
+import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
+
+const out = (line = ''): void => void process.stdout.write(`${line}\n`);
+const eta = (seconds: number | null) =>
+  seconds === null ? '-' : seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+
+export function registerStatusCommand(program: Command): void {
+  addConnectionOptions(
+    program
+      .command('status')
+      .description('the fleet at a glance: queues, workers, limiter, halt, recent batches with their ETA')
+      .option('--json', 'one JSON object: queues, workers, halt, limiter, batches'),
+  ).action(async (flags: ConnectionFlags & { json?: boolean }) => {
+    const ctx = await openFeishuContext(configFrom(flags));
+    try {
+      const status = await fleetStatus(ctx);
+      if (flags.json) return out(JSON.stringify(status));
+      out(`queues (prefix ${ctx.config.queuePrefix}):`);
+      for (const [name, counts] of Object.entries(status.queues))
+        out(
+          `  ${name.padEnd(11)} ${Object.entries(counts)
+            .map(([state, n]) => `${state} ${n}`)
+            .join(', ')}`,
+        );
+      out(`workers: create ${status.workers.create}, terminate ${status.workers.terminate}`);
+      out(
+        status.halt
+          ? `HALTED: Feishu ${status.halt.code} ${status.halt.message}; to fix: ${status.halt.fix}`
+          : 'halt: none',
+      );
+      out('limiter:');
+      for (const [endpoint, l] of Object.entries(status.limiter))
+        out(
+          `  ${endpoint.padEnd(9)} ${l.limits}, margin ${l.marginMs} ms, allowance ${Math.round(l.allowance * 100)}%${l.blockedUntil ? `, blocked until ${l.blockedUntil}` : ''}`,
+        );
+      out('recent batches:');
+      for (const b of status.batches)
+        out(
+          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
+        );
+    } finally {
+      await ctx.close();
+    }
+  });
+}

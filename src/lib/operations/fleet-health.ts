@@ -1,0 +1,32 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { QueueRuntime } from '../hire-runtime';
+import type { Health } from './metrics-server';
+
+/** How long Redis may take to answer a health check's PING. @default 1000 */
+const PING_TIMEOUT_MS = 1000;
+
+/**
+ * Healthy while Redis answers and the fleet is not halted (and, for a process that can be stopped
+ * on its own, while it is not). The reason names what to look at.
+ */
+export async function fleetHealth(
+  runtime: QueueRuntime,
+  stoppedBecause?: () => string | undefined,
+): Promise<Health> {
+  const answered = await Promise.race([
+    runtime.redis.ping().then(
+      () => true,
+      () => false,
+    ),
+    delay(PING_TIMEOUT_MS).then(() => false),
+  ]);
+  if (!answered) return { ok: false, reason: `Redis does not answer within ${PING_TIMEOUT_MS} ms` };
+  const halt = await runtime.redis.get(runtime.keys.fleetHalt);
+  if (halt !== null) {
+    const { code, message, fix } = JSON.parse(halt) as { code?: string; message?: string; fix?: string };
+    return { ok: false, reason: `fleet halted by Feishu ${code} (${message}); to fix: ${fix}` };
+  }
+  const stopped = stoppedBecause?.();
+  if (stopped) return { ok: false, reason: stopped };
+  return { ok: true };
+}
