@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { createLogger } from '../lib/logger';
+import { BatchNotifier } from '../lib/operations/batch-notifier';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
 import {
   addConnectionOptions,
@@ -54,6 +56,13 @@ async function controlBatch(ctx: QueueContext, batchId: string, flags: BatchFlag
       }
     }
     result = await cancelBatch(ctx, batchId);
+    const { notifyWebhook, notifySecret } = ctx.config;
+    if (notifyWebhook)
+      await new BatchNotifier(
+        ctx,
+        { webhook: notifyWebhook, secret: notifySecret },
+        createLogger('hire-queue'),
+      ).batchMayHaveEnded(batchId);
     say(
       `batch ${batchId} cancelled: ${result.cancelled} row(s) will not be called; ${result.inFlight} call(s) in flight finish and are recorded`,
     );

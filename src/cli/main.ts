@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeFailure, ExitCode, isHireQueueError } from './exit-codes';
 import { registerBatchCommand } from './batch-command';
+import { registerDashboardCommand } from './dashboard-command';
 import { registerDemoCommand } from './demo-command';
 import { registerLedgerCommand } from './ledger-command';
 import { registerDlqCommand } from './dlq-command';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDlqCommand(program);
   registerLedgerCommand(program);
   registerStatusCommand(program);
+  registerDashboardCommand(program);
   registerSandboxCommand(program);
   const overrideAll = (command: Command) => {
     command.exitOverride();

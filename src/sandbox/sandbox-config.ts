@@ -150,10 +150,16 @@ const configFileSchema = z.strictObject({
   rngSeed: z.number().int().optional(),
   clockSkewMs: z.number().int().optional(),
   limits: z.partialRecord(z.enum(sandboxEndpoints), limitSpec).optional(),
+  bots: z.array(z.strictObject({ hook: z.string().min(1), secret: z.string().min(1).optional() })).optional(),
   faults: z.partialRecord(z.enum(sandboxEndpoints), faultsSchema).optional(),
   generate: generateSchema.optional(),
   fixture: z.union([z.string(), fixtureSchema]).optional(),
 });
+
+export interface SandboxBot {
+  hook: string;
+  secret?: string | undefined;
+}
 
 export interface SandboxApp {
   appId: string;
@@ -179,6 +185,8 @@ export interface SandboxConfig {
   /** Caps per endpoint, per app: create 50/s and 1000/min, terminate 20/s, reads 50/s and 1000/min. */
   limits: Record<SandboxEndpoint, RateLimit[]>;
   faults: Record<SandboxEndpoint, EndpointFaults>;
+  /** Group custom bots: `POST /open-apis/bot/v2/hook/<hook>`, signature checked when a secret is set. */
+  bots?: SandboxBot[];
   /** Initial state: a fixture when given, else generated from `generate`. */
   fixture?: Fixture;
   generate: GenerateSpec;

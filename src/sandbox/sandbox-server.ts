@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,15 @@ export interface AnswerEvent {
   code: number;
 }
 
+/** A message a group custom bot took, as the people in the group would read it. */
+export interface BotMessage {
+  hook: string;
+  /** The body as posted, less `timestamp` and `sign`. */
+  message: Record<string, unknown>;
+  /** The bot answered: 0, 19021 (bad signature or timestamp), 19001 (unknown hook). */
+  code: number;
+}
+
 /** A call as it arrived (after any injected latency), before it is judged. */
 export interface ArrivalEvent {
   endpoint: SandboxEndpoint;
@@ -67,6 +77,9 @@ export interface Sandbox {
   stats(): SandboxStats;
   /** Calls `listener` after every answered call; returns a function that stops it. */
   onAnswer(listener: (event: AnswerEvent) => void): () => void;
+  /** Every post to a group bot, taken (code 0) or refused. */
+  botMessages(): BotMessage[];
+  onBotMessage(listener: (message: BotMessage) => void): () => void;
   /** Calls `listener` as each call arrives, with what identifies it; returns a function that stops it. */
   onArrival(listener: (event: ArrivalEvent) => void): () => void;
   /**
@@ -205,6 +218,35 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     if (options.active === false) application.active_status = 2;
   };
 
+  const botMessages: BotMessage[] = [];
+  const botListeners = new Set<(message: BotMessage) => void>();
+  /** Group custom bots (no token, no limits): the signature rule of the platform notes. */
+  const handleBot = (res: ServerResponse, hook: string, body: string) => {
+    const bot = config.bots?.find((b) => b.hook === hook);
+    let posted: Record<string, unknown> = {};
+    try {
+      posted = JSON.parse(body || '{}') as Record<string, unknown>;
+    } catch {
+      return send(res, 200, { code: 9499, msg: 'Bad Request', data: {} });
+    }
+    const { timestamp, sign, ...message } = posted;
+    let code = 0;
+    let msg = 'success';
+    if (!bot) [code, msg] = [19001, 'param invalid: incoming webhook access token invalid'];
+    else if (bot.secret) {
+      const seconds = Number(timestamp);
+      const expected = createHmac('sha256', `${String(timestamp)}\n${bot.secret}`)
+        .update('')
+        .digest('base64');
+      if (!Number.isFinite(seconds) || Math.abs(now() / 1000 - seconds) > 3600 || sign !== expected)
+        [code, msg] = [19021, 'sign match fail or timestamp is not within one hour from current time'];
+    }
+    const record: BotMessage = { hook, message, code };
+    botMessages.push(record);
+    for (const listener of botListeners) listener(record);
+    return send(res, 200, { code, msg, data: {} });
+  };
+
   const handleSandboxRoute = (req: IncomingMessage, res: ServerResponse, path: string, body: string) => {
     if (req.method === 'GET' && path === '/__sandbox/stats') return send(res, 200, stats());
     if (req.method === 'GET' && path === '/__sandbox/state') {
@@ -241,6 +283,8 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
     if (url.pathname.startsWith('/__sandbox/')) return handleSandboxRoute(req, res, url.pathname, body);
+    const hook = /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === 'POST' && hook !== undefined) return handleBot(res, decodeURIComponent(hook), body);
     const matched = route(req.method ?? 'GET', url.pathname);
     if (!matched)
       return send(res, 404, { code: 404, msg: `no route ${req.method} ${url.pathname}`, data: {} });
@@ -395,6 +439,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     setFaults,
     touchApplication,
     snapshot: () => state.toFixture(),
+    botMessages: () => [...botMessages],
+    onBotMessage: (listener) => {
+      botListeners.add(listener);
+      return () => botListeners.delete(listener);
+    },
     onArrival: (listener) => {
       arrivalListeners.add(listener);
       return () => arrivalListeners.delete(listener);

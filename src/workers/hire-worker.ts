@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
 import { WorkerStoppingError } from '../lib/errors/worker-stopping-error';
+import { BatchNotifier } from '../lib/operations/batch-notifier';
 import type { HireJobData } from '../lib/jobs/hire-job';
 import type { HireRuntime } from '../lib/hire-runtime';
 import type { Operation } from '../lib/feishu/hire-schemas';
@@ -89,6 +90,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     await Promise.all([queues.create.resume(), queues.terminate.resume()]);
   }
 
+  const { notifyWebhook, notifySecret } = runtime.config;
+  const notifier = notifyWebhook
+    ? new BatchNotifier(runtime, { webhook: notifyWebhook, secret: notifySecret }, logger)
+    : undefined;
+
   const stopping = new AbortController();
   // Every job waiting for a limiter slot listens on it: as many listeners as jobs in flight.
   setMaxListeners(0, stopping.signal);
@@ -116,6 +122,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       );
       await Promise.all([queues.create.pause(), queues.terminate.pause()]);
       logger.error({ code: classification.code, fix: classification.fix }, 'fleet halted');
+      await notifier?.fleetHalted(classification);
     } else {
       // This machine's own mistake: stop taking jobs here; the rest of the fleet goes on.
       stopping.abort(new WorkerStoppingError());
@@ -140,6 +147,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             queues,
             ledger: runtime.ledger,
             metrics: runtime.metrics,
+            ...(notifier
+              ? { onOutcomeRecorded: (batchId: string) => notifier.batchMayHaveEnded(batchId) }
+              : {}),
             stopping: stopping.signal,
             policy,
             logger,

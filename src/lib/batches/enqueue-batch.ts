@@ -146,7 +146,8 @@ async function enqueueRows<O extends Operation>(
     const source: RowSource = { line: row.line, ...(how.file !== undefined ? { file: how.file } : {}) };
     const data = { operation, input: row.input, batchId, source } as HireJobData;
     return {
-      name: operation,
+      // Shown in the dashboard: a person finds the row by its batch and line.
+      name: `${operation} ${batchId} line ${row.line}`,
       data,
       opts: { jobId: hireJobId(operation, batchId, row.input), priority: how.priority },
     };

@@ -45,6 +45,8 @@ export interface ProcessorDeps {
   stopping?: AbortSignal;
   /** Counts each outcome (`hire_queue_jobs_total`). */
   metrics?: HireMetrics;
+  /** After an outcome is recorded: the batch may have ended (the group is told once). */
+  onOutcomeRecorded?: (batchId: string) => Promise<void>;
   logger: Logger;
   /** Feishu refuses every call, of this process (`scope: process`) or of the fleet: stop it. */
   onFatal(classification: Classification): Promise<void>;
@@ -404,6 +406,7 @@ async function finish(
   await journal.forget();
   if (recorded) {
     reportOutcome(job, deps, result);
+    await deps.onOutcomeRecorded?.(job.data.batchId);
     return result;
   }
   // Another run of this job (one that outlived its lock) recorded first; its outcome stands.
@@ -451,6 +454,7 @@ async function deadLetter(
   await journal?.forget();
   if (recorded) {
     reportOutcome(job, deps, result);
+    await deps.onOutcomeRecorded?.(batchId);
     return result;
   }
   const standing = await deps.batches.outcomeOf(batchId, job.id!);
