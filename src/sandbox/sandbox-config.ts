@@ -239,6 +239,8 @@ export function resolveSandboxConfig(overrides: SandboxOverrides = {}): SandboxC
   return {
     ...defaultSandboxConfig,
     ...overrides,
+    // Each sandbox its own copies: changing one app (a test revoking a scope) changes no other sandbox.
+    apps: (overrides.apps ?? defaultSandboxConfig.apps).map((app) => ({ ...app })),
     limits: { ...defaultSandboxConfig.limits, ...overrides.limits },
     faults,
   };
