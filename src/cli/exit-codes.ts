@@ -38,6 +38,7 @@ const flagOfOption: Readonly<Record<string, string>> = {
   outPath: '--out',
   resultsPath: '--results',
   encoding: '--encoding',
+  host: '--host',
   skipCreated: '--skip-created',
   ifNotUpdatedSince: '--if-not-updated-since',
 };
