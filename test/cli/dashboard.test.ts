@@ -58,7 +58,7 @@ describe('hire-queue dashboard', () => {
         await page.goto(`${url}/queue/terminate?status=completed`);
         await page.getByText('terminate round-7 line 2').first().waitFor();
         // HIRE_SCREENSHOT_OUT=docs/dashboard.png refreshes the README's picture.
-      await page.screenshot({ path: process.env.HIRE_SCREENSHOT_OUT ?? join(dir, 'dashboard.png') });
+        await page.screenshot({ path: process.env.HIRE_SCREENSHOT_OUT ?? join(dir, 'dashboard.png') });
       } finally {
         await browser.close();
       }
