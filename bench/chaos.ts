@@ -13,8 +13,9 @@ import { freePort } from '../src/cli/private-redis-server';
 import { loadConfig } from '../src/lib/config';
 import { createQueueRuntime } from '../src/lib/hire-runtime';
 import { generatedIds } from '../src/sandbox/hire-state';
-import { SANDBOX_APP, type Fixture } from '../src/sandbox/sandbox-config';
+import type { Fixture } from '../src/sandbox/sandbox-config';
 import type { SandboxStats } from '../src/sandbox/sandbox-server';
+import { sandboxEnv } from './sandbox-env';
 
 const short = process.argv.includes('--short');
 const plan = short
@@ -127,18 +128,13 @@ async function main() {
     (await (await fetch(`${sandboxUrl}/__sandbox/stats`)).json()) as SandboxStats;
 
   const prefix = `{chaos-${Date.now().toString(36)}}`;
-  const env = {
-    ...process.env,
-    FEISHU_BASE_URL: sandboxUrl,
-    FEISHU_APP_ID: SANDBOX_APP.appId,
-    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
+  const env = sandboxEnv(sandboxUrl, prefix, {
     REDIS_URL: redisUrl,
-    HIRE_QUEUE_PREFIX: prefix,
     FEISHU_TIMEOUT_MS: '2000',
     // The margin must cover the network's spread (README): 20 ms of jitter here, so 50 ms.
     HIRE_LIMIT_MARGIN_MS: process.env.HIRE_LIMIT_MARGIN_MS ?? '50',
     LOG_LEVEL: 'info',
-  };
+  });
   const createFile = join(dir, 'create.csv');
   writeFileSync(
     createFile,

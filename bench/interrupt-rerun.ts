@@ -6,10 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
 import { startSandbox } from '../src/sandbox/sandbox-server';
+import { REDIS_URL, sandboxEnv } from './sandbox-env';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROWS = Number(process.env.BENCH_INTERRUPT_ROWS ?? 159);
 const INTERRUPT_AFTER = Number(process.env.BENCH_INTERRUPT_AFTER ?? 40);
 const RATE = 20;
@@ -34,15 +33,7 @@ async function main() {
   const file = join(dir, 'close.csv');
   writeFileSync(file, `application_id,termination_type\n${ids.map((id) => `${id},1`).join('\n')}\n`);
   const prefix = `{bench-interrupt-${Date.now().toString(36)}}`;
-  const env = {
-    ...process.env,
-    FEISHU_BASE_URL: sandbox.url,
-    FEISHU_APP_ID: SANDBOX_APP.appId,
-    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
-    REDIS_URL,
-    HIRE_QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-  };
+  const env = sandboxEnv(sandbox.url, prefix, { LOG_LEVEL: 'warn' });
   const args = ['run', 'terminate', '--file', file, '--batch', 'bench-round'];
 
   let kill: () => void = () => undefined;

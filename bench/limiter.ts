@@ -7,11 +7,10 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseRateLimits } from '../src/lib/limiter/rate-limit-spec';
-import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
 import { startSandbox } from '../src/sandbox/sandbox-server';
 import type { Method, WorkerArgs } from './limiter-worker';
+import { REDIS_URL, sandboxEnv } from './sandbox-env';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const documented = {
   create: parseRateLimits('50/s,1000/min', 'create'),
   terminate: parseRateLimits('20/s', 'terminate'),
@@ -81,15 +80,7 @@ async function run(
     runKey: `${prefix}:tickets`,
     queueName,
   };
-  const env = {
-    ...process.env,
-    FEISHU_BASE_URL: sandbox.url,
-    FEISHU_APP_ID: SANDBOX_APP.appId,
-    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
-    REDIS_URL,
-    HIRE_QUEUE_PREFIX: prefix,
-    HIRE_LIMIT_MARGIN_MS: String(marginMs),
-  };
+  const env = sandboxEnv(sandbox.url, prefix, { HIRE_LIMIT_MARGIN_MS: String(marginMs) });
   const children = Array.from({ length: processes }, () =>
     fork(join(__dirname, 'limiter-worker.js'), [JSON.stringify(args)], {
       env,

@@ -51,8 +51,11 @@ export async function waitForBatch(
         } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
           lastLineAt = Date.now();
           const { succeeded, alreadyDone, deadLettered } = progress.counts;
+          const pending = progress.jobs - progress.done;
+          const perSecond = Number(rate);
+          const eta = pending === 0 ? '0 s' : perSecond > 0 ? `${Math.ceil(pending / perSecond)} s` : '?';
           process.stderr.write(
-            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s\n`,
+            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s, ETA ${eta}\n`,
           );
         }
       },

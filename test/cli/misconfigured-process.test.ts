@@ -1,22 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
 import { runCli } from '../helpers/cli';
+import { inputDir, terminateCsv } from '../helpers/files';
 import { startCli } from '../helpers/processes';
 import { openRedis, testPrefix } from '../helpers/redis';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
 
-const dir = mkdtempSync(join(tmpdir(), 'hq-misconfigured-'));
-
-function closeFile(name: string, from: number, to: number): string {
-  const path = join(dir, name);
-  const rows = Array.from({ length: to - from + 1 }, (_, i) => `app-${from + i},1`);
-  writeFileSync(path, `application_id,termination_type\n${rows.join('\n')}\n`);
-  return path;
-}
+const files = inputDir('misconfigured');
+const closeFile = (name: string, from: number, to: number) => files.write(name, terminateCsv(from, to));
 
 async function startHealthyWork(env: Record<string, string | undefined>) {
   const work = startCli(['work'], { env: { ...env, LOG_LEVEL: 'info' } });

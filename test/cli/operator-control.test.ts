@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
 import { runCli } from '../helpers/cli';
+import { inputDir, terminateCsv } from '../helpers/files';
 import { PrivateRedis } from '../helpers/private-redis';
 import { startCli } from '../helpers/processes';
 import { openRedis, testPrefix } from '../helpers/redis';
@@ -10,15 +10,8 @@ import { testEnv } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
 
-const dir = mkdtempSync(join(tmpdir(), 'hq-control-'));
-
-/** A terminate file of applications app-FROM..app-TO. */
-function closeFile(name: string, from: number, to: number): string {
-  const path = join(dir, name);
-  const rows = Array.from({ length: to - from + 1 }, (_, i) => `app-${from + i},1`);
-  writeFileSync(path, `application_id,termination_type\n${rows.join('\n')}\n`);
-  return path;
-}
+const files = inputDir('control');
+const closeFile = (name: string, from: number, to: number) => files.write(name, terminateCsv(from, to));
 
 /** Resolves once `count` terminate calls have arrived at the sandbox; also counts them. */
 function terminateArrivals(sandbox: TestSandbox) {
@@ -58,7 +51,7 @@ describe('an operator in control', () => {
 
     const { code } = await run.exited;
     expect(code).toBe(3);
-    const results = join(dir, 'wrong.ndjson');
+    const results = join(files.dir, 'wrong.ndjson');
     const report = await runCli(['batch', 'wrong', '--wait', '--json', '--results', results], env);
     expect(report.code).toBe(3);
     const parsed = JSON.parse(report.stdout) as BatchReport;
