@@ -159,7 +159,9 @@ describe('sandbox read endpoints', () => {
     // Every filter the client offers narrows the list, process_id (the job's hiring process) too.
     expect((await list('process_id=process-job-1&page_size=200')).body.data.items).toHaveLength(7);
     expect((await list('process_id=process-job-2&page_size=200')).body.data.items).toEqual([]);
-    expect((await list('talent_id=talent-busy&job_id=job-1&page_size=200')).body.data.items).toEqual(['app-1']);
+    expect((await list('talent_id=talent-busy&job_id=job-1&page_size=200')).body.data.items).toEqual([
+      'app-1',
+    ]);
 
     // Not updated in the last 35 days: modified 40, 50, 60, 70 days ago.
     const cutoff = now - 35 * 86_400_000;
