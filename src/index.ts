@@ -31,3 +31,12 @@ export { classifyOutcome, type Classification } from './lib/feishu/classify-outc
 export { codeRules, type CodeRule, type FailureKind } from './lib/feishu/code-rules';
 export { HireQueueError, isHireQueueError } from './lib/errors/hire-queue-error';
 export type { CreateApplicationInput, TerminateApplicationInput, Operation } from './lib/feishu/hire-schemas';
+export { fleetStatus, type FleetStatus } from './lib/operations/fleet-status';
+export { fleetHealth } from './lib/operations/fleet-health';
+export { HireMetrics } from './lib/operations/hire-metrics';
+export { startMetricsServer, type MetricsServer, type Health } from './lib/operations/metrics-server';
+export { startDashboard, type Dashboard, type DashboardOptions } from './lib/operations/dashboard-server';
+export { BatchNotifier, batchEndCard } from './lib/operations/batch-notifier';
+export { postToGroup, signBotMessage, type GroupBot } from './lib/operations/group-bot';
+export { ApplicationLedger, type LedgerEntry } from './lib/ledger/application-ledger';
+export { importLedgerEntries } from './lib/ledger/ledger-file';
