@@ -8,6 +8,7 @@ import { ExitCode } from './exit-codes';
 interface LedgerFlags extends ConnectionFlags {
   out?: string;
   file?: string;
+  encoding?: string;
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -49,11 +50,12 @@ export function registerLedgerCommand(program: Command): void {
       .description(
         'seed the ledger from NDJSON (talent_id, job_id, application_id[, at]), e.g. from the system you sync from',
       )
-      .requiredOption('--file <path>', 'the NDJSON file, or - for standard input'),
+      .requiredOption('--file <path>', 'the NDJSON file, or - for standard input')
+      .option('--encoding <name>', "the file's encoding when not UTF-8: gbk, gb18030, utf16le, ..."),
   ).action(async (flags: LedgerFlags) => {
     const ctx = await openQueueContext(configFrom(flags));
     try {
-      const result = await importLedgerEntries(ctx.ledger, flags.file!);
+      const result = await importLedgerEntries(ctx.ledger, flags.file!, flags.encoding);
       say(
         `${result.imported} entr${result.imported === 1 ? 'y' : 'ies'} imported, ${result.invalid.length} invalid`,
       );

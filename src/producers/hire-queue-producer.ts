@@ -1,7 +1,7 @@
 import { buildBatchReport, type BatchReport } from '../lib/batches/batch-report';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
-import type { BatchPriority } from '../lib/batches/batch-store';
+import type { BatchPriority, ExistingPolicy } from '../lib/batches/batch-store';
 import { enqueueBatch } from '../lib/batches/enqueue-batch';
 import { waitForBatch } from '../lib/batches/wait-for-batch';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
@@ -37,7 +37,14 @@ export class HireQueueProducer {
   async enqueue<O extends Operation>(
     operation: O,
     rows: readonly InputOf[O][] | readonly Record<string, unknown>[],
-    options: { batchId?: string; priority?: BatchPriority } = {},
+    options: {
+      batchId?: string;
+      priority?: BatchPriority;
+      /** Create: adopt an existing active application on a duplicate, or dead-letter the row. */
+      existing?: ExistingPolicy;
+      /** Create: rows whose talent and job hire-queue already created are done, without a call. */
+      skipCreated?: boolean;
+    } = {},
   ): Promise<EnqueueResult> {
     const batchId = checkBatchId(options.batchId ?? newBatchId(operation));
     const invalid: EnqueueResult['invalid'] = [];
@@ -48,7 +55,14 @@ export class HireQueueProducer {
     });
     const result = await enqueueBatch(
       this.runtime,
-      { batchId, operation, source: 'api', ...(options.priority ? { priority: options.priority } : {}) },
+      {
+        batchId,
+        operation,
+        source: 'api',
+        ...(options.priority ? { priority: options.priority } : {}),
+        ...(options.existing ? { existing: options.existing } : {}),
+        ...(options.skipCreated ? { skipCreated: true } : {}),
+      },
       checked,
     );
     return { batchId, accepted: result.accepted, invalid };

@@ -35,6 +35,34 @@ describe('the library API', () => {
     await sandbox.close();
   });
 
+  it('offers the nightly-sync options: a second enqueue of the same rows is done without a call', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const fleet = await openFleet(sandbox);
+    const producer = await HireQueueProducer.connect({
+      REDIS_URL: TEST_REDIS_URL,
+      HIRE_QUEUE_PREFIX: fleet.prefix,
+    });
+    const rows = [
+      { talent_id: 'talent-free', job_id: 'job-2' },
+      { talent_id: 'talent-busy', job_id: 'job-1' },
+    ];
+    const first = await producer.enqueue('create', rows, { existing: 'adopt', skipCreated: true });
+    expect((await producer.waitForBatch(first.batchId, 50)).counts).toMatchObject({
+      succeeded: 1,
+      alreadyDone: 1,
+    });
+    const calls = sandbox.stats().endpoints.create.calls;
+    const second = await producer.enqueue('create', rows, { existing: 'adopt', skipCreated: true });
+    expect((await producer.waitForBatch(second.batchId, 50)).counts).toMatchObject({
+      alreadyDone: 2,
+      deadLettered: 0,
+    });
+    expect(sandbox.stats().endpoints.create.calls).toBe(calls);
+    await producer.close();
+    await fleet.close();
+    await sandbox.close();
+  });
+
   it('runs the README example as a user would, importing the package by name', async () => {
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
     const fleet = await openFleet(sandbox);

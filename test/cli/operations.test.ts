@@ -37,6 +37,7 @@ describe('operating a fleet', () => {
         generate: { talents: 12, jobs: 1, applications: 0, employees: 0, maxAgeDays: 1 },
         // Feishu stricter than hire-queue believes: 429s happen, and are counted.
         limits: { create: [{ limit: 4, windowMs: 1000 }] },
+        bots: [{ hook: 'ops-room' }],
       },
     });
     const prefix = testPrefix();

@@ -19,6 +19,8 @@ const importedEntrySchema = z.object({
 export async function importLedgerEntries(
   ledger: ApplicationLedger,
   path: string,
+  /** @default 'utf-8' */
+  encoding?: string,
 ): Promise<{ imported: number; invalid: { line: number; errors: string[] }[] }> {
   let imported = 0;
   const invalid: { line: number; errors: string[] }[] = [];
@@ -28,7 +30,7 @@ export async function importLedgerEntries(
     imported += chunk.length;
     chunk = [];
   };
-  for await (const row of readInputRows(path, 'create', 'ndjson')) {
+  for await (const row of readInputRows(path, 'create', 'ndjson', encoding)) {
     if (row.error !== undefined || row.value === undefined) {
       invalid.push({ line: row.line, errors: [row.error ?? 'empty row'] });
       continue;

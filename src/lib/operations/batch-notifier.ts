@@ -55,9 +55,16 @@ export class BatchNotifier {
         'NX',
       );
       if (claimed !== 'OK') return;
+      const stopped: string[] = [];
+      for (const batchId of await this.target.batches.listBatchIds(20)) {
+        const progress = await this.target.batches.progress(batchId);
+        if (!progress.finished)
+          stopped.push(`\`${batchId}\` (${progress.jobs - progress.done} rows pending)`);
+      }
       await this.post(
         card('red', 'hire-queue: the fleet is halted', [
           `Feishu answered **${halt.code}** (${halt.message}) to every call; the queues are paused, no job failed.`,
+          ...(stopped.length > 0 ? [`Halted batches: ${stopped.join(', ')}`] : []),
           `To fix: ${halt.fix ?? 'check the app configuration'}, then start \`hire-queue work\` again.`,
         ]),
         { halt: halt.code },
