@@ -70,20 +70,27 @@ export async function enqueueBatch<O extends Operation>(
   const { batches } = target;
   const { batchId, operation } = options;
   const chunkSize = options.chunkSize ?? 500;
-  await batches.create({
-    batchId,
-    operation,
-    createdAtMs: Date.now(),
-    ...(options.source !== undefined ? { source: options.source } : {}),
-    ...(options.priority !== undefined ? { priority: options.priority } : {}),
-    ...(options.existing !== undefined ? { existing: options.existing } : {}),
-  });
   const ledger = options.skipCreated && operation === 'create' ? target.ledger : undefined;
   if (options.skipCreated && operation === 'create' && !ledger)
     throw new InvalidOptionError('skipCreated', 'needs the ledger: pass a runtime');
-  const meta = await batches.meta(batchId);
-  // A batch continued under its id keeps the priority it was opened with.
-  const priority = bullPriorityOf[meta?.priority ?? options.priority ?? 'normal'];
+  // The batch opens with its first row: a file refused before any row (missing, wrong header)
+  // leaves no empty batch behind that would show as running forever.
+  let priority: number | undefined;
+  const open = async (): Promise<number> => {
+    if (priority !== undefined) return priority;
+    await batches.create({
+      batchId,
+      operation,
+      createdAtMs: Date.now(),
+      ...(options.source !== undefined ? { source: options.source } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      ...(options.existing !== undefined ? { existing: options.existing } : {}),
+    });
+    // A batch continued under its id keeps the priority it was opened with.
+    const meta = await batches.meta(batchId);
+    priority = bullPriorityOf[meta?.priority ?? options.priority ?? 'normal'];
+    return priority;
+  };
   const result: EnqueueBatchResult = {
     batchId,
     operation,
@@ -95,7 +102,11 @@ export async function enqueueBatch<O extends Operation>(
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
   const flush = async () => {
-    await enqueueRows(target, batchId, operation, accepted, { file: options.file, priority, ledger });
+    await enqueueRows(target, batchId, operation, accepted, {
+      file: options.file,
+      priority: await open(),
+      ledger,
+    });
     await batches.addInvalid(batchId, invalid);
     if (accepted.length > 0) await options.onEnqueued?.(accepted);
     accepted = [];
@@ -125,6 +136,7 @@ export async function enqueueBatch<O extends Operation>(
   }
   await flush();
   if (options.signal?.aborted) return result;
+  await open();
   await batches.seal(batchId);
   return result;
 }

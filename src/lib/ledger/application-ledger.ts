@@ -16,7 +16,12 @@ export interface LedgerEntry {
  * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
  * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
  */
+/** Entries written by a process between two prunes of expired ones. */
+const PRUNE_EVERY_ENTRIES = 500;
+
 export class ApplicationLedger {
+  private writesSincePrune = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: RedisKeys,
@@ -39,7 +44,12 @@ export class ApplicationLedger {
       multi.zadd(byTime, e.at, field);
     }
     await multi.exec();
-    await this.prune(1000);
+    // Expired entries go a thousand at a time, every so many writes: not a round trip per create.
+    this.writesSincePrune += entries.length;
+    if (this.writesSincePrune >= PRUNE_EVERY_ENTRIES) {
+      this.writesSincePrune = 0;
+      await this.prune(1000);
+    }
   }
 
   /** The known application of each talent and job asked about (absent when unknown or expired). */
