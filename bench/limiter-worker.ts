@@ -72,9 +72,9 @@ async function main() {
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, gapMs - (Date.now() - sentAt))));
     }
   } else {
-    const connection = createRedis(runtime.config.redisUrl, { name: 'bench-bullmq' });
+    const connection = createRedis(runtime.config, { name: 'bench-bullmq' });
     const queue = new Queue(args.queueName, { connection, prefix: runtime.config.queuePrefix });
-    const workerConnection = createRedis(runtime.config.redisUrl, { name: 'bench-bullmq-worker' });
+    const workerConnection = createRedis(runtime.config, { name: 'bench-bullmq-worker' });
     const worker = new Worker(args.queueName, async (job) => call(Number(job.data.n)), {
       connection: workerConnection,
       prefix: runtime.config.queuePrefix,

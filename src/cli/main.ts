@@ -5,6 +5,7 @@ import { registerDashboardCommand } from './dashboard-command';
 import { registerDemoCommand } from './demo-command';
 import { registerLedgerCommand } from './ledger-command';
 import { registerDlqCommand } from './dlq-command';
+import { registerDoctorCommand } from './doctor-command';
 import { registerEnqueueCommand } from './enqueue-command';
 import { registerRunCommand } from './run-command';
 import { registerSandboxCommand } from './sandbox-command';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDlqCommand(program);
   registerLedgerCommand(program);
   registerStatusCommand(program);
+  registerDoctorCommand(program);
   registerDashboardCommand(program);
   registerSandboxCommand(program);
   const overrideAll = (command: Command) => {

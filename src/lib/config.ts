@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/config-error';
+import { limiterDefaults } from './limiter/fleet-rate-limiter';
+import type { MarginOptions } from './limiter/margin-learner';
 import { parseRateLimits, type RateLimit } from './limiter/rate-limit-spec';
 
 /** Everything hire-queue reads from its environment, resolved and checked once at start. */
@@ -12,6 +14,10 @@ export interface HireQueueConfig {
   baseUrl: string;
   /** `REDIS_URL`. @default 'redis://127.0.0.1:6379' */
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: `host:port,...` of some Redis Cluster nodes selects cluster mode. @default none */
+  redisClusterNodes: string[] | undefined;
+  /** `REDIS_TLS_CA`: a PEM file (or the PEM) of a private CA that signed Redis's certificate (with `rediss://`). */
+  redisTlsCa: string | undefined;
   /** `HIRE_QUEUE_PREFIX`: prefix of every Redis key; braces make one Redis Cluster hash slot. @default '{hire-queue}' */
   queuePrefix: string;
   /** `HIRE_LIMIT_CREATE`. @default '50/s,1000/min' */
@@ -20,8 +26,12 @@ export interface HireQueueConfig {
   terminateLimits: RateLimit[];
   /** `HIRE_LIMIT_READ`: list/get applications and termination reasons. @default '50/s,1000/min' */
   readLimits: RateLimit[];
-  /** `HIRE_LIMIT_MARGIN_MS`: spacing added to every window, covering network jitter. @default 20 */
-  limiterMarginMs: number;
+  /**
+   * The margin added to every window, covering the spread of delays to Feishu: `HIRE_LIMIT_MARGIN`
+   * (`learned` or `fixed`), `HIRE_LIMIT_MARGIN_MS` (the floor, or the fixed value) and
+   * `HIRE_LIMIT_MARGIN_MAX_MS` (the ceiling). @default { mode: 'learned', floorMs: 10, ceilingMs: 1000 }
+   */
+  limiterMargin: MarginOptions;
   /** `FEISHU_TIMEOUT_MS`: per-request timeout. @default 10000 */
   requestTimeoutMs: number;
   /** `HIRE_LEDGER_DAYS`: how long the applications hire-queue created are remembered. @default 400 */
@@ -44,7 +54,7 @@ export const defaultConfig = {
   createLimits: '50/s,1000/min',
   terminateLimits: '20/s',
   readLimits: '50/s,1000/min',
-  limiterMarginMs: 20,
+  limiterMargin: limiterDefaults.margin,
   requestTimeoutMs: 10_000,
   ledgerDays: 400,
 } as const;
@@ -58,6 +68,14 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'REDIS_URL must look like redis://host:6379 or rediss://host:6380')
     .optional(),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(
+      /^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/,
+      'REDIS_CLUSTER_NODES must look like 10.0.0.1:6379,10.0.0.2:6379',
+    )
+    .optional(),
+  REDIS_TLS_CA: z.string().min(1).optional(),
   HIRE_QUEUE_PREFIX: z
     .string()
     .regex(/^[^\s:]+$/, 'HIRE_QUEUE_PREFIX must have no spaces or colons, e.g. {hire-queue}')
@@ -65,9 +83,16 @@ const envSchema = z.object({
   HIRE_LIMIT_CREATE: z.string().optional(),
   HIRE_LIMIT_TERMINATE: z.string().optional(),
   HIRE_LIMIT_READ: z.string().optional(),
+  HIRE_LIMIT_MARGIN: z
+    .enum(['learned', 'fixed'], { error: 'HIRE_LIMIT_MARGIN must be "learned" or "fixed"' })
+    .optional(),
   HIRE_LIMIT_MARGIN_MS: z.coerce
     .number({ error: 'HIRE_LIMIT_MARGIN_MS must be a number of milliseconds' })
     .min(0, 'HIRE_LIMIT_MARGIN_MS must be 0 or more')
+    .optional(),
+  HIRE_LIMIT_MARGIN_MAX_MS: z.coerce
+    .number({ error: 'HIRE_LIMIT_MARGIN_MAX_MS must be a number of milliseconds' })
+    .positive('HIRE_LIMIT_MARGIN_MAX_MS must be more than 0')
     .optional(),
   FEISHU_TIMEOUT_MS: z.coerce
     .number({ error: 'FEISHU_TIMEOUT_MS must be a number of milliseconds' })
@@ -115,20 +140,41 @@ export function loadConfig(env: ConfigSource = process.env): HireQueueConfig {
     appSecret: e.FEISHU_APP_SECRET,
     baseUrl: (e.FEISHU_BASE_URL ?? domains[e.FEISHU_DOMAIN ?? 'feishu']).replace(/\/+$/, ''),
     redisUrl: e.REDIS_URL ?? defaultConfig.redisUrl,
-    queuePrefix: e.HIRE_QUEUE_PREFIX ?? defaultConfig.queuePrefix,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((node) => node.trim()),
+    redisTlsCa: e.REDIS_TLS_CA,
+    queuePrefix: clusterSafePrefix(e.HIRE_QUEUE_PREFIX ?? defaultConfig.queuePrefix, e.REDIS_CLUSTER_NODES),
     createLimits: parseRateLimits(e.HIRE_LIMIT_CREATE ?? defaultConfig.createLimits, 'HIRE_LIMIT_CREATE'),
     terminateLimits: parseRateLimits(
       e.HIRE_LIMIT_TERMINATE ?? defaultConfig.terminateLimits,
       'HIRE_LIMIT_TERMINATE',
     ),
     readLimits: parseRateLimits(e.HIRE_LIMIT_READ ?? defaultConfig.readLimits, 'HIRE_LIMIT_READ'),
-    limiterMarginMs: e.HIRE_LIMIT_MARGIN_MS ?? defaultConfig.limiterMarginMs,
+    limiterMargin: limiterMarginOf(e),
     requestTimeoutMs: e.FEISHU_TIMEOUT_MS ?? defaultConfig.requestTimeoutMs,
     ledgerDays: e.HIRE_LEDGER_DAYS ?? defaultConfig.ledgerDays,
     metricsPort: e.HIRE_METRICS_PORT,
     notifyWebhook: e.HIRE_NOTIFY_WEBHOOK,
     notifySecret: e.HIRE_NOTIFY_SECRET,
   };
+}
+
+/** In a cluster every key of a queue must share one slot: the prefix must hold a hash tag. */
+function clusterSafePrefix(prefix: string, clusterNodes: string | undefined): string {
+  if (clusterNodes !== undefined && !/\{[^}]+\}/.test(prefix))
+    throw new ConfigError(
+      `HIRE_QUEUE_PREFIX must hold a hash tag in cluster mode, e.g. {${prefix}}, so that every key lands in one slot`,
+    );
+  return prefix;
+}
+
+function limiterMarginOf(e: z.infer<typeof envSchema>): MarginOptions {
+  const floorMs = e.HIRE_LIMIT_MARGIN_MS ?? defaultConfig.limiterMargin.floorMs;
+  const ceilingMs = e.HIRE_LIMIT_MARGIN_MAX_MS ?? defaultConfig.limiterMargin.ceilingMs;
+  if (ceilingMs < floorMs)
+    throw new ConfigError(
+      `HIRE_LIMIT_MARGIN_MAX_MS (${ceilingMs}) must be at least HIRE_LIMIT_MARGIN_MS (${floorMs})`,
+    );
+  return { mode: e.HIRE_LIMIT_MARGIN ?? defaultConfig.limiterMargin.mode, floorMs, ceilingMs };
 }
 
 /** The credentials, or a message naming what is missing. */

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/redis-connection';
 import { BatchStore } from './batches/batch-store';
 import { ApplicationLedger } from './ledger/application-ledger';
 import { HireMetrics } from './operations/hire-metrics';
@@ -9,10 +9,10 @@ import { FleetRateLimiter } from './limiter/fleet-rate-limiter';
 import { assertRedisReachable, createRedis } from './redis/redis-connection';
 import { redisKeys, type RedisKeys } from './redis/redis-keys';
 
-/** What producers, reports and dead-letter tools share: Redis, the queues and the batches. */
+/** What producers, reports and dead-letter tools share: RedisClient, the queues and the batches. */
 export interface QueueRuntime {
   config: HireQueueConfig;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   queues: HireQueues;
   batches: BatchStore;
@@ -31,7 +31,7 @@ export interface HireRuntime extends QueueRuntime {
 
 /** The queue runtime, built once from the config; needs no credentials. `name` shows in `CLIENT LIST`. */
 export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue'): QueueRuntime {
-  const redis = createRedis(config.redisUrl, { name });
+  const redis = createRedis(config, { name });
   const keys = redisKeys(config.queuePrefix);
   const queues = openQueues(redis, config.queuePrefix);
   const metrics = new HireMetrics();
@@ -56,14 +56,13 @@ export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): Hir
   const { appId, appSecret } = requireCredentials(config);
   const base = createQueueRuntime(config, name);
   const { redis, keys, metrics } = base;
-  for (const endpoint of ['create', 'terminate', 'read'] as const)
-    metrics.limiterMargin.set({ endpoint }, config.limiterMarginMs / 1000);
   const limiter = new FleetRateLimiter({
     redis,
     keys,
     appId,
     limits: { create: config.createLimits, terminate: config.terminateLimits, read: config.readLimits },
-    marginMs: config.limiterMarginMs,
+    margin: config.limiterMargin,
+    onMargin: (endpoint, marginMs) => metrics.limiterMargin.set({ endpoint }, marginMs / 1000),
   });
   const client = new FeishuClient({
     baseUrl: config.baseUrl,
@@ -88,13 +87,13 @@ export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): Hir
 
 /** `createQueueRuntime`, after making sure Redis answers (a clear error at once, not a hang). */
 export async function connectQueueRuntime(config: HireQueueConfig, name?: string): Promise<QueueRuntime> {
-  await assertRedisReachable(config.redisUrl);
+  await assertRedisReachable(config);
   return createQueueRuntime(config, name);
 }
 
 /** `createRuntime`, after checking the credentials are set and Redis answers. */
 export async function connectRuntime(config: HireQueueConfig, name?: string): Promise<HireRuntime> {
   requireCredentials(config);
-  await assertRedisReachable(config.redisUrl);
+  await assertRedisReachable(config);
   return createRuntime(config, name);
 }

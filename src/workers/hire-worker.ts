@@ -132,7 +132,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
 
   const connections = operations.map((operation) =>
-    createRedis(runtime.config.redisUrl, { name: `hire-queue-worker-${operation}` }),
+    createRedis(runtime.config, { name: `hire-queue-worker-${operation}` }),
   );
   const workers = operations.map(
     (operation, i) =>

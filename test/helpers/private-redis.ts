@@ -12,11 +12,15 @@ export class PrivateRedis {
   private constructor(
     readonly port: number,
     private readonly persist: boolean,
+    private readonly extraArgs: readonly string[],
   ) {}
 
-  /** `persist: false` keeps nothing on disk: a restart comes back empty, as a cache-only Redis does. */
-  static async start(options: { persist?: boolean } = {}): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort(), options.persist ?? true);
+  /**
+   * `persist: false` keeps nothing on disk: a restart comes back empty, as a cache-only Redis does.
+   * `args` are more redis-server options.
+   */
+  static async start(options: { persist?: boolean; args?: string[] } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options.persist ?? true, options.args ?? []);
     await redis.start();
     return redis;
   }
@@ -36,6 +40,7 @@ export class PrivateRedis {
       ...(this.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
       '--dir',
       this.dir,
+      ...this.extraArgs,
     ]);
     this.process = server;
     await server.waitForOutput('Ready to accept connections');

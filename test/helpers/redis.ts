@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../src/lib/redis/redis-connection';
 import { track } from './resources';
 
 export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -13,8 +14,13 @@ export function testPrefix(): string {
   return `{hqtest-${slug}-${process.pid}-${Math.random().toString(36).slice(2, 8)}}`;
 }
 
-/** Deletes every key under `prefix` (and only those). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+/** Deletes every key under `prefix` (and only those), on every master of a cluster. */
+export async function deleteKeys(client: RedisClient, prefix: string): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) await deleteNodeKeys(node, prefix);
+}
+
+async function deleteNodeKeys(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(

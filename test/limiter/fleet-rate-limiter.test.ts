@@ -1,3 +1,5 @@
+import { FleetRateLimiter } from '../../src/lib/limiter/fleet-rate-limiter';
+import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { runChildren } from '../helpers/child-process';
 import { openRedis, testPrefix } from '../helpers/redis';
 import { openRuntime, testEnv } from '../helpers/runtime';
@@ -7,34 +9,41 @@ import { smallFixture } from '../sandbox/fixture';
 type Hammer = { codes: Record<string, number> };
 
 /**
- * The margin must cover the spread of delays between a slot and the call's arrival. Test runs
- * share 2 cores with other suites whose child processes compile TypeScript (scheduler delays of
- * tens of ms were seen at 40 ms), so they use more than the default;
- * `npm run bench:limiter` measures the default at the documented limits.
+ * These tests assert the guarantee (no window over its cap, no 429), never a rate: `npm run
+ * bench:limiter` measures that. Test runs share 2 cores with suites whose child processes compile
+ * TypeScript, so the floor of the learned margin is raised where a stall of tens of ms would
+ * otherwise land a call early.
  */
-const CI_MARGIN_MS = '100';
+const CI_FLOOR_MS = '40';
 
 describe('fleet rate limiter', () => {
-  it('keeps four processes hammering terminate inside its cap, counted on arrival with jitter', async () => {
+  it('learns a margin wider than the network jitter: four processes, 80 ms of jitter, never over the cap', async () => {
     const sandbox = await openSandbox({
       config: {
         fixture: smallFixture(Date.now(), 5),
         limits: { terminate: [{ limit: 20, windowMs: 1000 }] },
-        faults: { terminate: { latencyMs: 1, jitterMs: 4 } },
+        // Twice the floor: a fixed margin at the floor would put calls in the same window.
+        faults: { terminate: { latencyMs: 1, jitterMs: 80 } },
       },
     });
     const prefix = testPrefix();
     const redis = openRedis(prefix);
     const env = {
-      ...testEnv(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s', HIRE_LIMIT_MARGIN_MS: CI_MARGIN_MS }),
+      ...testEnv(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s', HIRE_LIMIT_MARGIN_MS: CI_FLOOR_MS }),
       HAMMER_IDS: 'app-1,app-2,app-3',
     };
-    const results = await runChildren<Hammer>(4, 'limiter-hammer.ts', env, ['terminate', '30', '4']);
+    const results = await runChildren<Hammer>(4, 'limiter-hammer.ts', env, ['terminate', '40', '4']);
     const stats = sandbox.stats().endpoints.terminate;
-    expect(stats.calls).toBe(120);
+    expect(stats.calls).toBe(160);
     expect(stats.http429).toBe(0);
     expect(stats.peakInWindow['1000']).toBeLessThanOrEqual(20);
     expect(results.every((r) => r.codes['99991400'] === undefined)).toBe(true);
+    // What the fleet learned covers the jitter, and every process can read it.
+    const runtime = openRuntime(sandbox, prefix, { HIRE_LIMIT_MARGIN_MS: CI_FLOOR_MS });
+    const state = await runtime.limiter.state('terminate');
+    expect(state.marginMs).toBeGreaterThanOrEqual(75);
+    expect(state.allowance).toBeCloseTo(1000 / (1000 + state.marginMs), 6);
+    await runtime.close();
     await redis.closeAndClean();
     await sandbox.close();
   });
@@ -55,7 +64,7 @@ describe('fleet rate limiter', () => {
     const env = {
       ...testEnv(sandbox, prefix, {
         HIRE_LIMIT_CREATE: '10/500ms,30/2s',
-        HIRE_LIMIT_MARGIN_MS: CI_MARGIN_MS,
+        HIRE_LIMIT_MARGIN_MS: CI_FLOOR_MS,
       }),
       HAMMER_IDS: 'talent-x',
     };
@@ -72,12 +81,21 @@ describe('fleet rate limiter', () => {
   it('gives reservations in order, spaced so that no window holds more than its cap', async () => {
     const sandbox = await openSandbox();
     const prefix = testPrefix();
-    const runtime = openRuntime(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '3/s', HIRE_LIMIT_MARGIN_MS: '10' });
+    const runtime = openRuntime(sandbox, prefix);
+    const limiter = new FleetRateLimiter({
+      redis: runtime.redis,
+      keys: runtime.keys,
+      appId: SANDBOX_APP.appId,
+      limits: { create: [], read: [], terminate: [{ limit: 3, windowMs: 1000 }] },
+      margin: { mode: 'fixed', floorMs: 10 },
+      horizonMs: 10_000,
+    });
     const reservations = [];
-    for (let i = 0; i < 7; i++) reservations.push(await runtime.limiter.reserve('terminate'));
+    for (let i = 0; i < 7; i++) reservations.push(await limiter.reserve('terminate'));
     const waits = reservations.map((r) => r.waitMs);
     const slots = reservations.map((r) => r.atMs);
     // Spaced evenly at (window + margin) / limit, in order, never 4 in any window of 1 s + margin.
+    expect(reservations.every((r) => r.reserved && r.marginMs === 10)).toBe(true);
     expect(waits[0]).toBeLessThan(50);
     expect(slots).toEqual([...slots].sort((a, b) => a - b));
     for (let i = 1; i < 7; i++) expect(slots[i]! - slots[i - 1]!).toBeCloseTo(1010 / 3, 0);
@@ -87,14 +105,41 @@ describe('fleet rate limiter', () => {
     await sandbox.close();
   });
 
-  it('blocks the endpoint for the whole fleet for x-ogw-ratelimit-reset after a 429, and slows down', async () => {
-    // The sandbox is stricter than what the client believes, so the client meets a real 429.
+  it('holds no slot beyond its horizon, so a margin that grows meanwhile applies to the call', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const runtime = openRuntime(sandbox, prefix);
+    const limiter = new FleetRateLimiter({
+      redis: runtime.redis,
+      keys: runtime.keys,
+      appId: SANDBOX_APP.appId,
+      limits: { create: [], read: [], terminate: [{ limit: 3, windowMs: 1000 }] },
+      margin: { mode: 'fixed', floorMs: 200 },
+      horizonMs: 500,
+    });
+    const first = await limiter.reserve('terminate');
+    const second = await limiter.reserve('terminate');
+    const third = await limiter.reserve('terminate');
+    expect([first.reserved, second.reserved, third.reserved]).toEqual([true, true, false]);
+    // Not held: asking again gives the same time, not one a slot later.
+    const again = await limiter.reserve('terminate');
+    expect(again.reserved).toBe(false);
+    expect(again.atMs).toBeCloseTo(third.atMs, 0);
+    expect(third.atMs - second.atMs).toBeCloseTo(1200 / 3, 0);
+    await runtime.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
+
+  it('sends a call answered 429 again at its next slot, widening the margin, without failing it', async () => {
+    // The sandbox is stricter than what the client believes, so the client meets real 429s.
     const sandbox = await openSandbox({
       config: { fixture: smallFixture(Date.now(), 5), limits: { terminate: [{ limit: 2, windowMs: 1000 }] } },
     });
     const prefix = testPrefix();
     const runtime = openRuntime(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s' });
     const other = openRuntime(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s' });
+    const before = await other.limiter.state('terminate');
     const codes: (number | undefined)[] = [];
     for (const id of ['app-1', 'app-2', 'app-3']) {
       codes.push(
@@ -104,13 +149,39 @@ describe('fleet rate limiter', () => {
           .catch((e: { feishuCode?: number }) => e.feishuCode),
       );
     }
-    expect(codes).toEqual([0, 0, 99991400]);
-    // Another process of the fleet now waits out the block (reset = 1 s).
-    const { waitMs: wait } = await other.limiter.reserve('terminate');
-    expect(wait).toBeGreaterThan(500);
-    expect(
-      Number(await other.redis.get(other.keys.limiter('cli_sandbox_app', 'terminate').slowdown)),
-    ).toBeCloseTo(0.9);
+    // The third call met 429s and was sent again until it got through.
+    expect(codes).toEqual([0, 0, 0]);
+    const stats = sandbox.stats().endpoints.terminate;
+    expect(stats.http429).toBeGreaterThanOrEqual(1);
+    expect(stats.successes).toBe(3);
+    // Another process of the fleet uses the wider margin at once.
+    const after = await other.limiter.state('terminate');
+    expect(after.marginMs).toBeGreaterThanOrEqual(before.marginMs * 1.5);
+    await runtime.close();
+    await other.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
+
+  it('blocks the endpoint fleet-wide only when the reset outlasts the window, or a resend is refused again', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const runtime = openRuntime(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s' });
+    const other = openRuntime(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s' });
+    const slot = await runtime.limiter.acquire('terminate');
+    const blockedForMs = async () =>
+      (await other.limiter.state('terminate')).blockedUntilMs -
+      (await other.redis.time()).map(Number)[0]! * 1000;
+
+    // Reset 1 s on a 1 s window: the next slot waits it out; nothing is blocked.
+    expect(await runtime.limiter.rateLimited(slot, 1, 0)).toBe(true);
+    expect(await blockedForMs()).toBeLessThan(0);
+    // The same call refused again: the fleet waits the reset out.
+    expect(await runtime.limiter.rateLimited(slot, 1, 1)).toBe(true);
+    expect(await blockedForMs()).toBeGreaterThan(0);
+    // Reset 5 s (the window is full for longer than a slot): blocked for it; after two resends the job waits instead.
+    expect(await runtime.limiter.rateLimited(slot, 5, 2)).toBe(false);
+    expect(await blockedForMs()).toBeGreaterThan(3000);
     await runtime.close();
     await other.close();
     await openRedis(prefix).closeAndClean();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { BatchConflictError } from '../errors/batch-conflict-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
@@ -99,7 +99,7 @@ return control`;
  */
 export class BatchStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,10 +1,11 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { z } from 'zod';
 import { FeishuApiError } from '../errors/feishu-api-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
-import { createFeishuHttp, headerOf, serverDateOf, toFeishuError } from './feishu-http';
-import type { FleetRateLimiter, LimitedEndpoint } from '../limiter/fleet-rate-limiter';
+import { createFeishuHttp, headerOf, serverDateOf, timedTransport, toFeishuError } from './feishu-http';
+import type { FleetRateLimiter, LimitedEndpoint, SendTiming } from '../limiter/fleet-rate-limiter';
+import { localNowMs } from '../limiter/redis-clock';
 import {
   createApplicationInputSchema,
   describeIssues,
@@ -21,7 +22,7 @@ export interface FeishuClientOptions {
   baseUrl: string;
   appId: string;
   appSecret: string;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   /** Every call takes a slot from it first; omit only in tests of the client alone. */
   limiter?: FleetRateLimiter;
@@ -177,15 +178,15 @@ export class FeishuClient {
   }
 
   /** 获取投递列表: one page of application ids. */
-  async listApplications(query: ListApplicationsQuery): Promise<Page<string>> {
-    const { data } = await this.call({
+  async listApplications(query: ListApplicationsQuery): Promise<Page<string> & CallMeta> {
+    const { data, meta } = await this.call({
       name: 'list applications',
       limited: 'read',
       method: 'GET',
       path: '/open-apis/hire/v1/applications',
       params: { ...query },
     });
-    return toPage(pageSchema(z.string()).parse(data ?? {}));
+    return { ...toPage(pageSchema(z.string()).parse(data ?? {})), ...meta };
   }
 
   /** Every application id matching `query`, page after page (each page under the read limiter). */
@@ -236,51 +237,56 @@ export class FeishuClient {
   }
 
   private async call(request: Request, tokenRetried = false): Promise<{ data: unknown; meta: CallMeta }> {
-    // Token first: a fetch between the slot and the send would make the send late.
+    // Token and body first: a fetch or serialization between the slot and the send would make the send late.
     const token = await this.token.get();
-    const { metrics } = this.options;
-    const waitStarted = performance.now();
-    if (this.options.limiter)
-      await this.options.limiter.acquire(request.limited, {
-        signal: request.signal,
-        beforeSend: request.beforeSend,
-      });
-    else await request.beforeSend?.();
-    request.signal?.throwIfAborted();
-    metrics?.limiterWait.observe({ endpoint: request.limited }, (performance.now() - waitStarted) / 1000);
-    const sent = performance.now();
-    const observe = (code: string) =>
-      metrics?.requestDuration.observe({ endpoint: request.name, code }, (performance.now() - sent) / 1000);
-    let response: AxiosResponse;
-    try {
-      response = await this.http.request({
-        method: request.method,
-        url: request.path,
-        params: request.params ?? {},
-        data: request.body,
-        headers: { Authorization: `Bearer ${token}` },
-      });
-    } catch (error) {
-      observe('NETWORK');
-      throw toFeishuError(request.name, error);
+    const body = request.body === undefined ? undefined : JSON.stringify(request.body);
+    const { metrics, limiter } = this.options;
+    for (let resends = 0; ; resends++) {
+      const waitStarted = performance.now();
+      const slot = limiter
+        ? await limiter.acquire(request.limited, { signal: request.signal, beforeSend: request.beforeSend })
+        : (await request.beforeSend?.(), undefined);
+      request.signal?.throwIfAborted();
+      metrics?.limiterWait.observe({ endpoint: request.limited }, (performance.now() - waitStarted) / 1000);
+      const timing: SendTiming = { sentAtMs: localNowMs() };
+      const sent = performance.now();
+      const observe = (code: string) =>
+        metrics?.requestDuration.observe({ endpoint: request.name, code }, (performance.now() - sent) / 1000);
+      let response: AxiosResponse;
+      try {
+        response = await this.http.request({
+          method: request.method,
+          url: request.path,
+          params: request.params ?? {},
+          data: body,
+          headers: { Authorization: `Bearer ${token}` },
+          transport: timedTransport(this.options.baseUrl, timing),
+        });
+      } catch (error) {
+        observe('NETWORK');
+        if (slot) await limiter?.sent(slot, timing);
+        throw toFeishuError(request.name, error);
+      }
+      if (slot) await limiter?.sent(slot, timing);
+      observe(String((response.data as { code?: unknown } | undefined)?.code ?? `HTTP_${response.status}`));
+      const parsed = envelope.safeParse(response.data);
+      if (parsed.success && parsed.data.code === 0 && response.status < 400) {
+        return {
+          data: parsed.data.data,
+          meta: { logId: headerOf(response, 'x-tt-logid'), serverDateMs: serverDateOf(response) },
+        };
+      }
+      const error = toFeishuError(request.name, response);
+      if (error instanceof FeishuApiError && error.isTokenRejected && !tokenRetried) {
+        await this.token.invalidate(token);
+        return this.call(request, true);
+      }
+      if (error instanceof FeishuApiError && error.isRateLimited) {
+        metrics?.rateLimited.inc({ endpoint: request.limited });
+        // Not processed: the same call goes again at its next slot, without spending an attempt.
+        if (slot && (await limiter?.rateLimited(slot, error.rateLimitResetSeconds, resends))) continue;
+      }
+      throw error;
     }
-    observe(String((response.data as { code?: unknown } | undefined)?.code ?? `HTTP_${response.status}`));
-    const parsed = envelope.safeParse(response.data);
-    if (parsed.success && parsed.data.code === 0 && response.status < 400) {
-      return {
-        data: parsed.data.data,
-        meta: { logId: headerOf(response, 'x-tt-logid'), serverDateMs: serverDateOf(response) },
-      };
-    }
-    const error = toFeishuError(request.name, response);
-    if (error instanceof FeishuApiError && error.isTokenRejected && !tokenRetried) {
-      await this.token.invalidate(token);
-      return this.call(request, true);
-    }
-    if (error instanceof FeishuApiError && error.isRateLimited) {
-      metrics?.rateLimited.inc({ endpoint: request.limited });
-      await this.options.limiter?.reportRateLimited(request.limited, error.rateLimitResetSeconds);
-    }
-    throw error;
   }
 }

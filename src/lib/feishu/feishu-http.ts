@@ -1,6 +1,10 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import * as http from 'node:http';
 import { Agent as HttpAgent } from 'node:http';
+import * as https from 'node:https';
 import { Agent as HttpsAgent } from 'node:https';
+import { localNowMs } from '../limiter/redis-clock';
+import type { SendTiming } from '../limiter/fleet-rate-limiter';
 import { FeishuApiError } from '../errors/feishu-api-error';
 import { NetworkError } from '../errors/network-error';
 
@@ -67,4 +71,22 @@ export function serverDateOf(response: AxiosResponse): number | undefined {
   const date = headerOf(response, 'date');
   const ms = date === undefined ? NaN : Date.parse(date);
   return Number.isNaN(ms) ? undefined : ms;
+}
+
+/**
+ * Node's own transport for one request, noting when the request is handed to the socket and
+ * when the answer's headers arrive: the tightest times the client can see, which the limiter
+ * learns its margin from.
+ */
+export function timedTransport(baseUrl: string, timing: SendTiming) {
+  const transport = baseUrl.startsWith('https:') ? https : http;
+  return {
+    request(options: http.RequestOptions, onResponse: (response: http.IncomingMessage) => void) {
+      timing.sentAtMs = localNowMs();
+      return transport.request(options, (response) => {
+        timing.answeredAtMs = localNowMs();
+        onResponse(response);
+      });
+    },
+  };
 }

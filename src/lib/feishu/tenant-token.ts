@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { classifyOutcome } from './classify-outcome';
 import { FeishuApiError } from '../errors/feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
@@ -9,7 +9,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 
 export interface TenantTokenOptions {
   http: AxiosInstance;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   appId: string;
   appSecret: string;

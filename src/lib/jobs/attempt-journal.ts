@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One call that failed, as a dead letter lists it. */
@@ -45,7 +45,7 @@ export class AttemptJournal {
   private readonly logKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keys: RedisKeys,
     readonly jobId: string,
   ) {

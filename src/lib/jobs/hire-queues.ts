@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import type { BatchPriority } from '../batches/batch-store';
 import type { DeadLetter } from '../batches/dead-letters';
 import type { HireJobData } from './hire-job';
@@ -38,7 +38,7 @@ export function jobOptions(): JobsOptions {
   };
 }
 
-export function openQueues(connection: Redis, prefix: string): HireQueues {
+export function openQueues(connection: RedisClient, prefix: string): HireQueues {
   const options = { connection, prefix, defaultJobOptions: jobOptions() };
   const create = new Queue<HireJobData, JobOutcome>('create', options);
   const terminate = new Queue<HireJobData, JobOutcome>('terminate', options);

@@ -1,5 +1,5 @@
 import { DelayedError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import pRetry from 'p-retry';
 import type { BatchStore } from '../batches/batch-store';
 import { releaseParked } from '../batches/batch-control';
@@ -34,7 +34,7 @@ import { attemptsAllowed, type RetryPolicy } from './retry-policy';
 
 export interface ProcessorDeps {
   client: FeishuClient;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   batches: BatchStore;
   queues: HireQueues;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One application hire-queue knows it created (or adopted, or was told of), by talent and job. */
@@ -23,7 +23,7 @@ export class ApplicationLedger {
   private writesSincePrune = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     /** @default 400 */
     readonly retentionDays = 400,

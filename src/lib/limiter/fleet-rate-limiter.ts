@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { localNowMs, RedisClock } from './redis-clock';
+import { MarginLearner, type MarginOptions } from './margin-learner';
 import type { RateLimit } from './rate-limit-spec';
 import type { RedisKeys } from '../redis/redis-keys';
 
@@ -14,84 +15,98 @@ export type LimitedEndpoint = 'create' | 'terminate' | 'read';
  * an even spacing of (window + margin) / limit of the shortest cap, so calls go out one by one
  * rather than in bursts whose own spread would eat the margin; and, for every cap, the
  * limit-th most recent reservation plus the window plus the margin. That last rule alone
- * guarantees that no window of any cap's length ever holds more than `limit` sends.
+ * guarantees that no window of any cap's length ever holds more than `limit` arrivals, as long
+ * as the arrivals' delays after their slots vary by less than the margin.
  *
- * KEYS: cap lists (shortest window first)..., blocked-until, slowdown.
- * ARGV: marginMs, then limit and windowMs per cap.
- * Returns the wait and the slot in ms as strings (Lua numbers would be truncated to integers).
+ * A time further ahead than the horizon is not reserved: the caller comes back later, so that
+ * a margin that grew in the meantime applies to its call.
+ *
+ * KEYS: cap lists (shortest window first)..., blocked-until, margin hash.
+ * ARGV: fixed margin ms or 'learned', the margin before any is learned, horizon ms, then limit
+ * and windowMs per cap.
+ * Returns reserved (1/0), the wait, the slot, Redis's now, the margin and the fleet's spread, in
+ * ms as strings (Lua numbers would be truncated to integers).
  */
 const RESERVE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local caps = #KEYS - 2
+local learned = redis.call('HMGET', KEYS[caps + 2], 'ms', 'spread')
 local margin = tonumber(ARGV[1])
+local spread = tonumber(learned[2] or '0')
+if margin == nil then margin = tonumber(learned[1] or ARGV[2]) end
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[caps + 1]) or '0'))
-local factor = tonumber(redis.call('GET', KEYS[caps + 2]) or '1')
 for i = 1, caps do
-  local limit = tonumber(ARGV[2 * i])
-  local window = tonumber(ARGV[2 * i + 1])
-  local allowed = math.max(1, math.floor(limit * factor))
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local window = tonumber(ARGV[3 + 2 * i])
   local len = redis.call('LLEN', KEYS[i])
   if len > 0 then
     local last = tonumber(redis.call('LINDEX', KEYS[i], -1))
-    if i == 1 then last = last + (window + margin) / allowed end
+    if i == 1 then last = last + (window + margin) / limit end
     slot = math.max(slot, last)
   end
-  if len >= allowed then
-    slot = math.max(slot, tonumber(redis.call('LINDEX', KEYS[i], len - allowed)) + window + margin)
+  if len >= limit then
+    slot = math.max(slot, tonumber(redis.call('LINDEX', KEYS[i], len - limit)) + window + margin)
   end
 end
-local stamp = string.format('%.3f', slot)
+local function ms(x) return string.format('%.3f', x) end
+if slot - now > tonumber(ARGV[3]) then
+  return { '0', ms(slot - now - tonumber(ARGV[3])), ms(slot), ms(now), ms(margin), ms(spread) }
+end
 for i = 1, caps do
-  local limit = tonumber(ARGV[2 * i])
-  local window = tonumber(ARGV[2 * i + 1])
-  redis.call('RPUSH', KEYS[i], stamp)
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local window = tonumber(ARGV[3 + 2 * i])
+  redis.call('RPUSH', KEYS[i], ms(slot))
   redis.call('LTRIM', KEYS[i], -limit, -1)
   redis.call('PEXPIRE', KEYS[i], math.ceil(slot - now + window + margin + 1000))
 end
-return { string.format('%.3f', slot - now), string.format('%.3f', slot), string.format('%.3f', now) }
+return { '1', ms(slot - now), ms(slot), ms(now), ms(margin), ms(spread) }
 `;
 
-/** KEYS: blocked-until, slowdown. ARGV: blockMs, factor step, factor floor, clean period ms. */
-const RATE_LIMITED_SCRIPT = `
+/** KEYS: blocked-until. ARGV: blockMs. */
+const BLOCK_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local untilMs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilMs > current then
+if untilMs > tonumber(redis.call('GET', KEYS[1]) or '0') then
   redis.call('SET', KEYS[1], string.format('%.3f', untilMs), 'PX', math.ceil(tonumber(ARGV[1])) + 1000)
 end
-local factor = tonumber(redis.call('GET', KEYS[2]) or '1')
-factor = math.max(tonumber(ARGV[3]), factor * tonumber(ARGV[2]))
-redis.call('SET', KEYS[2], tostring(factor), 'PX', tonumber(ARGV[4]))
-return tostring(factor)
+return 1
 `;
 
 export interface FleetRateLimiterOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   appId: string;
   limits: Record<LimitedEndpoint, RateLimit[]>;
   /**
-   * Added to every window, in ms: covers the spread of delays between a reserved time and the
-   * call's arrival at Feishu (timers, network jitter). Measured in BENCHMARKS.md. @default 20
+   * The margin added to every window: it covers the spread of delays between a slot and the
+   * call's arrival at Feishu. @default { mode: 'learned', floorMs: 10, ceilingMs: 1000 }
    */
-  marginMs?: number;
-  /** A caller waking later than this after its slot reserves again. @default marginMs / 3 */
-  maxLatenessMs?: number;
-  /** After a 429 the allowance is multiplied by this, again at each 429. @default 0.9 */
-  slowdownFactor?: number;
-  /** The allowance never drops below this share. @default 0.5 */
-  slowdownFloor?: number;
-  /** The full allowance returns after this long without a 429. @default 60_000 */
-  slowdownCleanMs?: number;
+  margin?: Partial<MarginOptions>;
+  /** Slots further ahead than this are not reserved yet. @default 500 */
+  horizonMs?: number;
+  /** Told the margin each reservation used (the metrics gauge). */
+  onMargin?: (endpoint: LimitedEndpoint, marginMs: number) => void;
 }
 
 /** A reserved send time: wait `waitMs`, then send. `atMs` is the slot, `redisNowMs` the reservation, on Redis's clock. */
 export interface Reservation {
+  /** False when the slot lay beyond the horizon: nothing is held; ask again after `waitMs`. */
+  reserved: boolean;
   waitMs: number;
   atMs: number;
   redisNowMs: number;
+  marginMs: number;
+  /** The fleet's round-trip spread: the part of the margin the network takes. */
+  spreadMs: number;
+}
+
+/** The slot a call was given, on this process's clock; handed back with what happened to the call. */
+export interface Slot {
+  endpoint: LimitedEndpoint;
+  atMs: number;
+  marginMs: number;
 }
 
 /** What may hold a call back at its slot. */
@@ -102,91 +117,163 @@ export interface AcquireControl {
   beforeSend?: (() => Promise<void>) | undefined;
 }
 
-/** A caller late this many times in a row sends anyway (a 429 then is waited out). */
+/** What became of a call sent at its slot. */
+export interface SendTiming {
+  /** Local time the request was handed to the socket. */
+  sentAtMs: number;
+  /** Local time the answer's headers arrived; undefined when none did. */
+  answeredAtMs?: number | undefined;
+}
+
+/** A caller late this many times in a row sends anyway (a 429 then is resent). */
 const MAX_RESERVATIONS = 5;
 
-export class FleetRateLimiter {
-  private readonly marginMs: number;
+export const limiterDefaults = {
+  horizonMs: 500,
+  margin: { mode: 'learned', floorMs: 10, ceilingMs: 1000 },
+} as const;
 
-  private readonly maxLatenessMs: number;
+export class FleetRateLimiter {
   private readonly clock = new RedisClock();
+  readonly margin: MarginLearner;
+  private readonly horizonMs: number;
 
   constructor(private readonly options: FleetRateLimiterOptions) {
-    this.marginMs = options.marginMs ?? 20;
-    this.maxLatenessMs = options.maxLatenessMs ?? this.marginMs / 3;
+    this.margin = new MarginLearner(options.redis, options.keys, options.appId, {
+      ...limiterDefaults.margin,
+      ...options.margin,
+    });
+    this.horizonMs = options.horizonMs ?? limiterDefaults.horizonMs;
   }
 
-  /** Reserves the next slot of `endpoint` and says how many ms to wait before sending. */
+  private capsOf(endpoint: LimitedEndpoint): RateLimit[] {
+    return [...this.options.limits[endpoint]].sort((a, b) => a.windowMs - b.windowMs);
+  }
+
+  /** Reserves the next slot of `endpoint` within the horizon and says how many ms to wait before sending. */
   async reserve(endpoint: LimitedEndpoint): Promise<Reservation> {
-    const caps = [...this.options.limits[endpoint]].sort((a, b) => a.windowMs - b.windowMs);
-    if (caps.length === 0) return { waitMs: 0, atMs: Date.now(), redisNowMs: Date.now() };
+    const caps = this.capsOf(endpoint);
+    const { mode, floorMs } = this.margin.options;
+    if (caps.length === 0) {
+      const now = localNowMs();
+      return { reserved: true, waitMs: 0, atMs: now, redisNowMs: now, marginMs: 0, spreadMs: 0 };
+    }
     const keys = this.options.keys.limiter(this.options.appId, endpoint);
-    const args: (string | number)[] = [this.marginMs];
+    const args: (string | number)[] = [
+      mode === 'fixed' ? floorMs : 'learned',
+      this.margin.unlearnedMs(),
+      this.horizonMs,
+    ];
     for (const cap of caps) args.push(cap.limit, cap.windowMs);
-    const [waitMs, atMs, redisNowMs] = (await this.options.redis.eval(
+    const reply = (await this.options.redis.eval(
       RESERVE_SCRIPT,
       caps.length + 2,
       ...caps.map((cap) => keys.cap(cap.windowMs)),
       keys.blockedUntil,
-      keys.slowdown,
+      keys.margin,
       ...args,
-    )) as [string, string, string];
-    return { waitMs: Number(waitMs), atMs: Number(atMs), redisNowMs: Number(redisNowMs) };
+    )) as string[];
+    const [reserved, waitMs, atMs, redisNowMs, marginMs, spreadMs] = reply.map(Number) as number[];
+    this.options.onMargin?.(endpoint, marginMs!);
+    return {
+      reserved: reserved === 1,
+      waitMs: waitMs!,
+      atMs: atMs!,
+      redisNowMs: redisNowMs!,
+      marginMs: marginMs!,
+      spreadMs: spreadMs!,
+    };
   }
 
   /**
-   * Reserves a slot and resolves when it comes; the caller sends at once. A caller that wakes too
-   * long after its slot (a descheduled process, a GC pause) gives the slot up and reserves again:
-   * sent late, its call could land inside the window of the call `limit` slots after it. The
-   * abandoned slot stays counted, which only errs on the safe side.
+   * Reserves a slot and resolves when it comes; the caller sends at once and then reports the
+   * timing with `sent`. A caller that wakes later than the margin allows for (what the network's
+   * spread leaves of it) gives the slot up and reserves again: sent late, its call could land
+   * inside the window of the call `limit` slots after it. The abandoned slot stays counted, which
+   * only errs on the safe side.
    */
-  async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<void> {
+  async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<Slot> {
     const { signal, beforeSend } = control;
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; ;) {
       signal?.throwIfAborted();
-      const sentAt = localNowMs();
+      const askedAt = localNowMs();
       const reservation = await this.reserve(endpoint);
-      this.clock.observe(sentAt, localNowMs(), reservation.redisNowMs);
+      this.clock.observe(askedAt, localNowMs(), reservation.redisNowMs);
       // Anchored to the slot itself, not to when the reply arrived: a reply that sat in a busy
       // event loop shortens the wait instead of delaying the send.
       const slotAt = this.clock.toLocal(reservation.atMs);
-      const waitMs = slotAt - localNowMs();
+      // Beyond the horizon: come back shortly before it, spread out so that callers do not return together.
+      const waitMs = reservation.reserved
+        ? slotAt - localNowMs()
+        : reservation.waitMs * (1 + Math.random() * 0.2);
       // Aborted, the wait ends with the signal's own reason (a stopping worker's error).
       if (waitMs > 0) await delay(waitMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
+      if (!reservation.reserved) continue;
       // Inside the slot's lateness check: a check that waited (Redis restarting) must not send
       // late, in a burst with every other caller that waited on it.
       await beforeSend?.();
       const latenessMs = localNowMs() - slotAt;
-      if (latenessMs <= this.maxLatenessMs || attempt >= MAX_RESERVATIONS) return;
+      const allowedMs =
+        this.margin.options.mode === 'fixed'
+          ? reservation.marginMs / 3
+          : Math.max(1, reservation.marginMs - reservation.spreadMs);
+      const slot = { endpoint, atMs: slotAt, marginMs: reservation.marginMs };
+      if (latenessMs <= allowedMs || attempt >= MAX_RESERVATIONS) return slot;
       this.lateSlots++;
+      attempt++;
     }
   }
 
-  /** The endpoint now: blocked by a 429 until when (ms, Redis clock), and the share of its limit allowed. */
-  async state(endpoint: LimitedEndpoint): Promise<{ blockedUntilMs: number; allowance: number }> {
+  /**
+   * The call given `slot` was sent: its lateness and round trip feed the learned margin. Never
+   * throws: a margin that could not be shared stays as it was.
+   */
+  async sent(slot: Slot, timing: SendTiming): Promise<void> {
+    if (timing.answeredAtMs === undefined) return;
+    await this.margin
+      .record(slot.endpoint, timing.sentAtMs - slot.atMs, timing.answeredAtMs - timing.sentAtMs)
+      .catch(() => undefined);
+  }
+
+  /** The endpoint now: blocked by a 429 until when (ms, Redis clock), and the margin in use. */
+  async state(
+    endpoint: LimitedEndpoint,
+  ): Promise<{ blockedUntilMs: number; marginMs: number; allowance: number }> {
     const keys = this.options.keys.limiter(this.options.appId, endpoint);
-    const [blocked, slowdown] = await this.options.redis.mget(keys.blockedUntil, keys.slowdown);
-    return { blockedUntilMs: Number(blocked ?? 0), allowance: Number(slowdown ?? 1) };
+    const [blocked, margin] = await Promise.all([
+      this.options.redis.get(keys.blockedUntil),
+      this.margin.read(endpoint),
+    ]);
+    const shortest = this.capsOf(endpoint)[0];
+    return {
+      blockedUntilMs: Number(blocked ?? 0),
+      marginMs: margin.marginMs,
+      // The share of the documented rate the margin leaves.
+      allowance: shortest ? shortest.windowMs / (shortest.windowMs + margin.marginMs) : 1,
+    };
   }
 
   /** Slots given up because the caller woke too late; benchmarks report it. */
   lateSlots = 0;
 
   /**
-   * Feishu answered 429 whatever we believed: block the endpoint fleet-wide for `resetSeconds`
-   * and lower its allowance a little until it runs clean again.
+   * Feishu answered 429 to the call sent at `slot`, whatever we believed: the margin was too
+   * small, so it widens at once. The header counts whole seconds: a reset no longer than the
+   * shortest window says only "this window", which the call's next slot already waits out; a
+   * longer one (the minute cap full, a limit stricter than configured), or a second 429 in a row
+   * for the same call, blocks the endpoint fleet-wide until then. Resolves with whether the call
+   * may be sent again at its next slot.
    */
-  async reportRateLimited(endpoint: LimitedEndpoint, resetSeconds: number | undefined): Promise<void> {
-    const keys = this.options.keys.limiter(this.options.appId, endpoint);
-    await this.options.redis.eval(
-      RATE_LIMITED_SCRIPT,
-      2,
-      keys.blockedUntil,
-      keys.slowdown,
-      Math.max(1, resetSeconds ?? 1) * 1000,
-      this.options.slowdownFactor ?? 0.9,
-      this.options.slowdownFloor ?? 0.5,
-      this.options.slowdownCleanMs ?? 60_000,
-    );
+  async rateLimited(slot: Slot, resetSeconds: number | undefined, resends: number): Promise<boolean> {
+    const keys = this.options.keys.limiter(this.options.appId, slot.endpoint);
+    if (this.margin.options.mode === 'learned') await this.margin.widen(slot.endpoint);
+    const resetMs = Math.max(1, resetSeconds ?? 1) * 1000;
+    const shortestWindowMs = this.capsOf(slot.endpoint)[0]?.windowMs ?? 0;
+    if (resetMs > shortestWindowMs || resends > 0)
+      await this.options.redis.eval(BLOCK_SCRIPT, 1, keys.blockedUntil, resetMs);
+    return resends < MAX_RESENDS;
   }
 }
+
+/** A call answered 429 is sent again at its next slot this many times before the job waits instead. */
+const MAX_RESENDS = 2;

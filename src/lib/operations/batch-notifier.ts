@@ -3,7 +3,7 @@ import type { BatchStore } from '../batches/batch-store';
 import { codeRules } from '../feishu/code-rules';
 import type { HireQueues } from '../jobs/hire-queues';
 import type { Logger } from '../logger';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
 import { postToGroup, type GroupBot } from './group-bot';
 
@@ -16,7 +16,7 @@ const NOTIFIED_TTL_S = 30 * 86_400;
  */
 export class BatchNotifier {
   constructor(
-    private readonly target: { batches: BatchStore; queues: HireQueues; redis: Redis; keys: RedisKeys },
+    private readonly target: { batches: BatchStore; queues: HireQueues; redis: RedisClient; keys: RedisKeys },
     private readonly bot: GroupBot,
     private readonly logger: Logger,
   ) {}

@@ -12,7 +12,10 @@ export interface FleetStatus {
   workers: { create: number; terminate: number };
   /** The fleet halt and its fix, when the queues are paused by one. */
   halt: { code: string; message: string; fix: string; at: string } | null;
-  /** Per endpoint: blocked by a 429 until when, the margin, the share of the limit allowed now. */
+  /**
+   * Per endpoint: blocked by a 429 until when, the margin in use (learned by the fleet, or fixed),
+   * and the share of the documented rate that margin leaves.
+   */
   limiter: Record<
     LimitedEndpoint,
     { blockedUntil: string | null; marginMs: number; allowance: number; limits: string }
@@ -49,7 +52,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     const state = await limiter.state(endpoint);
     limiterState[endpoint] = {
       blockedUntil: state.blockedUntilMs > Date.now() ? new Date(state.blockedUntilMs).toISOString() : null,
-      marginMs: config.limiterMarginMs,
+      marginMs: Math.round(state.marginMs * 10) / 10,
       allowance: state.allowance,
       limits: limits[endpoint].map((l) => `${l.limit}/${l.windowMs}ms`).join(','),
     };

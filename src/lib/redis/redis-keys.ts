@@ -15,7 +15,7 @@ export function redisKeys(prefix: string) {
       return {
         cap: (windowMs: number) => `${base}:cap:${windowMs}`,
         blockedUntil: `${base}:blocked-until`,
-        slowdown: `${base}:slowdown`,
+        margin: `${base}:margin`,
       };
     },
     attempts: (jobId: string) => `${prefix}:attempts:${tag(jobId)}`,
