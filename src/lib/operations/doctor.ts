@@ -75,6 +75,7 @@ async function redisChecks(config: HireQueueConfig): Promise<DoctorCheck[]> {
   }
   const client = createRedis(config, { name: 'hire-queue-doctor', maxRetriesPerRequest: 1 });
   try {
+    await client.ping(); // a cluster knows its masters once it has connected
     const masters: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
     const infos = await Promise.all(masters.map((node) => node.info()));
     const checks: DoctorCheck[] = [versionCheck(where, infos.map(infoOf))];

@@ -74,7 +74,9 @@ export async function assertRedisReachable(target: RedisTarget, timeoutMs = 3000
         clusterRetryStrategy: () => null,
       })
     : new Redis(target.redisUrl, { ...nodeOptions, retryStrategy: () => null });
-  probe.on('error', () => undefined);
+  // The connection's own error says why (a certificate, a password); the command's only that it closed.
+  let cause: Error | undefined;
+  probe.on('error', (error: Error) => (cause ??= error));
   try {
     await withTimeout(
       probe.connect().then(() => probe.ping()),
@@ -82,7 +84,7 @@ export async function assertRedisReachable(target: RedisTarget, timeoutMs = 3000
     );
   } catch (error) {
     throw new RedisUnavailableError(
-      `Redis at ${describeTarget(target)} did not answer (${(error as Error).message}); start it or set REDIS_URL${target.redisClusterNodes?.length ? ' / REDIS_CLUSTER_NODES' : ''}`,
+      `Redis at ${describeTarget(target)} did not answer (${(cause ?? (error as Error)).message}); start it or set REDIS_URL${target.redisClusterNodes?.length ? ' / REDIS_CLUSTER_NODES' : ''}`,
     );
   } finally {
     probe.disconnect();
