@@ -115,6 +115,17 @@ const envSchema = z.object({
     .optional(),
 });
 
+/**
+ * Every environment variable hire-queue reads: the config's, plus the log level (the logger) and
+ * the dashboard's credentials (read only by `hire-queue dashboard`).
+ */
+export const environmentVariables: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  'LOG_LEVEL',
+  'HIRE_DASHBOARD_USER',
+  'HIRE_DASHBOARD_PASSWORD',
+];
+
 export type ConfigSource = Partial<Record<keyof z.infer<typeof envSchema>, string | undefined>>;
 
 /** Reads the environment (or flags laid over it); each mistake names its variable and the form expected. */
