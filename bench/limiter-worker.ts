@@ -100,7 +100,8 @@ async function main() {
     workerConnection.disconnect();
   }
   const finishedAt = Date.now();
-  console.log(JSON.stringify({ codes, startedAt, finishedAt, lateSlots: runtime.limiter.lateSlots }));
+  const { lateSlots, movedSlots } = runtime.limiter;
+  console.log(JSON.stringify({ codes, startedAt, finishedAt, lateSlots, movedSlots }));
   unlimited.close();
   await runtime.close();
 }

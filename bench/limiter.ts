@@ -40,6 +40,7 @@ interface Row {
   http429: number;
   peak: string;
   lateSlots: number;
+  movedSlots: number;
 }
 
 async function run(
@@ -104,6 +105,7 @@ async function run(
         startedAt: number;
         finishedAt: number;
         lateSlots: number;
+        movedSlots: number;
       }>((resolve, reject) => {
         let out = '';
         child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -154,6 +156,7 @@ async function run(
     ofPhysical: achieved / physicalRate,
     http429: stats.http429,
     lateSlots: done.reduce((sum, d) => sum + d.lateSlots, 0),
+    movedSlots: done.reduce((sum, d) => sum + d.movedSlots, 0),
     peak: Object.entries(stats.peakInWindow)
       .map(([w, n]) => `${n}/${Number(w) >= 60_000 ? `${Number(w) / 60_000}min` : `${Number(w) / 1000}s`}`)
       .join(', '),
@@ -162,12 +165,12 @@ async function run(
 
 function table(rows: Row[]): string {
   const head =
-    '| endpoint | processes | jitter ms | method | calls | 429s | most calls in any window | achieved /s | of documented rate | of physical limit | learned margin ms | late slots re-reserved |';
+    '| endpoint | processes | jitter ms | method | calls | 429s | most calls in any window | achieved /s | of documented rate | of physical limit | learned margin ms | late sends recorded / re-reserved |';
   const sep = '|---|---|---|---|---|---|---|---|---|---|---|---|';
   const fleet = (r: Row, text: string) => (r.method === 'fleet-limiter' ? text : '-');
   const body = rows.map(
     (r) =>
-      `| ${r.endpoint} | ${r.processes} | ${r.jitterMs} | ${r.method} | ${r.calls} | ${r.http429} | ${r.peak} | ${r.achieved.toFixed(2)} | ${r.utilization.toFixed(3)} | ${r.ofPhysical.toFixed(3)} | ${fleet(r, r.marginMs.toFixed(1))} | ${fleet(r, String(r.lateSlots))} |`,
+      `| ${r.endpoint} | ${r.processes} | ${r.jitterMs} | ${r.method} | ${r.calls} | ${r.http429} | ${r.peak} | ${r.achieved.toFixed(2)} | ${r.utilization.toFixed(3)} | ${r.ofPhysical.toFixed(3)} | ${fleet(r, r.marginMs.toFixed(1))} | ${fleet(r, `${r.movedSlots} / ${r.lateSlots}`)} |`,
   );
   return [head, sep, ...body].join('\n');
 }

@@ -31,7 +31,7 @@ export interface HireRuntime extends QueueRuntime {
 
 /** The queue runtime, built once from the config; needs no credentials. `name` shows in `CLIENT LIST`. */
 export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue'): QueueRuntime {
-  const redis = createRedis(config, { name });
+  const redis = createRedis(config, { name, autoPipelining: true });
   const keys = redisKeys(config.queuePrefix);
   const queues = openQueues(redis, config.queuePrefix);
   const metrics = new HireMetrics();

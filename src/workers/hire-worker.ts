@@ -10,6 +10,7 @@ import type { Operation } from '../lib/feishu/hire-schemas';
 import type { JobOutcome } from '../lib/jobs/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
 import { processHireJob } from '../lib/jobs/process-hire-job';
+import { finishedJobRetention } from '../lib/jobs/hire-queues';
 import { createRedis } from '../lib/redis/redis-connection';
 import { ConfigError } from '../lib/errors/config-error';
 import {
@@ -26,8 +27,14 @@ import {
 export function defaultConcurrency(runtime: HireRuntime, operation: Operation): number {
   const caps = operation === 'create' ? runtime.config.createLimits : runtime.config.terminateLimits;
   const perSecond = Math.min(...caps.map((c) => (c.limit * 1000) / c.windowMs));
-  return Math.max(1, Math.ceil(perSecond * 0.5) + 2);
+  return Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(1, Math.ceil(perSecond * 0.5) + 2));
 }
+
+/**
+ * The most jobs a worker runs at once unless told otherwise, whatever the limits say: past it,
+ * more jobs in flight only add memory and Redis traffic (limits lifted, they made 50,002).
+ */
+export const MAX_DEFAULT_CONCURRENCY = 50;
 
 export interface StartWorkersOptions {
   runtime: HireRuntime;
@@ -160,6 +167,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
           prefix: runtime.config.queuePrefix,
           concurrency: options.concurrency ?? defaultConcurrency(runtime, operation),
           lockDuration,
+          ...finishedJobRetention,
           stalledInterval: options.stalledIntervalMs ?? Math.max(1000, Math.floor(lockDuration / 2)),
           // A crash is not the job's fault: reconciliation makes running it again safe.
           maxStalledCount: 10,

@@ -131,6 +131,48 @@ describe('fleet rate limiter', () => {
     await sandbox.close();
   });
 
+  it('records the real send time of a caller that wakes late, and spaces the call `limit` places later from it', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const runtime = openRuntime(sandbox, prefix);
+    const limiter = new FleetRateLimiter({
+      redis: runtime.redis,
+      keys: runtime.keys,
+      appId: SANDBOX_APP.appId,
+      limits: { create: [], read: [], terminate: [{ limit: 2, windowMs: 1000 }] },
+      margin: { mode: 'fixed', floorMs: 10 },
+      horizonMs: 100,
+    });
+    // The first caller is held 300 ms past its slot (a stalled event loop, stood in for by its batch check).
+    const redisNow = async () => {
+      const [seconds, micros] = (await runtime.redis.time()).map(Number) as [number, number];
+      return seconds * 1000 + micros / 1000;
+    };
+    const before = await redisNow();
+    await limiter.acquire('terminate', {
+      beforeSend: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    });
+    expect([limiter.movedSlots, limiter.lateSlots]).toEqual([1, 0]);
+    await limiter.acquire('terminate');
+    const [[, firstScore]] = [
+      await runtime.redis.zrangebyscore(
+        runtime.keys.limiter(SANDBOX_APP.appId, 'terminate').cap(1000),
+        '-inf',
+        '+inf',
+        'WITHSCORES',
+      ),
+    ];
+    const firstSent = Number(firstScore);
+    // The first call's slot was right away; its record is when it really left, 300 ms later.
+    expect(firstSent - before).toBeGreaterThanOrEqual(290);
+    // Two per second: the third call is a window plus the margin after the first's real send.
+    const third = await limiter.reserve('terminate');
+    expect(third.atMs).toBeGreaterThanOrEqual(firstSent + 1010 - 0.01);
+    await runtime.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
+
   it('sends a call answered 429 again at its next slot, widening the margin, without failing it', async () => {
     // The sandbox is stricter than what the client believes, so the client meets real 429s.
     const sandbox = await openSandbox({

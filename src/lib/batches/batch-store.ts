@@ -23,8 +23,10 @@ export interface BatchMeta {
   control: BatchControl;
   priority: BatchPriority;
   existing: ExistingPolicy;
-  /** The input file, when the batch came from one. */
+  /** Where the rows came from: the input file, `stdin`, `api`, ... */
   source?: string;
+  /** The input file, when the batch came from one: dead letters name it with the row's line. */
+  file?: string;
   /** The producer finished enqueuing every row. */
   sealed: boolean;
   sealedAtMs?: number;
@@ -64,6 +66,12 @@ end
 return 0`;
 
 const RETENTION_S = 30 * 86_400;
+
+/** KEYS: meta. ARGV: a line. Keeps the highest line the batch has rows up to. */
+const RAISE_MAX_LINE = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
+if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'maxLine', ARGV[1]) end
+return 1`;
 
 /** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
 const SET_CONTROL = `
@@ -112,6 +120,7 @@ export class BatchStore {
   async create(
     meta: Pick<BatchMeta, 'batchId' | 'operation' | 'createdAtMs'> & {
       source?: string;
+      file?: string;
       priority?: BatchPriority;
       existing?: ExistingPolicy;
     },
@@ -131,6 +140,7 @@ export class BatchStore {
           priority: meta.priority ?? 'normal',
           existing: meta.existing ?? 'dead-letter',
           ...(meta.source !== undefined ? { source: meta.source } : {}),
+          ...(meta.file !== undefined ? { file: meta.file } : {}),
         })
         .zadd(this.keys.batches, meta.createdAtMs, meta.batchId)
         .exec();
@@ -139,7 +149,10 @@ export class BatchStore {
     await this.touch(meta.batchId);
   }
 
-  /** Rows accepted into jobs: line -> job id and input (for the results file). */
+  /**
+   * Rows accepted into jobs: line -> job id and input (for the results file). The highest line is
+   * kept, so that reports can walk the rows in line order without holding them.
+   */
   async addRows(batchId: string, rows: { line: number; jobId: string; input: unknown }[]): Promise<void> {
     if (rows.length === 0) return;
     const k = this.keys.batch(batchId);
@@ -149,6 +162,7 @@ export class BatchStore {
       Object.fromEntries(rows.map((r) => [String(r.line), JSON.stringify({ j: r.jobId, i: r.input })])),
     );
     multi.sadd(k.jobs, ...rows.map((r) => r.jobId));
+    multi.eval(RAISE_MAX_LINE, 1, k.meta, Math.max(...rows.map((r) => r.line)));
     await multi.exec();
   }
 
@@ -189,6 +203,7 @@ export class BatchStore {
       existing: (m.existing as ExistingPolicy | undefined) ?? 'dead-letter',
       sealed: m.sealed === '1',
       ...(m.source !== undefined ? { source: m.source } : {}),
+      ...(m.file !== undefined ? { file: m.file } : {}),
       ...(m.sealedAtMs !== undefined ? { sealedAtMs: Number(m.sealedAtMs) } : {}),
       ...(m.finishedAtMs !== undefined ? { finishedAtMs: Number(m.finishedAtMs) } : {}),
     };
@@ -297,28 +312,48 @@ export class BatchStore {
     );
   }
 
-  /** Every accepted row with its job's outcome (undefined while pending), in line order, streamed in chunks. */
-  async *rowsWithOutcomes(batchId: string): AsyncGenerator<BatchRow[]> {
+  /**
+   * Every accepted row with its job's outcome (undefined while pending), in line order, in chunks:
+   * lines are read by number, a range at a time, so memory holds one chunk whatever the batch's size.
+   */
+  async *rowsWithOutcomes(batchId: string, linesPerChunk = 2000): AsyncGenerator<BatchRow[]> {
     const k = this.keys.batch(batchId);
-    let cursor = '0';
-    const all: Omit<BatchRow, 'outcome'>[] = [];
-    do {
-      const [next, flat] = await this.redis.hscan(k.rows, cursor, 'COUNT', 1000);
-      cursor = next;
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const row = JSON.parse(flat[i + 1]!) as { j: string; i: Record<string, unknown> };
-        all.push({ line: Number(flat[i]), jobId: row.j, input: row.i });
-      }
-    } while (cursor !== '0');
-    all.sort((a, b) => a.line - b.line);
-    for (let start = 0; start < all.length; start += 1000) {
-      const chunk = all.slice(start, start + 1000);
-      const outcomes = await this.redis.hmget(k.outcomes, ...chunk.map((r) => r.jobId));
-      yield chunk.map((r, i) => {
-        const raw = outcomes[i];
-        return raw ? { ...r, outcome: JSON.parse(raw) as JobOutcome } : r;
+    const maxLine = Number((await this.redis.hget(k.meta, 'maxLine')) ?? (await this.scanMaxLine(batchId)));
+    for (let first = 1; first <= maxLine; first += linesPerChunk) {
+      const lines = Array.from({ length: Math.min(linesPerChunk, maxLine - first + 1) }, (_, i) => first + i);
+      const raw = await this.redis.hmget(k.rows, ...lines.map(String));
+      const rows: Omit<BatchRow, 'outcome'>[] = [];
+      raw.forEach((value, i) => {
+        if (value === null) return;
+        const row = JSON.parse(value) as { j: string; i: Record<string, unknown> };
+        rows.push({ line: lines[i]!, jobId: row.j, input: row.i });
+      });
+      if (rows.length === 0) continue;
+      const outcomes = await this.redis.hmget(k.outcomes, ...rows.map((r) => r.jobId));
+      yield rows.map((r, i) => {
+        const outcome = outcomes[i];
+        return outcome ? { ...r, outcome: JSON.parse(outcome) as JobOutcome } : r;
       });
     }
+  }
+
+  /** The highest line of a batch written before `maxLine` was kept: its line numbers only, scanned once. */
+  private async scanMaxLine(batchId: string): Promise<number> {
+    let max = 0;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.keys.batch(batchId).rows, cursor, 'COUNT', 1000);
+      cursor = next;
+      for (let i = 0; i < flat.length; i += 2) max = Math.max(max, Number(flat[i]));
+    } while (cursor !== '0');
+    return max;
+  }
+
+  /** Which of these jobs have an outcome in the batch. */
+  async hasOutcomes(batchId: string, jobIds: readonly string[]): Promise<boolean[]> {
+    if (jobIds.length === 0) return [];
+    const found = await this.redis.hmget(this.keys.batch(batchId).outcomes, ...jobIds);
+    return found.map((value) => value !== null);
   }
 
   async listBatchIds(limit = 50): Promise<string[]> {

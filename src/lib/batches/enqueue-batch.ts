@@ -83,6 +83,7 @@ export async function enqueueBatch<O extends Operation>(
       operation,
       createdAtMs: Date.now(),
       ...(options.source !== undefined ? { source: options.source } : {}),
+      ...(options.file !== undefined ? { file: options.file } : {}),
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
       ...(options.existing !== undefined ? { existing: options.existing } : {}),
     });
@@ -101,16 +102,24 @@ export async function enqueueBatch<O extends Operation>(
   };
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
+  // One chunk is written while the next is read and checked: reading costs CPU, writing waits on
+  // Redis, and the two overlap. Chunks still reach Redis one after the other, in line order.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
-    await enqueueRows(target, batchId, operation, accepted, {
-      file: options.file,
-      priority: await open(),
-      ledger,
-    });
-    await batches.addInvalid(batchId, invalid);
-    if (accepted.length > 0) await options.onEnqueued?.(accepted);
+    const [rowsOfChunk, invalidOfChunk] = [accepted, invalid];
     accepted = [];
     invalid = [];
+    await writing;
+    writing = (async () => {
+      await enqueueRows(target, batchId, operation, rowsOfChunk, {
+        priority: await open(),
+        ledger,
+      });
+      await batches.addInvalid(batchId, invalidOfChunk);
+      if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
+    })();
+    // Its failure surfaces at the next await of it; until then it must not count as unhandled.
+    writing.catch(() => undefined);
   };
   for await (const row of rows) {
     result.rows++;
@@ -130,11 +139,15 @@ export async function enqueueBatch<O extends Operation>(
     }
     if (accepted.length + invalid.length >= chunkSize) {
       await flush();
-      if (options.signal?.aborted) return result;
+      if (options.signal?.aborted) {
+        await writing;
+        return result;
+      }
     }
     if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
   }
   await flush();
+  await writing;
   if (options.signal?.aborted) return result;
   await open();
   await batches.seal(batchId);
@@ -144,18 +157,20 @@ export async function enqueueBatch<O extends Operation>(
 /**
  * One bulk add. The rows are recorded in the batch first, so a crash between the two leaves rows
  * pending (visible, and fixed by running the same batch again) rather than jobs the report does
- * not know.
+ * not know. A row whose job already has an outcome in the batch (the same batch run again) makes
+ * no job: finished jobs leave the queue, so BullMQ alone would not see the duplicate.
  */
 async function enqueueRows<O extends Operation>(
   { queues, batches }: { queues: HireQueues; batches: BatchStore },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  how: { file: string | undefined; priority: number; ledger: ApplicationLedger | undefined },
+  how: { priority: number; ledger: ApplicationLedger | undefined },
 ): Promise<void> {
   if (rows.length === 0) return;
   const jobs = rows.map((row) => {
-    const source: RowSource = { line: row.line, ...(how.file !== undefined ? { file: how.file } : {}) };
+    // The file is the batch's (its meta), not repeated in every job.
+    const source: RowSource = { line: row.line };
     const data = { operation, input: row.input, batchId, source } as HireJobData;
     return {
       // Shown in the dashboard: a person finds the row by its batch and line.
@@ -164,15 +179,20 @@ async function enqueueRows<O extends Operation>(
       opts: { jobId: hireJobId(operation, batchId, row.input), priority: how.priority },
     };
   });
-  await batches.addRows(
-    batchId,
-    rows.map((row, i) => ({ line: row.line, jobId: jobs[i]!.opts.jobId, input: row.input })),
-  );
+  const jobIds = jobs.map((job) => job.opts.jobId);
+  const [, finished] = await Promise.all([
+    batches.addRows(
+      batchId,
+      rows.map((row, i) => ({ line: row.line, jobId: jobIds[i]!, input: row.input })),
+    ),
+    batches.hasOutcomes(batchId, jobIds),
+  ]);
+  const queue = queues.byOperation(operation);
   const known = how.ledger ? await how.ledger.lookup(rows.map((row) => row.input as InputOf['create'])) : [];
   const finishedAt = new Date().toISOString();
   await Promise.all(
     known.map((entry, i) =>
-      entry
+      entry && !finished[i]
         ? batches.recordOutcome(batchId, jobs[i]!.opts.jobId, {
             status: 'alreadyDone',
             applicationId: entry.application_id,
@@ -183,6 +203,6 @@ async function enqueueRows<O extends Operation>(
         : undefined,
     ),
   );
-  const toQueue = jobs.filter((_, i) => !known[i]);
-  if (toQueue.length > 0) await queues.byOperation(operation).addBulk(toQueue);
+  const toQueue = jobs.filter((_, i) => !known[i] && !finished[i]);
+  if (toQueue.length > 0) await queue.addBulk(toQueue);
 }

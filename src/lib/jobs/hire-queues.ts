@@ -26,17 +26,28 @@ export interface HireQueues {
  */
 export const bullPriorityOf: Readonly<Record<BatchPriority, number>> = { high: 1, normal: 2, low: 3 };
 
-/** Options of every create and terminate job. How many attempts it gets is the worker's policy. */
+/**
+ * Options of every create and terminate job: stored with each job, so only what BullMQ must read
+ * from the job itself. How many attempts it gets is the worker's policy; how long finished jobs
+ * stay is the worker's too (`finishedJobRetention`).
+ */
 export function jobOptions(): JobsOptions {
   return {
     attempts: ATTEMPTS_CEILING,
     priority: bullPriorityOf.normal,
     backoff: { type: HIRE_BACKOFF },
-    // Completed jobs stay known for a week, so a row enqueued again in that time is not doubled.
-    removeOnComplete: { age: 7 * 86_400 },
-    removeOnFail: { age: 30 * 86_400 },
   };
 }
+
+/**
+ * How many finished jobs a worker keeps. Of completed ones only the last thousand, for the
+ * dashboard: the outcome is in the batch, and a row enqueued again is not doubled because its
+ * outcome is found there first. Failed ones stay a while for inspection.
+ */
+export const finishedJobRetention = {
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { age: 30 * 86_400 },
+} as const;
 
 export function openQueues(connection: RedisClient, prefix: string): HireQueues {
   const options = { connection, prefix, defaultJobOptions: jobOptions() };

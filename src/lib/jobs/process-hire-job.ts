@@ -21,7 +21,7 @@ import type { HireMetrics } from '../operations/hire-metrics';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
 import { decideAfterFailure, type FailureDecision } from './failure-decision';
-import { hireJobDataSchema, type HireJobData } from './hire-job';
+import { hireJobDataSchema, type HireJobData, type RowSource } from './hire-job';
 import type { HireQueues } from './hire-queues';
 import type { JobOutcome } from './job-outcome';
 import {
@@ -91,11 +91,13 @@ export async function processHireJob(
   }
   const data = parsed.data as HireJobData;
   // A worker that died after recording the outcome but before completing the job: don't call again.
-  const known = await deps.batches.outcomeOf(data.batchId, jobId);
+  const [known, settings] = await Promise.all([
+    deps.batches.outcomeOf(data.batchId, jobId),
+    deps.batches.settingsOf(data.batchId),
+  ]);
   if (known) return known;
 
   const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
-  const settings = await deps.batches.settingsOf(data.batchId);
   const before = deps.stopping?.aborted ? 'stopping' : settings.control;
   if (before !== 'running') return hold(job, token, deps, journal, before);
   const context = { job, token, deps, journal, data, adoptExisting: settings.existing === 'adopt' };
@@ -346,6 +348,17 @@ function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
   return call;
 }
 
+/** A row's file and line: jobs carry the line, their batch the file (jobs of older versions carried both). */
+async function sourceOf(
+  source: RowSource,
+  batchId: string | undefined,
+  deps: ProcessorDeps,
+): Promise<RowSource> {
+  if (source.file !== undefined || batchId === undefined) return source;
+  const file = (await deps.batches.meta(batchId))?.file;
+  return file === undefined ? source : { file, line: source.line };
+}
+
 /** The one test of whether an error means "not sent, on purpose". */
 function holdOf(error: unknown): Hold | undefined {
   if (error instanceof BatchHeldError) return error.control;
@@ -391,18 +404,24 @@ async function finish(
   result: JobOutcome,
 ): Promise<JobOutcome> {
   const { data } = job;
-  if (data.operation === 'create' && result.applicationId) {
-    await deps.ledger.record([
-      {
-        talent_id: data.input.talent_id,
-        job_id: data.input.job_id,
-        application_id: result.applicationId,
-        at: Date.now(),
-        how: result.status === 'succeeded' ? 'created' : 'adopted',
-      },
-    ]);
-  }
-  const recorded = await deps.batches.recordOutcome(job.data.batchId, job.id!, result);
+  // Sent together on one connection, so Redis runs them in this order: the ledger knows the
+  // application before the outcome is recorded. The journal goes only once the outcome is in.
+  const remembered =
+    data.operation === 'create' && result.applicationId
+      ? deps.ledger.record([
+          {
+            talent_id: data.input.talent_id,
+            job_id: data.input.job_id,
+            application_id: result.applicationId,
+            at: Date.now(),
+            how: result.status === 'succeeded' ? 'created' : 'adopted',
+          },
+        ])
+      : undefined;
+  const [, recorded] = await Promise.all([
+    remembered,
+    deps.batches.recordOutcome(job.data.batchId, job.id!, result),
+  ]);
   await journal.forget();
   if (recorded) {
     reportOutcome(job, deps, result);
@@ -438,7 +457,7 @@ async function deadLetter(
     batchId: batchId ?? 'unknown',
     operation: job.data?.operation === 'terminate' ? 'terminate' : 'create',
     input: { ...(job.data?.input ?? {}) },
-    ...(job.data?.source ? { source: job.data.source } : {}),
+    ...(job.data?.source ? { source: await sourceOf(job.data.source, batchId, deps) } : {}),
     code: failure.code,
     message: failure.message,
     ...(last?.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}),

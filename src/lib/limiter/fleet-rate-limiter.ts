@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisClient } from '../redis/redis-connection';
 import { localNowMs, RedisClock } from './redis-clock';
@@ -10,20 +11,21 @@ export type LimitedEndpoint = 'create' | 'terminate' | 'read';
 
 /**
  * Hands out the next free send time for an endpoint, on Redis server time, for the whole fleet.
- * Each cap keeps the send times of its last `limit` reservations (in order, since times only
- * grow); the next time is the latest of: now; the end of a 429 block; the last reservation plus
- * an even spacing of (window + margin) / limit of the shortest cap, so calls go out one by one
- * rather than in bursts whose own spread would eat the margin; and, for every cap, the
- * limit-th most recent reservation plus the window plus the margin. That last rule alone
- * guarantees that no window of any cap's length ever holds more than `limit` arrivals, as long
- * as the arrivals' delays after their slots vary by less than the margin.
+ * Each cap keeps the send times of its last `limit` calls in a sorted set (a time may move later,
+ * see MOVE_SCRIPT); the next time is the latest of: now; the end of a 429 block; the latest
+ * send time plus an even spacing of (window + margin) / limit of the shortest cap, so calls go
+ * out one by one rather than in bursts whose own spread would eat the margin; and, for every cap,
+ * the limit-th latest send time plus the window plus the margin. That last rule alone guarantees
+ * that no window of any cap's length ever holds more than `limit` arrivals, as long as the
+ * arrivals' delays after their recorded send times vary by less than the margin.
  *
  * A time further ahead than the horizon is not reserved: the caller comes back later, so that
- * a margin that grew in the meantime applies to its call.
+ * a margin that grew in the meantime applies to its call, and so that no call `limit` places
+ * later is ever reserved before a call is sent (the horizon is shorter than the windows).
  *
- * KEYS: cap lists (shortest window first)..., blocked-until, margin hash.
- * ARGV: fixed margin ms or 'learned', the margin before any is learned, horizon ms, then limit
- * and windowMs per cap.
+ * KEYS: cap sets (shortest window first)..., blocked-until, margin hash.
+ * ARGV: fixed margin ms or 'learned', the margin before any is learned, horizon ms, the
+ * reservation's id, then limit and windowMs per cap.
  * Returns reserved (1/0), the wait, the slot, Redis's now, the margin and the fleet's spread, in
  * ms as strings (Lua numbers would be truncated to integers).
  */
@@ -37,30 +39,41 @@ local spread = tonumber(learned[2] or '0')
 if margin == nil then margin = tonumber(learned[1] or ARGV[2]) end
 local slot = math.max(now, tonumber(redis.call('GET', KEYS[caps + 1]) or '0'))
 for i = 1, caps do
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local window = tonumber(ARGV[3 + 2 * i])
-  local len = redis.call('LLEN', KEYS[i])
-  if len > 0 then
-    local last = tonumber(redis.call('LINDEX', KEYS[i], -1))
+  local limit = tonumber(ARGV[3 + 2 * i])
+  local window = tonumber(ARGV[4 + 2 * i])
+  local latest = redis.call('ZREVRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  if #latest > 0 then
+    local last = tonumber(latest[2])
     if i == 1 then last = last + (window + margin) / limit end
     slot = math.max(slot, last)
   end
-  if len >= limit then
-    slot = math.max(slot, tonumber(redis.call('LINDEX', KEYS[i], len - limit)) + window + margin)
-  end
+  local nth = redis.call('ZREVRANGE', KEYS[i], limit - 1, limit - 1, 'WITHSCORES')
+  if #nth > 0 then slot = math.max(slot, tonumber(nth[2]) + window + margin) end
 end
 local function ms(x) return string.format('%.3f', x) end
 if slot - now > tonumber(ARGV[3]) then
   return { '0', ms(slot - now - tonumber(ARGV[3])), ms(slot), ms(now), ms(margin), ms(spread) }
 end
 for i = 1, caps do
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local window = tonumber(ARGV[3 + 2 * i])
-  redis.call('RPUSH', KEYS[i], ms(slot))
-  redis.call('LTRIM', KEYS[i], -limit, -1)
+  local limit = tonumber(ARGV[3 + 2 * i])
+  local window = tonumber(ARGV[4 + 2 * i])
+  redis.call('ZADD', KEYS[i], slot, ARGV[4])
+  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(limit + 1))
   redis.call('PEXPIRE', KEYS[i], math.ceil(slot - now + window + margin + 1000))
 end
 return { '1', ms(slot - now), ms(slot), ms(now), ms(margin), ms(spread) }
+`;
+
+/**
+ * KEYS: cap sets. ARGV: the reservation's id. A caller that wakes late sends anyway and records
+ * when it really sends (now, on Redis's clock): the calls `limit` places later, not reserved yet,
+ * are then spaced from that. Returns now.
+ */
+const MOVE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+for i = 1, #KEYS do redis.call('ZADD', KEYS[i], 'XX', 'GT', now, ARGV[1]) end
+return string.format('%.3f', now)
 `;
 
 /** KEYS: blocked-until. ARGV: blockMs. */
@@ -92,6 +105,8 @@ export interface FleetRateLimiterOptions {
 
 /** A reserved send time: wait `waitMs`, then send. `atMs` is the slot, `redisNowMs` the reservation, on Redis's clock. */
 export interface Reservation {
+  /** Names the reservation in the caps' records, to move it when the call leaves late. */
+  id: string;
   /** False when the slot lay beyond the horizon: nothing is held; ask again after `waitMs`. */
   reserved: boolean;
   waitMs: number;
@@ -137,6 +152,8 @@ export class FleetRateLimiter {
   private readonly clock = new RedisClock();
   readonly margin: MarginLearner;
   private readonly horizonMs: number;
+  private readonly id = randomBytes(4).toString('hex');
+  private reservations = 0;
 
   constructor(private readonly options: FleetRateLimiterOptions) {
     this.margin = new MarginLearner(options.redis, options.keys, options.appId, {
@@ -156,13 +173,15 @@ export class FleetRateLimiter {
     const { mode, floorMs } = this.margin.options;
     if (caps.length === 0) {
       const now = localNowMs();
-      return { reserved: true, waitMs: 0, atMs: now, redisNowMs: now, marginMs: 0, spreadMs: 0 };
+      return { id: '', reserved: true, waitMs: 0, atMs: now, redisNowMs: now, marginMs: 0, spreadMs: 0 };
     }
     const keys = this.options.keys.limiter(this.options.appId, endpoint);
+    const id = `${this.id}:${++this.reservations}`;
     const args: (string | number)[] = [
       mode === 'fixed' ? floorMs : 'learned',
       this.margin.unlearnedMs(),
       this.horizonMs,
+      id,
     ];
     for (const cap of caps) args.push(cap.limit, cap.windowMs);
     const reply = (await this.options.redis.eval(
@@ -176,6 +195,7 @@ export class FleetRateLimiter {
     const [reserved, waitMs, atMs, redisNowMs, marginMs, spreadMs] = reply.map(Number) as number[];
     this.options.onMargin?.(endpoint, marginMs!);
     return {
+      id,
       reserved: reserved === 1,
       waitMs: waitMs!,
       atMs: atMs!,
@@ -187,10 +207,12 @@ export class FleetRateLimiter {
 
   /**
    * Reserves a slot and resolves when it comes; the caller sends at once and then reports the
-   * timing with `sent`. A caller that wakes later than the margin allows for (what the network's
-   * spread leaves of it) gives the slot up and reserves again: sent late, its call could land
-   * inside the window of the call `limit` slots after it. The abandoned slot stays counted, which
-   * only errs on the safe side.
+   * timing with `sent`. A caller that wakes later than its lateness allowance (timers, a busy
+   * event loop, GC, the batch check) still sends, after recording its real send time in place of
+   * the slot: sent late against the record, its call could land inside the window of the call
+   * `limit` places after it, which is spaced from the record. Only a caller later than the
+   * horizon leaves before a window ends (when that call could already hold its slot) gives the
+   * slot up and reserves again; the abandoned slot stays counted, which errs on the safe side.
    */
   async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<Slot> {
     const { signal, beforeSend } = control;
@@ -213,12 +235,17 @@ export class FleetRateLimiter {
       // late, in a burst with every other caller that waited on it.
       await beforeSend?.();
       const latenessMs = localNowMs() - slotAt;
-      const allowedMs =
-        this.margin.options.mode === 'fixed'
-          ? reservation.marginMs / 3
-          : Math.max(1, reservation.marginMs - reservation.spreadMs);
       const slot = { endpoint, atMs: slotAt, marginMs: reservation.marginMs };
-      if (latenessMs <= allowedMs || attempt >= MAX_RESERVATIONS) return slot;
+      if (latenessMs <= this.latenessAllowedMs(reservation) || attempt >= MAX_RESERVATIONS) return slot;
+      if (latenessMs < this.movableLatenessMs(endpoint)) {
+        const keys = this.options.keys.limiter(this.options.appId, endpoint);
+        const caps = this.capsOf(endpoint).map((cap) => keys.cap(cap.windowMs));
+        const movedTo = Number(
+          await this.options.redis.eval(MOVE_SCRIPT, caps.length, ...caps, reservation.id),
+        );
+        this.movedSlots++;
+        return { ...slot, atMs: this.clock.toLocal(movedTo) };
+      }
       this.lateSlots++;
       attempt++;
     }
@@ -255,6 +282,25 @@ export class FleetRateLimiter {
 
   /** Slots given up because the caller woke too late; benchmarks report it. */
   lateSlots = 0;
+
+  /** Slots whose record moved to a late caller's real send time; benchmarks report it. */
+  movedSlots = 0;
+
+  /**
+   * How late after its slot a call may leave without moving its record: what the margin holds
+   * beyond the network's spread, at most half the floor (so lateness is recorded, not absorbed
+   * into a wider margin); a third of a fixed margin.
+   */
+  private latenessAllowedMs(reservation: Reservation): number {
+    const { mode, floorMs } = this.margin.options;
+    if (mode === 'fixed') return reservation.marginMs / 3;
+    return Math.max(1, Math.min(reservation.marginMs - reservation.spreadMs, floorMs / 2));
+  }
+
+  /** Lateness up to which a record can still move: no call `limit` places later holds a slot yet. */
+  private movableLatenessMs(endpoint: LimitedEndpoint): number {
+    return (this.capsOf(endpoint)[0]?.windowMs ?? 0) - this.horizonMs;
+  }
 
   /**
    * Feishu answered 429 to the call sent at `slot`, whatever we believed: the margin was too

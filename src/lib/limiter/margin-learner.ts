@@ -27,7 +27,7 @@ export const marginLearning = {
   /** With fewer samples a process reports the largest: a percentile of a few says little. */
   minSamplesForQuantile: 50,
   /** Every reported figure is padded: times this, plus `padMs`. */
-  padFactor: 1.1,
+  padFactor: 1.05,
   padMs: 1,
   /** A process reports at most this often, unless its figure exceeds the fleet's margin. */
   reportEveryMs: 1_000,

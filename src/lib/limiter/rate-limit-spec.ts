@@ -9,16 +9,18 @@ export interface RateLimit {
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
 /**
- * Parses `"50/s,1000/min"` (also `"20/2s"`, `"100/500ms"`) into caps, all of which must hold at once.
- * `source` names the setting in the error, e.g. `HIRE_LIMIT_CREATE`.
+ * Parses `"50/s,1000/min"` (also `"20/2s"`, `"100/500ms"`) into caps, all of which must hold at once;
+ * `"none"` is no cap at all (a sandbox with its limits lifted). `source` names the setting in the
+ * error, e.g. `HIRE_LIMIT_CREATE`.
  */
 export function parseRateLimits(spec: string, source: string): RateLimit[] {
+  if (spec.trim() === 'none') return [];
   const parts = spec
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   if (parts.length === 0) {
-    throw new ConfigError(`${source} is empty; expected caps like "50/s,1000/min"`);
+    throw new ConfigError(`${source} is empty; expected caps like "50/s,1000/min", or none`);
   }
   return parts.map((part) => {
     const match = /^(\d+)\s*\/\s*(\d*)\s*(ms|s|sec|m|min|h)$/.exec(part);

@@ -13,7 +13,8 @@ export function redisKeys(prefix: string) {
     limiter: (appId: string, endpoint: string) => {
       const base = `${prefix}:limiter:${tag(`${appId}:${endpoint}`)}`;
       return {
-        cap: (windowMs: number) => `${base}:cap:${windowMs}`,
+        // Sorted sets of send times (lists before 0.2: a new name, not a type clash after an upgrade).
+        cap: (windowMs: number) => `${base}:sent:${windowMs}`,
         blockedUntil: `${base}:blocked-until`,
         margin: `${base}:margin`,
       };
