@@ -20,8 +20,8 @@ export async function reportBatch(
         'resultsPath',
       )
     : undefined;
-  const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, (row) => {
-    writer?.write({
+  const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, async (row) => {
+    await writer?.write({
       ...row.input,
       line: row.line,
       status: row.status,

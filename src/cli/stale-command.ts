@@ -76,7 +76,7 @@ export function registerStaleCommand(enqueue: Command): void {
         const writer = openRowWriter(flags.out, 'terminate', [], 'outPath');
         // A person reviews this file: the guard reads as a time, and goes back in as one.
         for (const input of inputs)
-          writer.write({ ...input, if_not_updated_since: new Date(cutoffMs).toISOString() });
+          await writer.write({ ...input, if_not_updated_since: new Date(cutoffMs).toISOString() });
         await writer.close();
         say(
           `wrote ${inputs.length} row(s) to ${flags.out}; enqueue with: hire-queue enqueue terminate --file ${flags.out}`,

@@ -58,7 +58,9 @@ export interface BatchProgress {
   state: BatchState;
 }
 
+/** KEYS: outcomes, counts, keys to delete either way (the job's journal). */
 const RECORD_OUTCOME = `
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
   return 1
@@ -176,14 +178,23 @@ export class BatchStore {
     await this.touch(batchId);
   }
 
-  /** Records how a job ended, once; later calls for the same job change nothing (and answer false). */
-  async recordOutcome(batchId: string, jobId: string, outcome: JobOutcome): Promise<boolean> {
+  /**
+   * Records how a job ended, once; later calls for the same job change nothing (and answer false).
+   * `forgetting`: keys that end with the job (its journal), deleted in the same step.
+   */
+  async recordOutcome(
+    batchId: string,
+    jobId: string,
+    outcome: JobOutcome,
+    forgetting: readonly string[] = [],
+  ): Promise<boolean> {
     const k = this.keys.batch(batchId);
     const recorded = await this.redis.eval(
       RECORD_OUTCOME,
-      2,
+      2 + forgetting.length,
       k.outcomes,
       k.counts,
+      ...forgetting,
       jobId,
       JSON.stringify(outcome),
       outcome.status,

@@ -103,7 +103,7 @@ export async function exportDeadLetters(
   const letters = await listDeadLetters(queue, filter);
   const operation = operationOf(letters, filter) ?? 'create';
   const writer = openRowWriter(path, operation, [], 'outPath');
-  for (const { data } of letters) writer.write(data.input);
+  for (const { data } of letters) await writer.write(data.input);
   await writer.close();
   return { count: letters.length, operation };
 }

@@ -44,6 +44,11 @@ export class AttemptJournal {
   private readonly key: string;
   private readonly logKey: string;
 
+  /** Its keys, for a step that ends the job and the journal together. */
+  get keys(): readonly string[] {
+    return [this.key, this.logKey];
+  }
+
   constructor(
     private readonly redis: RedisClient,
     keys: RedisKeys,
@@ -92,11 +97,6 @@ export class AttemptJournal {
 
   async failures(): Promise<AttemptRecord[]> {
     return (await this.redis.lrange(this.logKey, 0, -1)).map((line) => JSON.parse(line) as AttemptRecord);
-  }
-
-  /** The job reached its end; nothing more to remember. */
-  async forget(): Promise<void> {
-    await this.redis.del(this.key, this.logKey);
   }
 }
 

@@ -283,6 +283,12 @@ async function callWithQuickRetries(
   const jobId = journal.jobId;
   let lastFailure: { error: unknown; classification: Classification } | undefined;
   let admitted = false;
+  // The call is over: it no longer counts as in flight for its batch (sent with the journal's note).
+  const endAdmission = async () => {
+    if (!admitted) return;
+    admitted = false;
+    await deps.batches.callEnded(data.batchId, jobId);
+  };
   const control: CallControl = {
     ...(deps.stopping ? { signal: deps.stopping } : {}),
     beforeSend: async () => {
@@ -303,7 +309,10 @@ async function callWithQuickRetries(
             data.operation === 'create'
               ? await deps.client.createApplication(data.input, control)
               : await deps.client.terminateApplication(callInputOf(data.input), control);
-          await journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs });
+          await Promise.all([
+            journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs }),
+            endAdmission(),
+          ]);
           return result;
         } catch (error) {
           if (holdOf(error) !== undefined) {
@@ -338,7 +347,7 @@ async function callWithQuickRetries(
     if (failed === undefined || failed.error !== error) throw error;
     return { ok: false, failure: failed.classification, error };
   } finally {
-    if (admitted) await deps.batches.callEnded(data.batchId, jobId);
+    await endAdmission();
   }
 }
 
@@ -405,7 +414,7 @@ async function finish(
 ): Promise<JobOutcome> {
   const { data } = job;
   // Sent together on one connection, so Redis runs them in this order: the ledger knows the
-  // application before the outcome is recorded. The journal goes only once the outcome is in.
+  // application before the outcome is recorded; the journal goes in the same step as the outcome.
   const remembered =
     data.operation === 'create' && result.applicationId
       ? deps.ledger.record([
@@ -420,9 +429,8 @@ async function finish(
       : undefined;
   const [, recorded] = await Promise.all([
     remembered,
-    deps.batches.recordOutcome(job.data.batchId, job.id!, result),
+    deps.batches.recordOutcome(job.data.batchId, job.id!, result, journal.keys),
   ]);
-  await journal.forget();
   if (recorded) {
     reportOutcome(job, deps, result);
     await deps.onOutcomeRecorded?.(job.data.batchId);
@@ -469,8 +477,7 @@ async function deadLetter(
     deadLetteredAt: new Date().toISOString(),
   });
   if (batchId === undefined) return result;
-  const recorded = await deps.batches.recordOutcome(batchId, job.id!, result);
-  await journal?.forget();
+  const recorded = await deps.batches.recordOutcome(batchId, job.id!, result, journal?.keys ?? []);
   if (recorded) {
     reportOutcome(job, deps, result);
     await deps.onOutcomeRecorded?.(batchId);

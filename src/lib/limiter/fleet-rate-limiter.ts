@@ -163,8 +163,16 @@ export class FleetRateLimiter {
     this.horizonMs = options.horizonMs ?? limiterDefaults.horizonMs;
   }
 
+  private readonly sortedCaps = new Map<LimitedEndpoint, RateLimit[]>();
+
+  /** The endpoint's caps, shortest window first. */
   private capsOf(endpoint: LimitedEndpoint): RateLimit[] {
-    return [...this.options.limits[endpoint]].sort((a, b) => a.windowMs - b.windowMs);
+    let caps = this.sortedCaps.get(endpoint);
+    if (!caps) {
+      caps = [...this.options.limits[endpoint]].sort((a, b) => a.windowMs - b.windowMs);
+      this.sortedCaps.set(endpoint, caps);
+    }
+    return caps;
   }
 
   /** Reserves the next slot of `endpoint` within the horizon and says how many ms to wait before sending. */
@@ -256,7 +264,8 @@ export class FleetRateLimiter {
    * throws: a margin that could not be shared stays as it was.
    */
   async sent(slot: Slot, timing: SendTiming): Promise<void> {
-    if (timing.answeredAtMs === undefined) return;
+    // Nothing to learn for an endpoint without caps (limits lifted).
+    if (timing.answeredAtMs === undefined || this.capsOf(slot.endpoint).length === 0) return;
     await this.margin
       .record(slot.endpoint, timing.sentAtMs - slot.atMs, timing.answeredAtMs - timing.sentAtMs)
       .catch(() => undefined);

@@ -148,14 +148,16 @@ export class MarginLearner {
     samples.sentLateness.push(Math.max(0, latenessMs));
     samples.roundTrip.push(roundTripMs);
     if (this.options.mode === 'fixed') return;
-    const estimate = this.estimate(samples);
     const fleet = this.known.get(endpoint);
     // Until the fleet has learned, every call counts: the cold-start margin should end soon.
     const due =
       fleet?.learned !== true || performance.now() - samples.reportedAtMs >= marginLearning.reportEveryMs;
-    // Rising at once: a process that sees more than the fleet allows for says so now.
-    const exceeds = fleet === undefined || estimate.needMs > fleet.marginMs;
+    // Rising at once: a call that took more than the fleet allows for is said at once. (Checked on
+    // this call alone: the percentile sorts every sample, which is worth doing only to report.)
+    const exceeds =
+      fleet === undefined || latenessMs + roundTripMs - samples.roundTrip.min() > fleet.marginMs;
     if (!due && !exceeds) return;
+    const estimate = this.estimate(samples);
     samples.reportedAtMs = performance.now();
     await this.run('report', endpoint, estimate.needMs, estimate.spreadMs, 0);
   }

@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify';
 import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { Operation } from '../feishu/hire-schemas';
@@ -7,7 +8,8 @@ import { fieldsOf, LIST_SEPARATOR } from './input-fields';
 import { rowFormatByExtension, rowFormatOf, type RowFormat } from './row-formats';
 
 export interface RowWriter {
-  write(row: Record<string, unknown>): void;
+  /** Resolves at once, or once the file has taken what is buffered: a million rows never sit in memory. */
+  write(row: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,11 +46,16 @@ export function openRowWriter(
   let written = 0;
   if (format === 'json') out.write('[');
   return {
-    write(row) {
-      if (csv) csv.write(columns.map((c) => cell(row[c])));
-      else if (format === 'json') out.write(`${written > 0 ? ',' : ''}\n${JSON.stringify(row)}`);
-      else out.write(`${JSON.stringify(row)}\n`);
+    async write(row) {
+      const roomLeft = csv
+        ? csv.write(columns.map((c) => cell(row[c])))
+        : out.write(
+            format === 'json'
+              ? `${written > 0 ? ',' : ''}\n${JSON.stringify(row)}`
+              : `${JSON.stringify(row)}\n`,
+          );
       written++;
+      if (!roomLeft) await once(csv ?? out, 'drain');
     },
     async close() {
       if (csv) csv.end();
