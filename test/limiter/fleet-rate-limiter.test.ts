@@ -16,6 +16,22 @@ type Hammer = { codes: Record<string, number> };
  */
 const CI_FLOOR_MS = '40';
 
+/** A limiter of its own on terminate (LIMIT per second, a fixed margin), beside a sandbox and runtime. */
+async function openTerminateLimiter(options: { limit: number; fixedMarginMs: number; horizonMs: number }) {
+  const sandbox = await openSandbox();
+  const prefix = testPrefix();
+  const runtime = openRuntime(sandbox, prefix);
+  const limiter = new FleetRateLimiter({
+    redis: runtime.redis,
+    keys: runtime.keys,
+    appId: SANDBOX_APP.appId,
+    limits: { create: [], read: [], terminate: [{ limit: options.limit, windowMs: 1000 }] },
+    margin: { mode: 'fixed', floorMs: options.fixedMarginMs },
+    horizonMs: options.horizonMs,
+  });
+  return { sandbox, prefix, runtime, limiter };
+}
+
 describe('fleet rate limiter', () => {
   it('learns a margin wider than the network jitter: four processes, 80 ms of jitter, never over the cap', async () => {
     const sandbox = await openSandbox({
@@ -79,15 +95,9 @@ describe('fleet rate limiter', () => {
   });
 
   it('gives reservations in order, spaced so that no window holds more than its cap', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const runtime = openRuntime(sandbox, prefix);
-    const limiter = new FleetRateLimiter({
-      redis: runtime.redis,
-      keys: runtime.keys,
-      appId: SANDBOX_APP.appId,
-      limits: { create: [], read: [], terminate: [{ limit: 3, windowMs: 1000 }] },
-      margin: { mode: 'fixed', floorMs: 10 },
+    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+      limit: 3,
+      fixedMarginMs: 10,
       horizonMs: 10_000,
     });
     const reservations = [];
@@ -106,15 +116,9 @@ describe('fleet rate limiter', () => {
   });
 
   it('holds no slot beyond its horizon, so a margin that grows meanwhile applies to the call', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const runtime = openRuntime(sandbox, prefix);
-    const limiter = new FleetRateLimiter({
-      redis: runtime.redis,
-      keys: runtime.keys,
-      appId: SANDBOX_APP.appId,
-      limits: { create: [], read: [], terminate: [{ limit: 3, windowMs: 1000 }] },
-      margin: { mode: 'fixed', floorMs: 200 },
+    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+      limit: 3,
+      fixedMarginMs: 200,
       horizonMs: 500,
     });
     const first = await limiter.reserve('terminate');
@@ -132,15 +136,9 @@ describe('fleet rate limiter', () => {
   });
 
   it('records the real send time of a caller that wakes late, and spaces the call `limit` places later from it', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const runtime = openRuntime(sandbox, prefix);
-    const limiter = new FleetRateLimiter({
-      redis: runtime.redis,
-      keys: runtime.keys,
-      appId: SANDBOX_APP.appId,
-      limits: { create: [], read: [], terminate: [{ limit: 2, windowMs: 1000 }] },
-      margin: { mode: 'fixed', floorMs: 10 },
+    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+      limit: 2,
+      fixedMarginMs: 10,
       horizonMs: 100,
     });
     // The first caller is held 300 ms past its slot (a stalled event loop, stood in for by its batch check).
