@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { freePort } from '../../src/cli/private-redis-server';
 import { startProcess, type StartedProcess } from './processes';
 import { track } from './resources';
@@ -167,23 +167,25 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   const { code } = await create.exited;
   if (code !== 0)
     throw new Error(`redis-cli --cluster create exited ${code}: ${create.stdout()}${create.stderr()}`);
-  await Promise.all(nodes.map(waitForClusterOk));
+  await waitForClusterServing(nodes);
   return { nodes, stop };
 }
 
-/** Every node must see every slot served before a client is let in. */
-async function waitForClusterOk(node: string): Promise<void> {
-  const [host, port] = node.split(':') as [string, string];
-  const redis = new Redis({ host, port: Number(port), lazyConnect: true });
+/**
+ * Resolves once a cluster client has the slot map and a write has been served. A node still
+ * settling answers CLUSTERDOWN, which ioredis retries on its own; the write's reply is the event.
+ */
+async function waitForClusterServing(nodes: string[]): Promise<void> {
+  const client = new Cluster(nodes.map(parseNode), { retryDelayOnClusterDown: 50 });
+  client.on('error', () => undefined);
   try {
-    await redis.connect();
-    // Gossip settles within a second or so; CLUSTER INFO is the only signal there is.
-    for (let tries = 0; tries < 200; tries++) {
-      if ((await redis.cluster('INFO')).includes('cluster_state:ok')) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`cluster node ${node} never reached cluster_state:ok`);
+    await client.set('{hq-cluster-probe}', '1', 'PX', 1000);
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
+}
+
+function parseNode(node: string): { host: string; port: number } {
+  const [host, port] = node.split(':') as [string, string];
+  return { host, port: Number(port) };
 }

@@ -17,8 +17,13 @@ type Hammer = { codes: Record<string, number> };
 const CI_FLOOR_MS = '40';
 
 /** A limiter of its own on terminate (LIMIT per second, a fixed margin), beside a sandbox and runtime. */
-async function openTerminateLimiter(options: { limit: number; fixedMarginMs: number; horizonMs: number }) {
-  const sandbox = await openSandbox();
+async function openTerminateLimiter(options: {
+  limit: number;
+  fixedMarginMs: number;
+  horizonMs: number;
+  sandbox?: Parameters<typeof openSandbox>[0];
+}) {
+  const sandbox = await openSandbox(options.sandbox);
   const prefix = testPrefix();
   const runtime = openRuntime(sandbox, prefix);
   const limiter = new FleetRateLimiter({
@@ -29,7 +34,12 @@ async function openTerminateLimiter(options: { limit: number; fixedMarginMs: num
     margin: { mode: 'fixed', floorMs: options.fixedMarginMs },
     horizonMs: options.horizonMs,
   });
-  return { sandbox, prefix, runtime, limiter };
+  const close = async () => {
+    await runtime.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  };
+  return { runtime, limiter, close };
 }
 
 describe('fleet rate limiter', () => {
@@ -95,7 +105,7 @@ describe('fleet rate limiter', () => {
   });
 
   it('gives reservations in order, spaced so that no window holds more than its cap', async () => {
-    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+    const { limiter, close } = await openTerminateLimiter({
       limit: 3,
       fixedMarginMs: 10,
       horizonMs: 10_000,
@@ -110,13 +120,11 @@ describe('fleet rate limiter', () => {
     expect(slots).toEqual([...slots].sort((a, b) => a - b));
     for (let i = 1; i < 7; i++) expect(slots[i]! - slots[i - 1]!).toBeCloseTo(1010 / 3, 0);
     for (let i = 3; i < 7; i++) expect(slots[i]! - slots[i - 3]!).toBeGreaterThanOrEqual(1010);
-    await runtime.close();
-    await openRedis(prefix).closeAndClean();
-    await sandbox.close();
+    await close();
   });
 
   it('holds no slot beyond its horizon, so a margin that grows meanwhile applies to the call', async () => {
-    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+    const { limiter, close } = await openTerminateLimiter({
       limit: 3,
       fixedMarginMs: 200,
       horizonMs: 500,
@@ -130,25 +138,25 @@ describe('fleet rate limiter', () => {
     expect(again.reserved).toBe(false);
     expect(again.atMs).toBeCloseTo(third.atMs, 0);
     expect(third.atMs - second.atMs).toBeCloseTo(1200 / 3, 0);
-    await runtime.close();
-    await openRedis(prefix).closeAndClean();
-    await sandbox.close();
+    await close();
   });
 
   it('records the real send time of a caller that wakes late, and spaces the call `limit` places later from it', async () => {
-    const { sandbox, prefix, runtime, limiter } = await openTerminateLimiter({
+    const { runtime, limiter, close } = await openTerminateLimiter({
       limit: 2,
       fixedMarginMs: 10,
       horizonMs: 100,
+      // Reads answer 300 ms late: the first caller's check before sending waits for one.
+      sandbox: { config: { faults: { listApplications: { latencyMs: 300 } } } },
     });
-    // The first caller is held 300 ms past its slot (a stalled event loop, stood in for by its batch check).
+    // The first caller is held 300 ms past its slot by its last check (a slow batch check, a stalled loop).
     const redisNow = async () => {
       const [seconds, micros] = (await runtime.redis.time()).map(Number) as [number, number];
       return seconds * 1000 + micros / 1000;
     };
     const before = await redisNow();
     await limiter.acquire('terminate', {
-      beforeSend: () => new Promise((resolve) => setTimeout(resolve, 300)),
+      beforeSend: async () => void (await runtime.client.listApplications({ page_size: 1 })),
     });
     expect([limiter.movedSlots, limiter.lateSlots]).toEqual([1, 0]);
     await limiter.acquire('terminate');
@@ -166,9 +174,7 @@ describe('fleet rate limiter', () => {
     // Two per second: the third call is a window plus the margin after the first's real send.
     const third = await limiter.reserve('terminate');
     expect(third.atMs).toBeGreaterThanOrEqual(firstSent + 1010 - 0.01);
-    await runtime.close();
-    await openRedis(prefix).closeAndClean();
-    await sandbox.close();
+    await close();
   });
 
   it('sends a call answered 429 again at its next slot, widening the margin, without failing it', async () => {
