@@ -202,7 +202,10 @@ async function main() {
   console.log(
     `${new Date().toISOString().slice(0, 10)}; machine: ${machine}\nCalls per run: terminate ${callsPerRun.terminate}, create ${callsPerRun.create}; inbound delay 2 ms + uniform jitter\n`,
   );
-  console.log(table(rows));
+  for (const endpoint of endpoints) {
+    console.log(`\n${endpoint}:\n`);
+    console.log(table(rows.filter((r) => r.endpoint === endpoint)));
+  }
   const fleet = rows.filter((r) => r.method === 'fleet-limiter');
   const missed = fleet.filter((r) => !goalMet(r));
   console.log(

@@ -43,6 +43,11 @@ export function buildProgram(): Command {
 
 /** Runs the command line; mistakes of input or configuration end in a message, never a stack trace. */
 export async function main(argv: string[]): Promise<void> {
+  // Output piped into `head` and closed early: stop quietly, as other command-line tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? ExitCode.ok);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

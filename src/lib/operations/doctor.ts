@@ -2,6 +2,7 @@ import { Cluster, type Redis } from 'ioredis';
 import type { HireQueueConfig } from '../config';
 import { classifyOutcome } from '../feishu/classify-outcome';
 import { FeishuClient } from '../feishu/feishu-client';
+import { ConfigError } from '../errors/config-error';
 import { HireQueueError } from '../errors/hire-queue-error';
 import { FeishuApiError } from '../errors/feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
@@ -69,7 +70,10 @@ async function redisChecks(config: HireQueueConfig): Promise<DoctorCheck[]> {
         name: 'redis',
         status: 'fail',
         message: messageOf(error),
-        fix: 'start Redis, or point REDIS_URL (and REDIS_CLUSTER_NODES for a cluster) at it',
+        fix:
+          error instanceof ConfigError
+            ? 'correct the variable named'
+            : 'start Redis, or point REDIS_URL (and REDIS_CLUSTER_NODES for a cluster) at it',
       },
     ];
   }
