@@ -1,9 +1,17 @@
 import { InputFileError } from '../../src/lib/errors/input-file-error';
+import { LegacyBatchError } from '../../src/lib/errors/legacy-batch-error';
+import { enqueueBatch } from '../../src/lib/batches/enqueue-batch';
+import { buildBatchReport } from '../../src/lib/batches/batch-report';
+import type { BatchRow } from '../../src/lib/batches/batch-store';
+import type { HireRuntime } from '../../src/lib/hire-runtime';
+import type { InputOf } from '../../src/lib/feishu/hire-schemas';
 import { enqueueFile } from '../../src/producers/enqueue-file';
 import { inputDir } from '../helpers/files';
 import { deleteKeys, testPrefix } from '../helpers/redis';
 import { openRuntime } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
+import { openFleet } from '../helpers/workers';
+import { smallFixture } from '../sandbox/fixture';
 
 const files = inputDir('enqueue');
 
@@ -38,4 +46,119 @@ describe('enqueueBatch', () => {
     await runtime.close();
     await sandbox.close();
   });
+
+  it('stores a row once: its job holds batch and line in compact form, a repeated row is one job reported on both lines', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const free = { talent_id: 'talent-free', job_id: 'job-2' };
+    const other = { talent_id: 'talent-other', job_id: 'job-2' };
+    // Line 4 repeats line 2 with its fields in another order.
+    await enqueueRows(producer, 'twice', [free, other, { job_id: 'job-2', talent_id: 'talent-free' }]);
+
+    const [first, second, repeat] = await producer.batches.jobIdsOf('twice', [2, 3, 4]);
+    expect(await producer.queues.create.getJobCounts('wait')).toEqual({ wait: 2 });
+    expect(await producer.queues.create.getJob(repeat!)).toBeUndefined();
+    const job = await producer.queues.create.getJob(first!);
+    expect(job?.data).toEqual({ batchId: 'twice', line: 2 });
+    expect(job?.name).toBe('create twice line 2');
+    // Every field under hash-max-listpack-value: Redis keeps the job in its compact encoding.
+    expect(await producer.redis.object('ENCODING', `${prefix}:create:${first!}`)).toBe('listpack');
+    expect(await producer.batches.progress('twice')).toMatchObject({ jobs: 2, done: 0 });
+
+    const fleet = await openFleet(sandbox, {}, { operations: ['create'] }, prefix);
+    await fleet.waitForBatch('twice');
+    const rows = await allRows(producer, 'twice');
+    expect(rows.map((r) => [r.line, r.jobId, r.input, r.outcome?.status])).toEqual([
+      [2, first, free, 'succeeded'],
+      [3, second, other, 'succeeded'],
+      [4, first, free, 'succeeded'],
+    ]);
+    expect(rows[2]!.outcome).toEqual(rows[0]!.outcome);
+    expect(await producer.batches.progress('twice')).toMatchObject({ jobs: 2, done: 2, finished: true });
+    // Enqueued again under the same id: nothing new, nothing called twice.
+    await enqueueRows(producer, 'twice', [free, other, free]);
+    expect(await producer.batches.progress('twice')).toMatchObject({ jobs: 2, done: 2, finished: true });
+    expect(await producer.queues.create.getJobCounts('wait', 'active', 'delayed')).toEqual({
+      wait: 0,
+      active: 0,
+      delayed: 0,
+    });
+    await fleet.close();
+    await producer.close();
+    await sandbox.close();
+  });
+
+  it('queues again a row whose job never reached the queue (a producer killed between the two writes)', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const rows = [
+      { talent_id: 'talent-free', job_id: 'job-2' },
+      { talent_id: 'talent-other', job_id: 'job-2' },
+    ];
+    await enqueueRows(producer, 'cut', rows);
+    // As if the producer died after recording the rows: their jobs are not in the queue.
+    const [lost] = await producer.batches.jobIdsOf('cut', [2]);
+    await producer.queues.create.remove(lost!);
+    expect(await producer.queues.create.getJobCounts('wait')).toEqual({ wait: 1 });
+
+    await enqueueRows(producer, 'cut', rows);
+    expect(await producer.queues.create.getJobCounts('wait')).toEqual({ wait: 2 });
+    const fleet = await openFleet(sandbox, {}, { operations: ['create'] }, prefix);
+    await fleet.waitForBatch('cut');
+    expect(await producer.batches.progress('cut')).toMatchObject({ jobs: 2, counts: { succeeded: 2 } });
+    await fleet.close();
+    await producer.close();
+    await sandbox.close();
+  });
+
+  it('finishes a batch begun before 0.3 (input in each job) after an upgrade, and takes no new rows into it', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const input = { talent_id: 'talent-free', job_id: 'job-2' };
+    // The layout 0.2 wrote: meta without a number, rows { j, i }, a set of job ids, jobs carrying their input.
+    const k = producer.keys.batch('old');
+    const jobId = 'create-old-0123456789abcdef0123456789abcdef';
+    await producer.redis
+      .multi()
+      .hset(k.meta, { batchId: 'old', operation: 'create', createdAtMs: String(Date.now()), sealed: '1' })
+      .hset(k.rows, '2', JSON.stringify({ j: jobId, i: input }))
+      .sadd(k.jobs, jobId)
+      .exec();
+    await producer.queues.create.add(
+      'create old line 2',
+      { operation: 'create', input, batchId: 'old', source: { file: '/data/old.csv', line: 2 } } as never,
+      { jobId },
+    );
+    expect(await producer.batches.progress('old')).toMatchObject({ jobs: 1, done: 0 });
+
+    const fleet = await openFleet(sandbox, {}, { operations: ['create'] }, prefix);
+    await fleet.waitForBatch('old');
+    const report = await buildBatchReport(producer.batches, producer.queues.deadLetter, 'old');
+    expect(report).toMatchObject({ state: 'finished', counts: { succeeded: 1 } });
+    expect((await allRows(producer, 'old')).map((r) => [r.line, r.input, r.outcome?.status])).toEqual([
+      [2, input, 'succeeded'],
+    ]);
+    await expect(enqueueRows(producer, 'old', [input])).rejects.toBeInstanceOf(LegacyBatchError);
+    await fleet.close();
+    await producer.close();
+    await sandbox.close();
+  });
 });
+
+/** Enqueues `inputs` as lines 2, 3, ... of one sealed create batch. */
+async function enqueueRows(runtime: HireRuntime, batchId: string, inputs: InputOf['create'][]) {
+  return enqueueBatch(
+    runtime,
+    { batchId, operation: 'create' },
+    inputs.map((input, i) => ({ line: i + 2, ok: true as const, input })),
+  );
+}
+
+async function allRows(runtime: HireRuntime, batchId: string): Promise<BatchRow[]> {
+  const rows: BatchRow[] = [];
+  for await (const chunk of runtime.batches.rowsWithOutcomes(batchId)) rows.push(...chunk);
+  return rows;
+}

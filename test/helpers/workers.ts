@@ -4,7 +4,6 @@ import { enqueueBatch } from '../../src/lib/batches/enqueue-batch';
 import type { ConfigSource } from '../../src/lib/config';
 import type { InputOf, Operation } from '../../src/lib/feishu/hire-schemas';
 import type { QueueRuntime, HireRuntime } from '../../src/lib/hire-runtime';
-import { hireJobId } from '../../src/lib/jobs/hire-job';
 import type { HireQueues } from '../../src/lib/jobs/hire-queues';
 import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/lib/jobs/retry-policy';
@@ -38,7 +37,10 @@ export async function enqueueInputs<O extends Operation>(
     { batchId, operation },
     inputs.map((input, i) => ({ line: i + 2, ok: true as const, input })),
   );
-  return inputs.map((input) => hireJobId(operation, batchId, input));
+  return target.batches.jobIdsOf(
+    batchId,
+    inputs.map((_, i) => i + 2),
+  );
 }
 
 export interface Fleet {

@@ -1,8 +1,12 @@
 import type { RedisClient } from '../redis/redis-connection';
+import { runScript } from '../redis/run-script';
 import { BatchConflictError } from '../errors/batch-conflict-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
+import { LegacyBatchError } from '../errors/legacy-batch-error';
+import { hireJobId } from '../jobs/hire-job';
+import { BEGIN_CALL_FN, stateOfReply, type AttemptJournal, type JournalState } from '../jobs/attempt-journal';
 
 /** What an operator asked of a batch. `running` unless paused or cancelled. */
 export type BatchControl = 'running' | 'paused' | 'cancelled';
@@ -40,6 +44,20 @@ export interface InvalidRow {
   input?: unknown;
 }
 
+/** A row being added to a batch: its line, the digest of its input (see `inputDigest`), the input. */
+export interface NewRow {
+  line: number;
+  digest: Buffer;
+  input: unknown;
+}
+
+/**
+ * What adding a row found: `new` (its job is to be queued), `known` (an earlier run of the same
+ * batch added this line; queued again only if it has no outcome, BullMQ keeping one job per id),
+ * `repeat` (the same input as an earlier line: that line's job serves both).
+ */
+export type AddedRow = 'new' | 'known' | 'repeat';
+
 /** An accepted row: its line, job, input and (once done) outcome. */
 export interface BatchRow {
   line: number;
@@ -58,9 +76,13 @@ export interface BatchProgress {
   state: BatchState;
 }
 
-/** KEYS: outcomes, counts, keys to delete either way (the job's journal). */
+/**
+ * KEYS: outcomes, counts, in-flight, keys to delete either way (the job's journal). The call that
+ * led here (if any) is over: the job leaves the batch's in-flight set in the same step.
+ */
 const RECORD_OUTCOME = `
-for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('SREM', KEYS[3], ARGV[1])
+for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
   return 1
@@ -69,11 +91,61 @@ return 0`;
 
 const RETENTION_S = 30 * 86_400;
 
-/** KEYS: meta. ARGV: a line. Keeps the highest line the batch has rows up to. */
-const RAISE_MAX_LINE = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
-if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'maxLine', ARGV[1]) end
-return 1`;
+/**
+ * KEYS: meta, rows, digests. ARGV: line, digest, input JSON, for each row. A row's value is its
+ * input, or `=N` when line N has the same input. Keeps the highest line (reports walk lines by
+ * number) and how many rows repeat another. Replies per row: 0 new, 1 known, 2 repeat.
+ */
+const ADD_ROWS = `
+local statuses = {}
+local maxLine = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
+local repeats = 0
+for i = 1, #ARGV, 3 do
+  local line = ARGV[i]
+  local known = redis.call('HGET', KEYS[2], line)
+  if known then
+    statuses[#statuses + 1] = string.sub(known, 1, 1) == '=' and 2 or 1
+  else
+    local first = redis.call('HGET', KEYS[3], ARGV[i + 1])
+    if first then
+      redis.call('HSET', KEYS[2], line, '=' .. first)
+      repeats = repeats + 1
+      statuses[#statuses + 1] = 2
+    else
+      redis.call('HSET', KEYS[3], ARGV[i + 1], line)
+      redis.call('HSET', KEYS[2], line, ARGV[i + 2])
+      statuses[#statuses + 1] = 0
+    end
+  end
+  if tonumber(line) > maxLine then maxLine = tonumber(line) end
+end
+redis.call('HSET', KEYS[1], 'maxLine', maxLine)
+if repeats > 0 then redis.call('HINCRBY', KEYS[1], 'repeats', repeats) end
+return statuses`;
+
+const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat'];
+
+/**
+ * KEYS: meta, outcomes, rows. ARGV: job id, line ('' for a job that carries its input). What a
+ * worker needs before a job's call, in one step: its outcome if it has one, the batch's control
+ * and duplicate policy, and the row's stored input.
+ */
+const JOB_CONTEXT = `
+local outcome = redis.call('HGET', KEYS[2], ARGV[1])
+local m = redis.call('HMGET', KEYS[1], 'control', 'existing')
+local row = false
+if ARGV[2] ~= '' and not outcome then row = redis.call('HGET', KEYS[3], ARGV[2]) end
+return { outcome or false, m[1] or false, m[2] or false, row }`;
+
+/** What a worker reads of its job's batch before the call. */
+export interface JobContext {
+  /** Set when the job already ended (a worker died after recording it): no call. */
+  outcome: JobOutcome | undefined;
+  control: BatchControl;
+  existing: ExistingPolicy;
+  /** The row's input as stored (undefined when the batch lost it, or for a job carrying its own). */
+  input: unknown;
+}
 
 /** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
 const SET_CONTROL = `
@@ -83,16 +155,19 @@ if before ~= 'cancelled' then redis.call('HSET', KEYS[1], 'control', ARGV[1]) en
 return { before, redis.call('SCARD', KEYS[2]) }`;
 
 /**
- * KEYS: meta, in-flight. ARGV: job id, retention s. A call of the batch may start only while it runs;
- * the check and the note that the call is in flight are one step, so once a pause has been
- * written no call of the batch starts. A batch whose meta is gone (lost state) is not held.
+ * A call of the batch may start only while it runs; the check and the note that the call is in
+ * flight are one step, so once a pause has been written no call of the batch starts. A batch
+ * whose meta is gone (lost state) is not held. KEYS: meta, in-flight, and the job's journal (2
+ * keys) to begin the call in it. ARGV: job id, retention s, the journal's `beginCall` arguments.
+ * Replies with the control and, when admitted and journalled, the journal before the call.
  */
-const ADMIT_CALL = `
+const ADMIT_CALL = `${BEGIN_CALL_FN}
 local control = redis.call('HGET', KEYS[1], 'control') or 'running'
-if control ~= 'running' then return control end
+if control ~= 'running' then return { control } end
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
-return control`;
+if #KEYS < 4 then return { control } end
+return { control, beginCall(KEYS[3], KEYS[4], ARGV[3], ARGV[4]) }`;
 
 /** KEYS: meta, parked. ARGV: job id, line, retention s. Parks the job while the batch is paused. */
 const PARK = `
@@ -133,9 +208,11 @@ export class BatchStore {
       throw new BatchConflictError(meta.batchId, existing, meta.operation);
     }
     if (existing === null) {
+      const seq = (await this.redis.incr(this.keys.batchSeq)).toString(36);
       await this.redis
         .multi()
         .hset(k.meta, {
+          seq,
           batchId: meta.batchId,
           operation: meta.operation,
           createdAtMs: String(meta.createdAtMs),
@@ -146,26 +223,39 @@ export class BatchStore {
         })
         .zadd(this.keys.batches, meta.createdAtMs, meta.batchId)
         .exec();
+    } else if ((await this.redis.hget(k.meta, 'seq')) === null) {
+      throw new LegacyBatchError(meta.batchId);
     }
     await this.redis.hset(k.meta, 'sealed', '0');
     await this.touch(meta.batchId);
   }
 
   /**
-   * Rows accepted into jobs: line -> job id and input (for the results file). The highest line is
-   * kept, so that reports can walk the rows in line order without holding them.
+   * Adds accepted rows, each with its input stored once (the worker reads it there, the results
+   * file too). Resolves with what each row was: see `AddedRow`.
    */
-  async addRows(batchId: string, rows: { line: number; jobId: string; input: unknown }[]): Promise<void> {
-    if (rows.length === 0) return;
+  async addRows(batchId: string, rows: readonly NewRow[]): Promise<AddedRow[]> {
+    if (rows.length === 0) return [];
     const k = this.keys.batch(batchId);
-    const multi = this.redis.multi();
-    multi.hset(
+    const args: (string | Buffer)[] = [];
+    for (const row of rows) args.push(String(row.line), row.digest, JSON.stringify(row.input));
+    const statuses = (await runScript(
+      this.redis,
+      ADD_ROWS,
+      3,
+      k.meta,
       k.rows,
-      Object.fromEntries(rows.map((r) => [String(r.line), JSON.stringify({ j: r.jobId, i: r.input })])),
-    );
-    multi.sadd(k.jobs, ...rows.map((r) => r.jobId));
-    multi.eval(RAISE_MAX_LINE, 1, k.meta, Math.max(...rows.map((r) => r.line)));
-    await multi.exec();
+      k.digests,
+      ...args,
+    )) as number[];
+    return statuses.map((status) => ADDED[status]!);
+  }
+
+  /** The ids of the jobs of these lines (a batch's jobs are named by its number and their line). */
+  async jobIdsOf(batchId: string, lines: readonly number[]): Promise<string[]> {
+    const seq = await this.redis.hget(this.keys.batch(batchId).meta, 'seq');
+    if (seq === null) throw new LegacyBatchError(batchId);
+    return lines.map((line) => hireJobId(seq, line));
   }
 
   async addInvalid(batchId: string, rows: InvalidRow[]): Promise<void> {
@@ -173,8 +263,17 @@ export class BatchStore {
     await this.redis.rpush(this.keys.batch(batchId).invalid, ...rows.map((r) => JSON.stringify(r)));
   }
 
+  /**
+   * Every row is in. The input digests go: they only spot repeats among rows being added (a batch
+   * continued after sealing still knows its lines, not what their inputs were).
+   */
   async seal(batchId: string): Promise<void> {
-    await this.redis.hset(this.keys.batch(batchId).meta, { sealed: '1', sealedAtMs: String(Date.now()) });
+    const k = this.keys.batch(batchId);
+    await this.redis
+      .multi()
+      .hset(k.meta, { sealed: '1', sealedAtMs: String(Date.now()) })
+      .unlink(k.digests)
+      .exec();
     await this.touch(batchId);
   }
 
@@ -189,11 +288,13 @@ export class BatchStore {
     forgetting: readonly string[] = [],
   ): Promise<boolean> {
     const k = this.keys.batch(batchId);
-    const recorded = await this.redis.eval(
+    const recorded = await runScript(
+      this.redis,
       RECORD_OUTCOME,
-      2 + forgetting.length,
+      3 + forgetting.length,
       k.outcomes,
       k.counts,
+      k.inFlight,
       ...forgetting,
       jobId,
       JSON.stringify(outcome),
@@ -223,11 +324,14 @@ export class BatchStore {
   /** How far the batch is: the one answer to "is this batch done?". */
   async progress(batchId: string): Promise<BatchProgress> {
     const k = this.keys.batch(batchId);
-    const [jobs, counts, [sealed, control]] = await Promise.all([
+    const [rows, legacyJobs, counts, [sealed, control, repeats, seq]] = await Promise.all([
+      this.redis.hlen(k.rows),
       this.redis.scard(k.jobs),
       this.redis.hgetall(k.counts),
-      this.redis.hmget(k.meta, 'sealed', 'control'),
+      this.redis.hmget(k.meta, 'sealed', 'control', 'repeats', 'seq'),
     ]);
+    // Before 0.3 a batch listed its job ids; now a row is a job unless it repeats another.
+    const jobs = seq == null ? legacyJobs : rows - Number(repeats ?? 0);
     const c = Object.fromEntries(jobStatuses.map((s) => [s, Number(counts[s] ?? 0)])) as Record<
       JobStatus,
       number
@@ -249,7 +353,7 @@ export class BatchStore {
     control: BatchControl,
   ): Promise<{ before: BatchControl; inFlight: number } | undefined> {
     const k = this.keys.batch(batchId);
-    const answer = (await this.redis.eval(SET_CONTROL, 2, k.meta, k.inFlight, control)) as
+    const answer = (await runScript(this.redis, SET_CONTROL, 2, k.meta, k.inFlight, control)) as
       [string, number] | null;
     if (!answer) return undefined;
     return { before: answer[0] as BatchControl, inFlight: Number(answer[1]) };
@@ -257,25 +361,58 @@ export class BatchStore {
 
   /** What the operator asked of the batch; `running` for a batch Redis no longer knows. */
   async controlOf(batchId: string): Promise<BatchControl> {
-    return (await this.settingsOf(batchId)).control;
+    return (
+      ((await this.redis.hget(this.keys.batch(batchId).meta, 'control')) as BatchControl | null) ?? 'running'
+    );
   }
 
-  /** What a worker needs of the batch before a job's call, in one read. */
-  async settingsOf(batchId: string): Promise<{ control: BatchControl; existing: ExistingPolicy }> {
-    const [control, existing] = await this.redis.hmget(this.keys.batch(batchId).meta, 'control', 'existing');
+  /** What a worker needs before a job's call, in one step: see `JobContext`. */
+  async jobContext(batchId: string, jobId: string, line: number | undefined): Promise<JobContext> {
+    const k = this.keys.batch(batchId);
+    const [outcome, control, existing, input] = (await runScript(
+      this.redis,
+      JOB_CONTEXT,
+      3,
+      k.meta,
+      k.outcomes,
+      k.rows,
+      jobId,
+      line === undefined ? '' : String(line),
+    )) as (string | null)[];
     return {
+      outcome: outcome ? (JSON.parse(outcome) as JobOutcome) : undefined,
       control: (control as BatchControl | null) ?? 'running',
       existing: (existing as ExistingPolicy | null) ?? 'dead-letter',
+      input: input ? (JSON.parse(input) as unknown) : undefined,
     };
   }
 
-  /** May this job call Feishu now? Resolves with the batch's control; `running` also notes the call in flight. */
-  async admitCall(batchId: string, jobId: string): Promise<BatchControl> {
+  /**
+   * May this job call Feishu now? Resolves with the batch's control; `running` also notes the call
+   * in flight and, given the job's journal, begins the call in it in the same step (the journal
+   * before it given). Without the journal it only checks again a call already begun.
+   */
+  async admitCall(
+    batchId: string,
+    jobId: string,
+    journal?: AttemptJournal,
+  ): Promise<{ control: BatchControl; journal?: JournalState }> {
     const k = this.keys.batch(batchId);
-    return (await this.redis.eval(ADMIT_CALL, 2, k.meta, k.inFlight, jobId, RETENTION_S)) as BatchControl;
+    const [control, before] = (await runScript(
+      this.redis,
+      ADMIT_CALL,
+      journal ? 4 : 2,
+      k.meta,
+      k.inFlight,
+      ...(journal?.keys ?? []),
+      jobId,
+      RETENTION_S,
+      ...(journal?.beginCallArgs() ?? []),
+    )) as [BatchControl, string[] | undefined];
+    return before === undefined ? { control } : { control, journal: stateOfReply(before) };
   }
 
-  /** The call admitted for this job has ended. */
+  /** The call admitted for this job has ended (an outcome recorded ends it too). */
   async callEnded(batchId: string, jobId: string): Promise<void> {
     await this.redis.srem(this.keys.batch(batchId).inFlight, jobId);
   }
@@ -283,7 +420,7 @@ export class BatchStore {
   /** Notes a job set aside while its batch is paused (by line, to resume in order); resolves with the control. */
   async park(batchId: string, jobId: string, line: number): Promise<BatchControl> {
     const k = this.keys.batch(batchId);
-    return (await this.redis.eval(PARK, 2, k.meta, k.parked, jobId, line, RETENTION_S)) as BatchControl;
+    return (await runScript(this.redis, PARK, 2, k.meta, k.parked, jobId, line, RETENTION_S)) as BatchControl;
   }
 
   /** Takes up to `count` parked jobs off the list, lowest line first. */
@@ -294,16 +431,11 @@ export class BatchStore {
 
   /** Ids of the batch's jobs that have no outcome yet, in chunks. */
   async *pendingJobIds(batchId: string, chunkSize = 500): AsyncGenerator<string[]> {
-    const k = this.keys.batch(batchId);
-    let cursor = '0';
-    do {
-      const [next, ids] = await this.redis.sscan(k.jobs, cursor, 'COUNT', chunkSize);
-      cursor = next;
-      if (ids.length === 0) continue;
-      const outcomes = await this.redis.hmget(k.outcomes, ...ids);
-      const pending = ids.filter((_, i) => outcomes[i] === null);
-      if (pending.length > 0) yield pending;
-    } while (cursor !== '0');
+    for await (const rows of this.rowsWithOutcomes(batchId, chunkSize)) {
+      const pending = new Set<string>();
+      for (const row of rows) if (!row.outcome) pending.add(row.jobId);
+      if (pending.size > 0) yield [...pending];
+    }
   }
 
   /** How the job ended, if it has. */
@@ -326,19 +458,16 @@ export class BatchStore {
   /**
    * Every accepted row with its job's outcome (undefined while pending), in line order, in chunks:
    * lines are read by number, a range at a time, so memory holds one chunk whatever the batch's size.
+   * A row that repeats another line shows that line's job and outcome.
    */
   async *rowsWithOutcomes(batchId: string, linesPerChunk = 2000): AsyncGenerator<BatchRow[]> {
     const k = this.keys.batch(batchId);
-    const maxLine = Number((await this.redis.hget(k.meta, 'maxLine')) ?? (await this.scanMaxLine(batchId)));
+    const [maxLineField, seq] = await this.redis.hmget(k.meta, 'maxLine', 'seq');
+    const maxLine = Number(maxLineField ?? (await this.scanMaxLine(batchId)));
     for (let first = 1; first <= maxLine; first += linesPerChunk) {
       const lines = Array.from({ length: Math.min(linesPerChunk, maxLine - first + 1) }, (_, i) => first + i);
       const raw = await this.redis.hmget(k.rows, ...lines.map(String));
-      const rows: Omit<BatchRow, 'outcome'>[] = [];
-      raw.forEach((value, i) => {
-        if (value === null) return;
-        const row = JSON.parse(value) as { j: string; i: Record<string, unknown> };
-        rows.push({ line: lines[i]!, jobId: row.j, input: row.i });
-      });
+      const rows = seq == null ? legacyRows(lines, raw) : await this.rowsOf(k.rows, seq, lines, raw);
       if (rows.length === 0) continue;
       const outcomes = await this.redis.hmget(k.outcomes, ...rows.map((r) => r.jobId));
       yield rows.map((r, i) => {
@@ -346,6 +475,39 @@ export class BatchStore {
         return outcome ? { ...r, outcome: JSON.parse(outcome) as JobOutcome } : r;
       });
     }
+  }
+
+  /** Rows as stored since 0.3: the input, or `=N` for a repeat of line N (read too when outside the chunk). */
+  private async rowsOf(
+    rowsKey: string,
+    seq: string,
+    lines: readonly number[],
+    raw: readonly (string | null)[],
+  ): Promise<Omit<BatchRow, 'outcome'>[]> {
+    const stored = new Map<number, string>();
+    raw.forEach((value, i) => value !== null && stored.set(lines[i]!, value));
+    const firstLineOf = (value: string) => (value.startsWith('=') ? Number(value.slice(1)) : undefined);
+    const outside = [...new Set([...stored.values()].map(firstLineOf))].filter(
+      (line): line is number => line !== undefined && !stored.has(line),
+    );
+    if (outside.length > 0) {
+      const found = await this.redis.hmget(rowsKey, ...outside.map(String));
+      outside.forEach((line, i) => found[i] != null && stored.set(line, found[i]!));
+    }
+    const rows: Omit<BatchRow, 'outcome'>[] = [];
+    for (const line of lines) {
+      const value = stored.get(line);
+      if (value === undefined) continue;
+      const jobLine = firstLineOf(value) ?? line;
+      const input = stored.get(jobLine);
+      if (input === undefined) continue;
+      rows.push({
+        line,
+        jobId: hireJobId(seq, jobLine),
+        input: JSON.parse(input) as Record<string, unknown>,
+      });
+    }
+    return rows;
   }
 
   /** The highest line of a batch written before `maxLine` was kept: its line numbers only, scanned once. */
@@ -377,4 +539,15 @@ export class BatchStore {
     for (const key of Object.values(k)) multi.expire(key, RETENTION_S);
     await multi.exec();
   }
+}
+
+/** Rows as stored before 0.3: `{ j: job id, i: input }`. */
+function legacyRows(lines: readonly number[], raw: readonly (string | null)[]): Omit<BatchRow, 'outcome'>[] {
+  const rows: Omit<BatchRow, 'outcome'>[] = [];
+  raw.forEach((value, i) => {
+    if (value === null) return;
+    const row = JSON.parse(value) as { j: string; i: Record<string, unknown> };
+    rows.push({ line: lines[i]!, jobId: row.j, input: row.i });
+  });
+  return rows;
 }

@@ -1,7 +1,8 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
-import { hireJobId, type HireJobData, type RowSource } from '../jobs/hire-job';
-import { bullPriorityOf, type HireQueues } from '../jobs/hire-queues';
+import type { JobsOptions } from 'bullmq';
+import { inputDigest, type HireJobData } from '../jobs/hire-job';
+import { placementOf, type HireQueues } from '../jobs/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './batch-store';
@@ -75,9 +76,9 @@ export async function enqueueBatch<O extends Operation>(
     throw new InvalidOptionError('skipCreated', 'needs the ledger: pass a runtime');
   // The batch opens with its first row: a file refused before any row (missing, wrong header)
   // leaves no empty batch behind that would show as running forever.
-  let priority: number | undefined;
-  const open = async (): Promise<number> => {
-    if (priority !== undefined) return priority;
+  let placement: JobsOptions | undefined;
+  const open = async (): Promise<JobsOptions> => {
+    if (placement !== undefined) return placement;
     await batches.create({
       batchId,
       operation,
@@ -89,8 +90,8 @@ export async function enqueueBatch<O extends Operation>(
     });
     // A batch continued under its id keeps the priority it was opened with.
     const meta = await batches.meta(batchId);
-    priority = bullPriorityOf[meta?.priority ?? options.priority ?? 'normal'];
-    return priority;
+    placement = placementOf(meta?.priority ?? options.priority ?? 'normal');
+    return placement;
   };
   const result: EnqueueBatchResult = {
     batchId,
@@ -112,7 +113,7 @@ export async function enqueueBatch<O extends Operation>(
     await writing;
     writing = (async () => {
       await enqueueRows(target, batchId, operation, rowsOfChunk, {
-        priority: await open(),
+        placement: await open(),
         ledger,
       });
       await batches.addInvalid(batchId, invalidOfChunk);
@@ -155,45 +156,45 @@ export async function enqueueBatch<O extends Operation>(
 }
 
 /**
- * One bulk add. The rows are recorded in the batch first, so a crash between the two leaves rows
- * pending (visible, and fixed by running the same batch again) rather than jobs the report does
- * not know. A row whose job already has an outcome in the batch (the same batch run again) makes
- * no job: finished jobs leave the queue, so BullMQ alone would not see the duplicate.
+ * One bulk add. The rows are recorded in the batch first (the worker reads a row's input there),
+ * so a crash between the two leaves rows pending (visible, and fixed by running the same batch
+ * again) rather than jobs the report does not know. A row an earlier run added is queued again
+ * only while it has no outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
  */
 async function enqueueRows<O extends Operation>(
   { queues, batches }: { queues: HireQueues; batches: BatchStore },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  how: { priority: number; ledger: ApplicationLedger | undefined },
+  how: { placement: JobsOptions; ledger: ApplicationLedger | undefined },
 ): Promise<void> {
   if (rows.length === 0) return;
-  const jobs = rows.map((row) => {
-    // The file is the batch's (its meta), not repeated in every job.
-    const source: RowSource = { line: row.line };
-    const data = { operation, input: row.input, batchId, source } as HireJobData;
-    return {
-      // Shown in the dashboard: a person finds the row by its batch and line.
-      name: `${operation} ${batchId} line ${row.line}`,
-      data,
-      opts: { jobId: hireJobId(operation, batchId, row.input), priority: how.priority },
-    };
-  });
-  const jobIds = jobs.map((job) => job.opts.jobId);
-  const [, finished] = await Promise.all([
+  const [added, jobIds] = await Promise.all([
     batches.addRows(
       batchId,
-      rows.map((row, i) => ({ line: row.line, jobId: jobIds[i]!, input: row.input })),
+      rows.map((row) => ({ line: row.line, digest: inputDigest(row.input), input: row.input })),
     ),
-    batches.hasOutcomes(batchId, jobIds),
+    batches.jobIdsOf(
+      batchId,
+      rows.map((row) => row.line),
+    ),
   ]);
-  const queue = queues.byOperation(operation);
-  const known = how.ledger ? await how.ledger.lookup(rows.map((row) => row.input as InputOf['create'])) : [];
+  const knownAt = added.flatMap((status, i) => (status === 'known' ? [i] : []));
+  const finished = await batches.hasOutcomes(
+    batchId,
+    knownAt.map((i) => jobIds[i]!),
+  );
+  const wanted = added.map((status) => status === 'new');
+  knownAt.forEach((i, k) => (wanted[i] = !finished[k]));
+  const fresh = rows.flatMap((row, i) => (wanted[i] ? [{ row, jobId: jobIds[i]! }] : []));
+  const known = how.ledger
+    ? await how.ledger.lookup(fresh.map(({ row }) => row.input as InputOf['create']))
+    : [];
   const finishedAt = new Date().toISOString();
   await Promise.all(
     known.map((entry, i) =>
-      entry && !finished[i]
-        ? batches.recordOutcome(batchId, jobs[i]!.opts.jobId, {
+      entry
+        ? batches.recordOutcome(batchId, fresh[i]!.jobId, {
             status: 'alreadyDone',
             applicationId: entry.application_id,
             code: 'KNOWN',
@@ -203,6 +204,15 @@ async function enqueueRows<O extends Operation>(
         : undefined,
     ),
   );
-  const toQueue = jobs.filter((_, i) => !known[i] && !finished[i]);
-  if (toQueue.length > 0) await queue.addBulk(toQueue);
+  const jobs = fresh
+    .filter((_, i) => !known[i])
+    .map(({ row, jobId }) => ({
+      // Shown in the dashboard: a person finds the row by its batch and line.
+      name: `${operation} ${batchId} line ${row.line}`,
+      data: { batchId, line: row.line } satisfies HireJobData,
+      opts: { jobId, ...how.placement },
+    }));
+  // Added at the taking end, the last added runs first: reversed, a chunk runs in line order.
+  if (how.placement.lifo) jobs.reverse();
+  if (jobs.length > 0) await queues.byOperation(operation).addBulk(jobs);
 }

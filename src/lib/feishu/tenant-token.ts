@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import { runScript } from '../redis/run-script';
 import type { RedisClient } from '../redis/redis-connection';
 import { classifyOutcome } from './classify-outcome';
 import { FeishuApiError } from '../errors/feishu-api-error';
@@ -84,7 +85,13 @@ export class TenantToken {
   /** Drops `token` for the whole fleet, unless another process already replaced it. */
   async invalidate(token: string): Promise<void> {
     if (this.#local?.token === token) this.#local = undefined;
-    await this.options.redis.eval(DELETE_IF_EQUAL, 1, this.options.keys.token(this.options.appId), token);
+    await runScript(
+      this.options.redis,
+      DELETE_IF_EQUAL,
+      1,
+      this.options.keys.token(this.options.appId),
+      token,
+    );
   }
 
   private async obtain(): Promise<string> {
@@ -105,7 +112,8 @@ export class TenantToken {
           await redis.set(tokenKey, JSON.stringify(fresh), 'PX', Math.max(1, fresh.expiresAtMs - Date.now()));
           return this.keep(fresh);
         } finally {
-          await redis.eval(
+          await runScript(
+            redis,
             "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
             1,
             lockKey,

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/redis-connection';
+import { runScript } from '../redis/run-script';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One call that failed, as a dead letter lists it. */
@@ -24,14 +25,24 @@ export interface JournalState {
   calls: number;
 }
 
-const BEGIN_CALL = `
-if redis.call('HGET', KEYS[1], 'inFlight') == '1' then redis.call('HSET', KEYS[1], 'ambiguous', '1') end
-redis.call('HSETNX', KEYS[1], 'firstCallAtMs', ARGV[1])
-redis.call('HSET', KEYS[1], 'inFlight', '1')
-redis.call('HINCRBY', KEYS[1], 'calls', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return redis.call('HGETALL', KEYS[1])`;
+/**
+ * Notes that a call of the job begins: an earlier call still marked in flight (its worker died
+ * mid-call) makes the job ambiguous. Replies with the journal before the call. A Lua function, so
+ * that a batch's admission of the call can run it in the same step (`BatchStore.admitCall`).
+ */
+export const BEGIN_CALL_FN = `
+local function beginCall(key, logKey, nowMs, ttlMs)
+  if redis.call('HGET', key, 'inFlight') == '1' then redis.call('HSET', key, 'ambiguous', '1') end
+  redis.call('HSETNX', key, 'firstCallAtMs', nowMs)
+  redis.call('HSET', key, 'inFlight', '1')
+  redis.call('HINCRBY', key, 'calls', 1)
+  redis.call('PEXPIRE', key, ttlMs)
+  redis.call('PEXPIRE', logKey, ttlMs)
+  return redis.call('HGETALL', key)
+end`;
+
+const BEGIN_CALL = `${BEGIN_CALL_FN}
+return beginCall(KEYS[1], KEYS[2], ARGV[1], ARGV[2])`;
 
 const RETENTION_MS = 30 * 86_400_000;
 
@@ -60,17 +71,19 @@ export class AttemptJournal {
 
   /** Records that a call begins now; returns the state before it. */
   async beginCall(): Promise<JournalState> {
-    const flat = (await this.redis.eval(
+    const flat = (await runScript(
+      this.redis,
       BEGIN_CALL,
       2,
-      this.key,
-      this.logKey,
-      Date.now(),
-      RETENTION_MS,
+      ...this.keys,
+      ...this.beginCallArgs(),
     )) as string[];
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
-    return toState(fields);
+    return stateOfReply(flat);
+  }
+
+  /** ARGV of `BEGIN_CALL_FN` for a call beginning now. */
+  beginCallArgs(): [number, number] {
+    return [Date.now(), RETENTION_MS];
   }
 
   /**
@@ -98,6 +111,13 @@ export class AttemptJournal {
   async failures(): Promise<AttemptRecord[]> {
     return (await this.redis.lrange(this.logKey, 0, -1)).map((line) => JSON.parse(line) as AttemptRecord);
   }
+}
+
+/** The state from `BEGIN_CALL_FN`'s reply (a flat HGETALL). */
+export function stateOfReply(flat: readonly string[]): JournalState {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return toState(fields);
 }
 
 function toState(fields: Record<string, string>): JournalState {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   inputSchemas,
   type CreateApplicationInput,
+  type InputOf,
   type Operation,
   type TerminateJobInput,
 } from '../feishu/hire-schemas';
@@ -13,13 +14,30 @@ export interface RowSource {
   line: number;
 }
 
-/** What a create or terminate job carries in BullMQ. No token or secret ever goes in here. */
-export type HireJobData =
+/**
+ * What a create or terminate job carries in BullMQ: its batch and line. The row's input is stored
+ * once, in the batch (the results file needs it after the job has left the queue); the worker
+ * reads it there. Kept small on purpose: a job whose fields all stay under Redis's
+ * `hash-max-listpack-value` (64 bytes) is stored in half the memory. No token or secret here.
+ */
+export interface HireJobData {
+  batchId: string;
+  line: number;
+}
+
+/** A job enqueued before 0.3, which carried its input itself. Still processed after an upgrade. */
+export type LegacyHireJobData =
   | { operation: 'create'; input: CreateApplicationInput; batchId: string; source?: RowSource }
   | { operation: 'terminate'; input: TerminateJobInput; batchId: string; source?: RowSource };
 
+/** A row as a worker handles it: what the job names, with the input read from its batch. */
+export type HireRow = {
+  [O in Operation]: { operation: O; batchId: string; line: number; input: InputOf[O] };
+}[Operation];
+
 const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int() }).optional();
-export const hireJobDataSchema = z.discriminatedUnion('operation', [
+export const hireJobDataSchema = z.object({ batchId: z.string(), line: z.number().int().positive() });
+export const legacyHireJobDataSchema = z.discriminatedUnion('operation', [
   z.object({
     operation: z.literal('create'),
     input: inputSchemas.create,
@@ -34,7 +52,7 @@ export const hireJobDataSchema = z.discriminatedUnion('operation', [
   }),
 ]);
 
-/** Batch ids go into job ids and keys: letters, digits, `.`, `_`, `-`. */
+/** Batch ids go into job names and keys: letters, digits, `.`, `_`, `-`. */
 export const batchIdPattern = /^[A-Za-z0-9._-]{1,100}$/;
 
 /** Stable JSON: keys sorted at every level, so equal inputs hash equally. */
@@ -50,10 +68,19 @@ function canonical(value: unknown): string {
 }
 
 /**
- * The same row of the same batch always gets the same id, so enqueuing it twice while the first
- * job is still known makes one job. BullMQ ids may not contain `:` nor be integers; these don't.
+ * The job of a batch's line: the batch's sequence number and the line, both in base 36 (a
+ * million-row batch's ids stay under 8 characters, and so does the job's stored options). The
+ * same line of the same batch always gets the same id, so enqueuing it again while its job is
+ * still known makes no second job. BullMQ ids may not contain `:` nor be integers; these don't.
  */
-export function hireJobId(operation: Operation, batchId: string, input: unknown): string {
-  const digest = createHash('sha256').update(canonical(input)).digest('hex').slice(0, 32);
-  return `${operation}-${batchId}-${digest}`;
+export function hireJobId(batchSeq: string, line: number): string {
+  return `${batchSeq}-${line.toString(36)}`;
+}
+
+/**
+ * What makes two rows of a batch the same row: 12 bytes of a digest of the input, whatever the
+ * order of its fields. A batch makes one job of a row repeated on several lines.
+ */
+export function inputDigest(input: unknown): Buffer {
+  return createHash('sha256').update(canonical(input)).digest().subarray(0, 12);
 }

@@ -21,10 +21,17 @@ export interface HireQueues {
 }
 
 /**
- * BullMQ priority of each batch priority (lower runs first). Every job carries one: BullMQ takes
- * jobs without a priority before all prioritized ones, which would let a low batch pass a high one.
+ * Where a batch's jobs go in their queue. A worker takes BullMQ's waiting list before its
+ * prioritized set, so: `normal` rows join the waiting list (first in, first out, and the cheapest
+ * to store: no sorted set), `high` rows go to its taking end (`lifo`; each chunk of them added in
+ * reverse so that it runs in line order), and `low` rows wait in the prioritized set until the
+ * list is empty.
  */
-export const bullPriorityOf: Readonly<Record<BatchPriority, number>> = { high: 1, normal: 2, low: 3 };
+export function placementOf(priority: BatchPriority): Pick<JobsOptions, 'lifo' | 'priority'> {
+  if (priority === 'high') return { lifo: true };
+  if (priority === 'low') return { priority: 1 };
+  return {};
+}
 
 /**
  * Options of every create and terminate job: stored with each job, so only what BullMQ must read
@@ -32,11 +39,7 @@ export const bullPriorityOf: Readonly<Record<BatchPriority, number>> = { high: 1
  * stay is the worker's too (`finishedJobRetention`).
  */
 export function jobOptions(): JobsOptions {
-  return {
-    attempts: ATTEMPTS_CEILING,
-    priority: bullPriorityOf.normal,
-    backoff: { type: HIRE_BACKOFF },
-  };
+  return { attempts: ATTEMPTS_CEILING, backoff: { type: HIRE_BACKOFF } };
 }
 
 /**

@@ -12,6 +12,9 @@ import type { Reconciliation } from '../feishu/code-rules';
 import type { CallControl, FeishuClient } from '../feishu/feishu-client';
 import {
   describeIssues,
+  inputSchemas,
+  operations,
+  type Operation,
   type TerminateApplicationInput,
   type TerminateJobInput,
 } from '../feishu/hire-schemas';
@@ -21,7 +24,14 @@ import type { HireMetrics } from '../operations/hire-metrics';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
 import { decideAfterFailure, type FailureDecision } from './failure-decision';
-import { hireJobDataSchema, type HireJobData, type RowSource } from './hire-job';
+import {
+  hireJobDataSchema,
+  legacyHireJobDataSchema,
+  type HireJobData,
+  type HireRow,
+  type LegacyHireJobData,
+  type RowSource,
+} from './hire-job';
 import type { HireQueues } from './hire-queues';
 import type { JobOutcome } from './job-outcome';
 import {
@@ -76,64 +86,101 @@ const PARKED_RECHECK_MS = 3_600_000;
  * fails this attempt so BullMQ backs off.
  */
 export async function processHireJob(
-  job: Job<HireJobData, JobOutcome>,
+  job: HireJob,
   token: string | undefined,
   deps: ProcessorDeps,
 ): Promise<JobOutcome> {
   const jobId = job.id!;
-  const parsed = hireJobDataSchema.safeParse(job.data);
-  if (!parsed.success) {
-    const failure = classifyOutcome(
-      'create',
-      new InvalidInputError(describeIssues(parsed.error), 'job data'),
-    );
-    return deadLetter(job, deps, failure, 'invalid job data');
+  const ref = rowRefOf(job);
+  if (!ref.ok) {
+    const failure = classifyOutcome(ref.operation, new InvalidInputError(ref.errors, 'job data'));
+    return deadLetter(job, ref, deps, failure, 'invalid job data');
   }
-  const data = parsed.data as HireJobData;
-  // A worker that died after recording the outcome but before completing the job: don't call again.
-  const [known, settings] = await Promise.all([
-    deps.batches.outcomeOf(data.batchId, jobId),
-    deps.batches.settingsOf(data.batchId),
-  ]);
-  if (known) return known;
+  // One step: a worker that died after recording the outcome but before completing the job must
+  // not call again; the batch's control and policy; the row's input, stored with the batch.
+  const context = await deps.batches.jobContext(ref.batchId, jobId, ref.carried ? undefined : ref.line);
+  if (context.outcome) return context.outcome;
+  const input = inputSchemas[ref.operation].safeParse(ref.carried ?? context.input);
+  if (!input.success) {
+    const errors =
+      context.input === undefined && !ref.carried
+        ? [
+            `line ${ref.line} of batch ${ref.batchId} is no longer in Redis (the batch expired, or Redis lost it)`,
+          ]
+        : describeIssues(input.error);
+    return deadLetter(
+      job,
+      { ...ref, input: ref.carried ?? context.input },
+      deps,
+      classifyOutcome(ref.operation, new InvalidInputError(errors, 'job data')),
+      'invalid job data',
+    );
+  }
+  const row = { ...ref, input: input.data } as HireRow;
 
   const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
-  const before = deps.stopping?.aborted ? 'stopping' : settings.control;
-  if (before !== 'running') return hold(job, token, deps, journal, before);
-  const context = { job, token, deps, journal, data, adoptExisting: settings.existing === 'adopt' };
+  const before = deps.stopping?.aborted ? 'stopping' : context.control;
+  if (before !== 'running') return hold(job, row, token, deps, journal, before);
+  const jobContext = { job, row, token, deps, journal, adoptExisting: context.existing === 'adopt' };
 
-  if (data.operation === 'terminate' && data.input.if_not_updated_since !== undefined) {
+  if (row.operation === 'terminate' && row.input.if_not_updated_since !== undefined) {
     // Only before the first call: after one, the application's change may be our own.
     if ((await journal.state()).calls === 0) {
       try {
         const moved = await applicationMovedSince(
           deps.client,
-          data.input.application_id,
-          data.input.if_not_updated_since,
+          row.input.application_id,
+          row.input.if_not_updated_since,
         );
         if (moved)
-          return finish(job, deps, journal, { status: 'skipped', message: moved, finishedAt: now() });
+          return finish(job, row, deps, journal, { status: 'skipped', message: moved, finishedAt: now() });
       } catch (error) {
-        return actOnFailure(context, classifyOutcome('read', error), error);
+        return actOnFailure(jobContext, classifyOutcome('read', error), error);
       }
     }
   }
 
-  const attempt = await callWithQuickRetries(data, journal, deps);
-  if ('held' in attempt) return hold(job, token, deps, journal, attempt.held);
+  const attempt = await callWithQuickRetries(row, journal, deps);
+  if ('held' in attempt) return hold(job, row, token, deps, journal, attempt.held);
   if (attempt.ok) {
     const { applicationId, logId } = attempt.result;
-    return finish(job, deps, journal, outcome('succeeded', { applicationId, logId }));
+    return finish(job, row, deps, journal, outcome('succeeded', { applicationId, logId }));
   }
-  return actOnFailure(context, attempt.failure, attempt.error);
+  return actOnFailure(jobContext, attempt.failure, attempt.error);
+}
+
+type HireJob = Job<HireJobData | LegacyHireJobData, JobOutcome>;
+
+/** What a job names: its batch, line and operation; a job of before 0.3 carries its input too. */
+type RowRef = { operation: Operation; batchId: string; line: number; carried?: unknown };
+
+/** The row a job stands for, or why its data cannot be read. */
+function rowRefOf(
+  job: HireJob,
+): ({ ok: true } & RowRef) | { ok: false; operation: Operation; batchId?: string; errors: string[] } {
+  const operation = operations.find((o) => o === job.queueName) ?? 'create';
+  const current = hireJobDataSchema.safeParse(job.data);
+  if (current.success) return { ok: true, operation, ...current.data };
+  const legacy = legacyHireJobDataSchema.safeParse(job.data);
+  if (legacy.success) {
+    const { batchId, source, input } = legacy.data;
+    return { ok: true, operation: legacy.data.operation, batchId, line: source?.line ?? 0, carried: input };
+  }
+  const batchId = (job.data as { batchId?: unknown } | undefined)?.batchId;
+  return {
+    ok: false,
+    operation,
+    ...(typeof batchId === 'string' ? { batchId } : {}),
+    errors: describeIssues(current.error),
+  };
 }
 
 interface JobContext {
-  job: Job<HireJobData, JobOutcome>;
+  job: HireJob;
+  row: HireRow;
   token: string | undefined;
   deps: ProcessorDeps;
   journal: AttemptJournal;
-  data: HireJobData;
   adoptExisting: boolean;
 }
 
@@ -143,7 +190,7 @@ async function actOnFailure(
   failure: Classification,
   error: unknown,
 ): Promise<JobOutcome> {
-  const { job, token, deps, journal, data } = context;
+  const { job, token, deps, journal, row } = context;
   const state = await journal.state();
   const decision = decideAfterFailure(failure, {
     attempt: job.attemptsMade + 1,
@@ -159,19 +206,20 @@ async function actOnFailure(
       { action: 'reconcile' | 'waitForRateLimit' | 'haltFleet' | 'stopProcess' | 'retryLater' }
     >,
   ) => {
-    if (how.action === 'alreadyDone') return finish(job, deps, journal, outcome('alreadyDone', failure));
-    if (how.action === 'deadLetter') return deadLetter(job, deps, failure, how.reason, journal);
+    if (how.action === 'alreadyDone') return finish(job, row, deps, journal, outcome('alreadyDone', failure));
+    if (how.action === 'deadLetter') return deadLetter(job, row, deps, failure, how.reason, journal);
     const existing =
-      data.operation === 'create' ? await findActiveApplication(deps.client, data.input) : undefined;
+      row.operation === 'create' ? await findActiveApplication(deps.client, row.input) : undefined;
     if (existing === undefined)
       return deadLetter(
         job,
+        row,
         deps,
         failure,
         'duplicate reported, but no active application of this talent on this job was found: it was closed in between',
         journal,
       );
-    return finish(job, deps, journal, outcome('alreadyDone', { ...failure, applicationId: existing }));
+    return finish(job, row, deps, journal, outcome('alreadyDone', { ...failure, applicationId: existing }));
   };
 
   switch (decision.action) {
@@ -180,10 +228,11 @@ async function actOnFailure(
     case 'adopt':
       return settle(decision);
     case 'reconcile': {
-      const ours = await reconcile(decision.reconcile, data, state, deps.client);
+      const ours = await reconcile(decision.reconcile, row, state, deps.client);
       if (!ours) return settle(decision.ifNotOurs);
       return finish(
         job,
+        row,
         deps,
         journal,
         outcome('succeeded', { applicationId: ours.applicationId, logId: failure.logId }, true),
@@ -191,7 +240,7 @@ async function actOnFailure(
     }
     case 'waitForRateLimit':
       deps.logger.info(
-        { jobId: job.id, batchId: data.batchId, code: failure.code, waitMs: decision.delayMs },
+        { jobId: job.id, batchId: row.batchId, code: failure.code, waitMs: decision.delayMs },
         'rate limited: waiting, no attempt spent',
       );
       await job.moveToDelayed(Date.now() + decision.delayMs, token);
@@ -217,20 +266,22 @@ const now = () => new Date().toISOString();
  * order), or released for another worker. Neither spends an attempt.
  */
 async function hold(
-  job: Job<HireJobData, JobOutcome>,
+  job: HireJob,
+  row: HireRow,
   token: string | undefined,
   deps: ProcessorDeps,
   journal: AttemptJournal,
   reason: Hold,
 ): Promise<JobOutcome> {
-  const { batchId } = job.data;
-  if (reason === 'cancelled') return finish(job, deps, journal, { status: 'cancelled', finishedAt: now() });
+  const { batchId } = row;
+  if (reason === 'cancelled')
+    return finish(job, row, deps, journal, { status: 'cancelled', finishedAt: now() });
   if (reason === 'stopping') {
     await job.moveToDelayed(Date.now(), token);
     throw new DelayedError();
   }
-  const control = await deps.batches.park(batchId, job.id!, job.data.source?.line ?? 0);
-  if (control === 'cancelled') return hold(job, token, deps, journal, 'cancelled');
+  const control = await deps.batches.park(batchId, job.id!, row.line);
+  if (control === 'cancelled') return hold(job, row, token, deps, journal, 'cancelled');
   await job.moveToDelayed(Date.now() + (control === 'paused' ? PARKED_RECHECK_MS : 0), token);
   // Resumed between our look and the park: the resume may not have seen this job delayed yet.
   if (control === 'paused' && (await deps.batches.controlOf(batchId)) === 'running')
@@ -241,7 +292,7 @@ async function hold(
 /** Did an earlier call of this job do what the answer reports? Resolves with what it made, if so. */
 async function reconcile(
   how: Reconciliation,
-  data: HireJobData,
+  data: HireRow,
   state: JournalState,
   client: FeishuClient,
 ): Promise<{ applicationId?: string } | undefined> {
@@ -271,29 +322,36 @@ function outcome(
   };
 }
 
-/** Calls once plus the policy's quick retries of transient failures; each call is journalled first. */
+/**
+ * Calls once plus the policy's quick retries of transient failures; each call is admitted by its
+ * batch and journalled in one step right before it is sent.
+ */
 async function callWithQuickRetries(
-  data: HireJobData,
+  row: HireRow,
   journal: AttemptJournal,
   deps: ProcessorDeps,
 ): Promise<CallAttempt> {
   const { policy } = deps;
   // The error pRetry gives up on is the one we classified last; anything else (Redis gone
   // while journalling) is not an answer from Feishu and fails the attempt as it is.
-  const jobId = journal.jobId;
   let lastFailure: { error: unknown; classification: Classification } | undefined;
+  // Admitted: the call counts as in flight for its batch, and its journal says it began.
   let admitted = false;
-  // The call is over: it no longer counts as in flight for its batch (sent with the journal's note).
-  const endAdmission = async () => {
+  const endAdmission = async (ended: Parameters<AttemptJournal['endCall']>[0]) => {
     if (!admitted) return;
     admitted = false;
-    await deps.batches.callEnded(data.batchId, jobId);
+    await Promise.all([journal.endCall(ended), deps.batches.callEnded(row.batchId, journal.jobId)]);
   };
   const control: CallControl = {
     ...(deps.stopping ? { signal: deps.stopping } : {}),
+    // The limiter may ask again for the same call (a slot given up, taken again): begun once.
     beforeSend: async () => {
-      const batchControl = await deps.batches.admitCall(data.batchId, jobId);
-      if (batchControl !== 'running') throw new BatchHeldError(data.batchId, batchControl);
+      const { control: batchControl } = await deps.batches.admitCall(
+        row.batchId,
+        journal.jobId,
+        admitted ? undefined : journal,
+      );
+      if (batchControl !== 'running') throw new BatchHeldError(row.batchId, batchControl);
       admitted = true;
     },
   };
@@ -303,24 +361,23 @@ async function callWithQuickRetries(
         // Stopping holds back calls not yet started. (Not p-retry's own signal: it would also turn
         // a call that just succeeded into an abort, and lose the success.)
         deps.stopping?.throwIfAborted();
-        await journal.beginCall();
         try {
           const result: CallResult =
-            data.operation === 'create'
-              ? await deps.client.createApplication(data.input, control)
-              : await deps.client.terminateApplication(callInputOf(data.input), control);
-          await Promise.all([
-            journal.endCall({ mayHaveTakenEffect: true, serverDateMs: result.serverDateMs }),
-            endAdmission(),
-          ]);
+            row.operation === 'create'
+              ? await deps.client.createApplication(row.input, control)
+              : await deps.client.terminateApplication(callInputOf(row.input), control);
+          // Left as it is: the outcome, recorded next, ends the call and the journal in one step.
+          // Should this worker die first, the journal still says a call was in flight, and the
+          // job is reconciled before any new call.
+          admitted = false;
           return result;
         } catch (error) {
           if (holdOf(error) !== undefined) {
-            await journal.endCall({ mayHaveTakenEffect: false });
+            await endAdmission({ mayHaveTakenEffect: false });
             throw error;
           }
-          const classification = classifyOutcome(data.operation, error);
-          await journal.endCall({
+          const classification = classifyOutcome(row.operation, error);
+          await endAdmission({
             mayHaveTakenEffect: classification.ambiguous,
             serverDateMs: classification.serverDateMs,
             failure: classification.kind === 'rateLimited' ? undefined : toRecord(classification),
@@ -347,7 +404,8 @@ async function callWithQuickRetries(
     if (failed === undefined || failed.error !== error) throw error;
     return { ok: false, failure: failed.classification, error };
   } finally {
-    await endAdmission();
+    // Redis failing mid-call: the call may have gone.
+    await endAdmission({ mayHaveTakenEffect: true });
   }
 }
 
@@ -359,13 +417,15 @@ function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
 
 /** A row's file and line: jobs carry the line, their batch the file (jobs of older versions carried both). */
 async function sourceOf(
-  source: RowSource,
-  batchId: string | undefined,
+  job: HireJob,
+  ref: DeadLetterRef,
   deps: ProcessorDeps,
-): Promise<RowSource> {
-  if (source.file !== undefined || batchId === undefined) return source;
-  const file = (await deps.batches.meta(batchId))?.file;
-  return file === undefined ? source : { file, line: source.line };
+): Promise<RowSource | undefined> {
+  const carried = (job.data as Partial<LegacyHireJobData> | undefined)?.source;
+  if (carried?.file !== undefined) return carried;
+  if (ref.line === undefined) return undefined;
+  const file = ref.batchId === undefined ? undefined : (await deps.batches.meta(ref.batchId))?.file;
+  return file === undefined ? { line: ref.line } : { file, line: ref.line };
 }
 
 /** The one test of whether an error means "not sent, on purpose". */
@@ -386,16 +446,16 @@ function toRecord(classification: Classification): AttemptRecord {
 }
 
 /** One log line and one count per job outcome, as it is recorded. */
-function reportOutcome(job: Job<HireJobData, JobOutcome>, deps: ProcessorDeps, outcome: JobOutcome): void {
-  const operation = job.data?.operation === 'terminate' ? 'terminate' : 'create';
+function reportOutcome(job: HireJob, row: DeadLetterRef, deps: ProcessorDeps, outcome: JobOutcome): void {
+  const { operation } = row;
   const code = outcome.code ?? (outcome.status === 'succeeded' ? '0' : '');
   deps.metrics?.jobs.inc({ operation, outcome: outcome.status, code });
   deps.logger.info(
     {
       jobId: job.id,
-      batchId: job.data?.batchId,
+      batchId: row.batchId,
       operation,
-      line: job.data?.source?.line,
+      line: row.line,
       outcome: outcome.status,
       code,
       logId: outcome.logId,
@@ -407,12 +467,12 @@ function reportOutcome(job: Job<HireJobData, JobOutcome>, deps: ProcessorDeps, o
 }
 
 async function finish(
-  job: Job<HireJobData, JobOutcome>,
+  job: HireJob,
+  data: HireRow,
   deps: ProcessorDeps,
   journal: AttemptJournal,
   result: JobOutcome,
 ): Promise<JobOutcome> {
-  const { data } = job;
   // Sent together on one connection, so Redis runs them in this order: the ledger knows the
   // application before the outcome is recorded; the journal goes in the same step as the outcome.
   const remembered =
@@ -429,19 +489,23 @@ async function finish(
       : undefined;
   const [, recorded] = await Promise.all([
     remembered,
-    deps.batches.recordOutcome(job.data.batchId, job.id!, result, journal.keys),
+    deps.batches.recordOutcome(data.batchId, job.id!, result, journal.keys),
   ]);
   if (recorded) {
-    reportOutcome(job, deps, result);
-    await deps.onOutcomeRecorded?.(job.data.batchId);
+    reportOutcome(job, data, deps, result);
+    await deps.onOutcomeRecorded?.(data.batchId);
     return result;
   }
   // Another run of this job (one that outlived its lock) recorded first; its outcome stands.
-  return (await deps.batches.outcomeOf(job.data.batchId, job.id!)) ?? result;
+  return (await deps.batches.outcomeOf(data.batchId, job.id!)) ?? result;
 }
 
+/** What a dead letter knows of its row: all of it, or what could be read of a job's bad data. */
+type DeadLetterRef = { operation: Operation; batchId?: string; line?: number; input?: unknown };
+
 async function deadLetter(
-  job: Job<HireJobData, JobOutcome>,
+  job: HireJob,
+  ref: DeadLetterRef,
   deps: ProcessorDeps,
   failure: Classification,
   reason: string,
@@ -450,7 +514,7 @@ async function deadLetter(
   const attempts = journal ? await journal.failures() : [];
   const state = journal ? await journal.state() : undefined;
   const last = attempts.at(-1);
-  const batchId = typeof job.data?.batchId === 'string' ? job.data.batchId : undefined;
+  const { batchId } = ref;
   const result: JobOutcome = {
     status: 'deadLettered',
     code: failure.code,
@@ -463,9 +527,9 @@ async function deadLetter(
   await addDeadLetter(deps.queues.deadLetter, {
     jobId: job.id!,
     batchId: batchId ?? 'unknown',
-    operation: job.data?.operation === 'terminate' ? 'terminate' : 'create',
-    input: { ...(job.data?.input ?? {}) },
-    ...(job.data?.source ? { source: await sourceOf(job.data.source, batchId, deps) } : {}),
+    operation: ref.operation,
+    input: { ...(inputOf(job, ref) ?? {}) },
+    ...(await sourceOf(job, ref, deps).then((source) => (source ? { source } : {}))),
     code: failure.code,
     message: failure.message,
     ...(last?.httpStatus !== undefined ? { httpStatus: last.httpStatus } : {}),
@@ -479,11 +543,18 @@ async function deadLetter(
   if (batchId === undefined) return result;
   const recorded = await deps.batches.recordOutcome(batchId, job.id!, result, journal?.keys ?? []);
   if (recorded) {
-    reportOutcome(job, deps, result);
+    reportOutcome(job, ref, deps, result);
     await deps.onOutcomeRecorded?.(batchId);
     return result;
   }
   const standing = await deps.batches.outcomeOf(batchId, job.id!);
   if (standing && standing.status !== 'deadLettered') await deps.queues.deadLetter.remove(job.id!);
   return standing ?? result;
+}
+
+/** The input a dead letter carries: the row's, or whatever a job of unreadable data held. */
+function inputOf(job: HireJob, ref: DeadLetterRef): Record<string, unknown> | undefined {
+  const input =
+    ref.input ?? ('carried' in ref ? ref.carried : (job.data as { input?: unknown } | undefined)?.input);
+  return input && typeof input === 'object' ? (input as Record<string, unknown>) : undefined;
 }

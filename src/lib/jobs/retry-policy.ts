@@ -50,5 +50,9 @@ export function backoffDelayMs(attemptsMade: number, policy: RetryPolicy, random
   return Math.round(ceiling * (1 - policy.backoffJitter) + random() * ceiling * policy.backoffJitter);
 }
 
-/** The BullMQ backoff type that selects `backoffDelayMs`. */
-export const HIRE_BACKOFF = 'hire-capped-exponential';
+/**
+ * The BullMQ backoff type that selects `backoffDelayMs`. Short: it is stored in every job. (Jobs
+ * of earlier versions name it `hire-capped-exponential`; any type not built into BullMQ reaches
+ * the worker's strategy, so they back off the same way.)
+ */
+export const HIRE_BACKOFF = 'hire';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { runScript } from '../redis/run-script';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisClient } from '../redis/redis-connection';
 import { localNowMs, RedisClock } from './redis-clock';
@@ -192,7 +193,8 @@ export class FleetRateLimiter {
       id,
     ];
     for (const cap of caps) args.push(cap.limit, cap.windowMs);
-    const reply = (await this.options.redis.eval(
+    const reply = (await runScript(
+      this.options.redis,
       RESERVE_SCRIPT,
       caps.length + 2,
       ...caps.map((cap) => keys.cap(cap.windowMs)),
@@ -242,14 +244,16 @@ export class FleetRateLimiter {
       // Inside the slot's lateness check: a check that waited (Redis restarting) must not send
       // late, in a burst with every other caller that waited on it.
       await beforeSend?.();
-      const latenessMs = localNowMs() - slotAt;
       const slot = { endpoint, atMs: slotAt, marginMs: reservation.marginMs };
+      // No cap (limits lifted): no slot to be late for. (Checked here, it once reserved five times a call.)
+      if (this.capsOf(endpoint).length === 0) return slot;
+      const latenessMs = localNowMs() - slotAt;
       if (latenessMs <= this.latenessAllowedMs(reservation) || attempt >= MAX_RESERVATIONS) return slot;
       if (latenessMs < this.movableLatenessMs(endpoint)) {
         const keys = this.options.keys.limiter(this.options.appId, endpoint);
         const caps = this.capsOf(endpoint).map((cap) => keys.cap(cap.windowMs));
         const movedTo = Number(
-          await this.options.redis.eval(MOVE_SCRIPT, caps.length, ...caps, reservation.id),
+          await runScript(this.options.redis, MOVE_SCRIPT, caps.length, ...caps, reservation.id),
         );
         this.movedSlots++;
         return { ...slot, atMs: this.clock.toLocal(movedTo) };
@@ -325,7 +329,7 @@ export class FleetRateLimiter {
     const resetMs = Math.max(1, resetSeconds ?? 1) * 1000;
     const shortestWindowMs = this.capsOf(slot.endpoint)[0]?.windowMs ?? 0;
     if (resetMs > shortestWindowMs || resends > 0)
-      await this.options.redis.eval(BLOCK_SCRIPT, 1, keys.blockedUntil, resetMs);
+      await runScript(this.options.redis, BLOCK_SCRIPT, 1, keys.blockedUntil, resetMs);
     return resends < MAX_RESENDS;
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { runScript } from '../redis/run-script';
 import { hostname } from 'node:os';
 import type { RedisClient } from '../redis/redis-connection';
 import { DelaySamples, quantileOf } from './delay-samples';
@@ -227,7 +228,8 @@ export class MarginLearner {
     spreadMs: number,
     evidenceMs: number,
   ): Promise<FleetMargin> {
-    const [margin, need, spread, learned] = (await this.redis.eval(
+    const [margin, need, spread, learned] = (await runScript(
+      this.redis,
       MARGIN_SCRIPT,
       1,
       this.keys.limiter(this.appId, endpoint).margin,

@@ -28,12 +28,17 @@ export function redisKeys(prefix: string) {
         invalid: `${base}:invalid`,
         outcomes: `${base}:outcomes`,
         counts: `${base}:counts`,
+        /** Before 0.3: the batch's job ids. */
         jobs: `${base}:jobs`,
+        /** Input digest -> first line with that input, while rows are being added. */
+        digests: `${base}:digests`,
         inFlight: `${base}:in-flight`,
         parked: `${base}:parked`,
       };
     },
     batches: `${prefix}:batches`,
+    /** Numbers batches as they open: a batch's number names its jobs. */
+    batchSeq: `${prefix}:batch-seq`,
     /** Applications hire-queue created or adopted, by talent and job; kept beyond batch retention. */
     ledger: { entries: `${prefix}:ledger`, byTime: `${prefix}:ledger:by-time` },
     fleetHalt: `${prefix}:fleet-halt`,
