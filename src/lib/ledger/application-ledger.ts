@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/redis-connection';
+import { runScript } from '../redis/run-script';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One application hire-queue knows it created (or adopted, or was told of), by talent and job. */
@@ -16,6 +17,14 @@ export interface LedgerEntry {
  * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
  * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
  */
+/** KEYS: entries, by time. ARGV: field, value, at, for each entry. */
+const RECORD_ENTRIES = `
+for i = 1, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('ZADD', KEYS[2], ARGV[i + 2], ARGV[i])
+end
+return 1`;
+
 /** Entries written by a process between two prunes of expired ones. */
 const PRUNE_EVERY_ENTRIES = 500;
 
@@ -37,13 +46,15 @@ export class ApplicationLedger {
   async record(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const { entries: hash, byTime } = this.keys.ledger;
-    const multi = this.redis.multi();
-    for (const e of entries) {
-      const field = ApplicationLedger.field(e.talent_id, e.job_id);
-      multi.hset(hash, field, `${e.application_id}\t${e.at}\t${e.how}`);
-      multi.zadd(byTime, e.at, field);
-    }
-    await multi.exec();
+    const args: (string | number)[] = [];
+    for (const e of entries)
+      args.push(
+        ApplicationLedger.field(e.talent_id, e.job_id),
+        `${e.application_id}\t${e.at}\t${e.how}`,
+        e.at,
+      );
+    // One script, not MULTI: a worker records an entry per create, and a MULTI is four commands.
+    await runScript(this.redis, RECORD_ENTRIES, 2, hash, byTime, ...args);
     // Expired entries go a thousand at a time, every so many writes: not a round trip per create.
     this.writesSincePrune += entries.length;
     if (this.writesSincePrune >= PRUNE_EVERY_ENTRIES) {
