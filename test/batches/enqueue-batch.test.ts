@@ -146,6 +146,27 @@ describe('enqueueBatch', () => {
     await producer.close();
     await sandbox.close();
   });
+
+  it('keeps one record of a refused row however often the batch is run, and drops it once the row is fixed', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const good = { line: 2, ok: true as const, input: { talent_id: 't1', job_id: 'j1' } };
+    const refused = { line: 3, ok: false as const, errors: ['talent_id: required'] };
+    const run = (rows: Parameters<typeof enqueueBatch>[2]) =>
+      enqueueBatch(producer, { batchId: 'again', operation: 'create' }, rows);
+    await run([good, refused]);
+    await run([good, refused]);
+    expect(await producer.batches.invalidRows('again')).toEqual([
+      { line: 3, errors: ['talent_id: required'] },
+    ]);
+    await run([good, { line: 3, ok: true as const, input: { talent_id: 't2', job_id: 'j1' } }]);
+    expect(await producer.batches.invalidRows('again')).toEqual([]);
+    expect(await producer.batches.progress('again')).toMatchObject({ jobs: 2 });
+    await deleteKeys(producer.redis, prefix);
+    await producer.close();
+    await sandbox.close();
+  });
 });
 
 /** Enqueues `inputs` as lines 2, 3, ... of one sealed create batch. */

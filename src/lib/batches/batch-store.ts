@@ -92,12 +92,14 @@ return 0`;
 const RETENTION_S = 30 * 86_400;
 
 /**
- * KEYS: meta, rows, digests. ARGV: line, digest, input JSON, for each row. A row's value is its
- * input, or `=N` when line N has the same input. Keeps the highest line (reports walk lines by
- * number) and how many rows repeat another. Replies per row: 0 new, 1 known, 2 repeat.
+ * KEYS: meta, rows, digests, invalid lines. ARGV: line, digest, input JSON, for each row. A row's
+ * value is its input, or `=N` when line N has the same input. Keeps the highest line (reports walk
+ * lines by number) and how many rows repeat another; a line refused by an earlier run and valid now
+ * is no longer invalid. Replies per row: 0 new, 1 known, 2 repeat.
  */
 const ADD_ROWS = `
 local statuses = {}
+for i = 1, #ARGV, 3 do redis.call('HDEL', KEYS[4], ARGV[i]) end
 local maxLine = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
 local repeats = 0
 for i = 1, #ARGV, 3 do
@@ -242,10 +244,11 @@ export class BatchStore {
     const statuses = (await runScript(
       this.redis,
       ADD_ROWS,
-      3,
+      4,
       k.meta,
       k.rows,
       k.digests,
+      k.invalidLines,
       ...args,
     )) as number[];
     return statuses.map((status) => ADDED[status]!);
@@ -260,7 +263,10 @@ export class BatchStore {
 
   async addInvalid(batchId: string, rows: InvalidRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await this.redis.rpush(this.keys.batch(batchId).invalid, ...rows.map((r) => JSON.stringify(r)));
+    await this.redis.hset(
+      this.keys.batch(batchId).invalidLines,
+      Object.fromEntries(rows.map((r) => [String(r.line), JSON.stringify(r)])),
+    );
   }
 
   /**
@@ -449,10 +455,14 @@ export class BatchStore {
     await this.redis.hsetnx(this.keys.batch(batchId).meta, 'finishedAtMs', String(finishedAtMs));
   }
 
+  /** Rows refused by validation, by line (a batch of before 0.3 kept them in a list). */
   async invalidRows(batchId: string): Promise<InvalidRow[]> {
-    return (await this.redis.lrange(this.keys.batch(batchId).invalid, 0, -1)).map(
-      (l) => JSON.parse(l) as InvalidRow,
-    );
+    const k = this.keys.batch(batchId);
+    const [byLine, legacy] = await Promise.all([
+      this.redis.hvals(k.invalidLines),
+      this.redis.lrange(k.invalid, 0, -1),
+    ]);
+    return [...legacy, ...byLine].map((l) => JSON.parse(l) as InvalidRow).sort((a, b) => a.line - b.line);
   }
 
   /**

@@ -25,7 +25,10 @@ export function redisKeys(prefix: string) {
       return {
         meta: `${base}:meta`,
         rows: `${base}:rows`,
+        /** Before 0.3: a list of rejected rows (appended again by every run of the same batch). */
         invalid: `${base}:invalid`,
+        /** Rows rejected by validation, by line: a batch run again replaces them, a fixed row leaves. */
+        invalidLines: `${base}:invalid-lines`,
         outcomes: `${base}:outcomes`,
         counts: `${base}:counts`,
         /** Before 0.3: the batch's job ids. */
