@@ -47,7 +47,7 @@ export interface InvalidRow {
 /** A row being added to a batch: its line, the digest of its input (see `inputDigest`), the input. */
 export interface NewRow {
   line: number;
-  digest: Buffer;
+  digest: string;
   input: unknown;
 }
 
@@ -99,7 +99,9 @@ const RETENTION_S = 30 * 86_400;
  */
 const ADD_ROWS = `
 local statuses = {}
-for i = 1, #ARGV, 3 do redis.call('HDEL', KEYS[4], ARGV[i]) end
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  for i = 1, #ARGV, 3 do redis.call('HDEL', KEYS[4], ARGV[i]) end
+end
 local maxLine = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
 local repeats = 0
 for i = 1, #ARGV, 3 do
@@ -107,19 +109,16 @@ for i = 1, #ARGV, 3 do
   local known = redis.call('HGET', KEYS[2], line)
   if known then
     statuses[#statuses + 1] = string.sub(known, 1, 1) == '=' and 2 or 1
+  elseif redis.call('HSETNX', KEYS[3], ARGV[i + 1], line) == 1 then
+    redis.call('HSET', KEYS[2], line, ARGV[i + 2])
+    statuses[#statuses + 1] = 0
   else
-    local first = redis.call('HGET', KEYS[3], ARGV[i + 1])
-    if first then
-      redis.call('HSET', KEYS[2], line, '=' .. first)
-      repeats = repeats + 1
-      statuses[#statuses + 1] = 2
-    else
-      redis.call('HSET', KEYS[3], ARGV[i + 1], line)
-      redis.call('HSET', KEYS[2], line, ARGV[i + 2])
-      statuses[#statuses + 1] = 0
-    end
+    redis.call('HSET', KEYS[2], line, '=' .. redis.call('HGET', KEYS[3], ARGV[i + 1]))
+    repeats = repeats + 1
+    statuses[#statuses + 1] = 2
   end
-  if tonumber(line) > maxLine then maxLine = tonumber(line) end
+  local n = tonumber(line)
+  if n > maxLine then maxLine = n end
 end
 redis.call('HSET', KEYS[1], 'maxLine', maxLine)
 if repeats > 0 then redis.call('HINCRBY', KEYS[1], 'repeats', repeats) end
@@ -239,7 +238,7 @@ export class BatchStore {
   async addRows(batchId: string, rows: readonly NewRow[]): Promise<AddedRow[]> {
     if (rows.length === 0) return [];
     const k = this.keys.batch(batchId);
-    const args: (string | Buffer)[] = [];
+    const args: string[] = [];
     for (const row of rows) args.push(String(row.line), row.digest, JSON.stringify(row.input));
     const statuses = (await runScript(
       this.redis,

@@ -55,6 +55,12 @@ export interface EnqueueBatchResult {
   invalidSample: InvalidRow[];
 }
 
+/**
+ * Chunks being written while the next is read: enough to keep this process and Redis both busy
+ * (measured with `npm run bench:scale`), few enough that memory stays a few chunks.
+ */
+const CHUNKS_IN_FLIGHT = 4;
+
 /** How many invalid rows a result carries with it; the batch records them all. */
 export const INVALID_SAMPLE_SIZE = 20;
 
@@ -103,24 +109,36 @@ export async function enqueueBatch<O extends Operation>(
   };
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
-  // One chunk is written while the next is read and checked: reading costs CPU, writing waits on
-  // Redis, and the two overlap. Chunks still reach Redis one after the other, in line order.
-  let writing: Promise<void> = Promise.resolve();
+  // A chunk is written in two steps, each taking chunks in line order: its rows recorded, then its
+  // jobs queued. The next chunk is read and checked, and its rows recorded, while the one before
+  // is being queued: reading costs this process's CPU, writing costs Redis's, and they overlap.
+  // At most CHUNKS_IN_FLIGHT chunks are in hand, so memory stays bounded.
+  let recorded: Promise<unknown> = Promise.resolve();
+  let queued: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   const flush = async () => {
     const [rowsOfChunk, invalidOfChunk] = [accepted, invalid];
     accepted = [];
     invalid = [];
-    await writing;
-    writing = (async () => {
-      await enqueueRows(target, batchId, operation, rowsOfChunk, {
+    if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
+    const jobsOfChunk = recorded.then(async () => {
+      const jobs = await recordRows(target, batchId, operation, rowsOfChunk, {
         placement: await open(),
         ledger,
       });
       await batches.addInvalid(batchId, invalidOfChunk);
-      if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
-    })();
-    // Its failure surfaces at the next await of it; until then it must not count as unhandled.
-    writing.catch(() => undefined);
+      return jobs;
+    });
+    recorded = jobsOfChunk;
+    inFlight.push(
+      (queued = Promise.all([jobsOfChunk, queued]).then(async ([jobs]) => {
+        if (jobs.length > 0) await target.queues.byOperation(operation).addBulk(jobs);
+        if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
+      })),
+    );
+    // A failure surfaces at the next await of either; until then it must not count as unhandled.
+    recorded.catch(() => undefined);
+    queued.catch(() => undefined);
   };
   for await (const row of rows) {
     result.rows++;
@@ -141,14 +159,14 @@ export async function enqueueBatch<O extends Operation>(
     if (accepted.length + invalid.length >= chunkSize) {
       await flush();
       if (options.signal?.aborted) {
-        await writing;
+        await queued;
         return result;
       }
     }
     if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
   }
   await flush();
-  await writing;
+  await queued;
   if (options.signal?.aborted) return result;
   await open();
   await batches.seal(batchId);
@@ -156,19 +174,20 @@ export async function enqueueBatch<O extends Operation>(
 }
 
 /**
- * One bulk add. The rows are recorded in the batch first (the worker reads a row's input there),
- * so a crash between the two leaves rows pending (visible, and fixed by running the same batch
- * again) rather than jobs the report does not know. A row an earlier run added is queued again
- * only while it has no outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
+ * Records a chunk's rows in the batch and answers the jobs to queue for them. The rows are
+ * recorded before their jobs are queued (the worker reads a row's input there), so a crash between
+ * the two leaves rows pending (visible, and fixed by running the same batch again) rather than
+ * jobs the report does not know. A row an earlier run added is queued again only while it has no
+ * outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
  */
-async function enqueueRows<O extends Operation>(
-  { queues, batches }: { queues: HireQueues; batches: BatchStore },
+async function recordRows<O extends Operation>(
+  { batches }: { batches: BatchStore },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
   how: { placement: JobsOptions; ledger: ApplicationLedger | undefined },
-): Promise<void> {
-  if (rows.length === 0) return;
+): Promise<{ name: string; data: HireJobData; opts: JobsOptions }[]> {
+  if (rows.length === 0) return [];
   const [added, jobIds] = await Promise.all([
     batches.addRows(
       batchId,
@@ -214,5 +233,5 @@ async function enqueueRows<O extends Operation>(
     }));
   // Added at the taking end, the last added runs first: reversed, a chunk runs in line order.
   if (how.placement.lifo) jobs.reverse();
-  if (jobs.length > 0) await queues.byOperation(operation).addBulk(jobs);
+  return jobs;
 }
