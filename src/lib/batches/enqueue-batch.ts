@@ -110,11 +110,11 @@ export async function enqueueBatch<O extends Operation>(
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
   // A chunk is written in two steps, each taking chunks in line order: its rows recorded, then its
-  // jobs queued. The next chunk is read and checked, and its rows recorded, while the one before
-  // is being queued: reading costs this process's CPU, writing costs Redis's, and they overlap.
-  // At most CHUNKS_IN_FLIGHT chunks are in hand, so memory stays bounded.
+  // jobs queued. A chunk's jobs are sent as soon as the chunk before has been sent, not answered,
+  // and the next chunks are read, checked and recorded meanwhile: this process builds commands
+  // while Redis runs the ones before. At most CHUNKS_IN_FLIGHT chunks are in hand.
   let recorded: Promise<unknown> = Promise.resolve();
-  let queued: Promise<void> = Promise.resolve();
+  let sent: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
   const flush = async () => {
     const [rowsOfChunk, invalidOfChunk] = [accepted, invalid];
@@ -130,13 +130,17 @@ export async function enqueueBatch<O extends Operation>(
       return jobs;
     });
     recorded = jobsOfChunk;
-    inFlight.push(
-      (queued = Promise.all([jobsOfChunk, queued]).then(async ([jobs]) => {
-        if (jobs.length > 0) await target.queues.byOperation(operation).addBulk(jobs);
-        if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
-      })),
-    );
-    // A failure surfaces at the next await of either; until then it must not count as unhandled.
+    let markSent = () => {};
+    const sentBefore = sent;
+    sent = new Promise<void>((resolve) => (markSent = resolve));
+    const queued = Promise.all([jobsOfChunk, sentBefore]).then(async ([jobs]) => {
+      const adding = jobs.length > 0 ? target.queues.byOperation(operation).addBulk(jobs) : undefined;
+      markSent();
+      await adding;
+      if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
+    });
+    inFlight.push(queued);
+    // A failure surfaces at the next await of it; until then it must not count as unhandled.
     recorded.catch(() => undefined);
     queued.catch(() => undefined);
   };
@@ -159,14 +163,14 @@ export async function enqueueBatch<O extends Operation>(
     if (accepted.length + invalid.length >= chunkSize) {
       await flush();
       if (options.signal?.aborted) {
-        await queued;
+        await Promise.all(inFlight);
         return result;
       }
     }
     if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
   }
   await flush();
-  await queued;
+  await Promise.all(inFlight);
   if (options.signal?.aborted) return result;
   await open();
   await batches.seal(batchId);
