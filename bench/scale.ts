@@ -201,13 +201,23 @@ async function benchReport(): Promise<void> {
   rmSync(results, { force: true });
 }
 
+/** Processing rounds per contender, alternating, the best of each kept: the machine is shared. */
+const PROCESS_ROUNDS = 2;
+
 async function benchProcessing(): Promise<void> {
   const port = await freePort();
   const configFile = join(dir, 'sandbox.json');
   writeFileSync(
     configFile,
     JSON.stringify({
-      generate: { talents: PROCESS_JOBS, jobs: 2, applications: 0, employees: 0, maxAgeDays: 1 },
+      // A job per contender and round: each create is a new application.
+      generate: {
+        talents: PROCESS_JOBS,
+        jobs: 2 * PROCESS_ROUNDS,
+        applications: 0,
+        employees: 0,
+        maxAgeDays: 1,
+      },
       limits: { create: 'none', token: 'none' },
     }),
   );
@@ -218,26 +228,38 @@ async function benchProcessing(): Promise<void> {
     sandbox.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    REDIS_URL,
-    FEISHU_BASE_URL: baseUrl,
-    FEISHU_APP_ID: SANDBOX_APP.appId,
-    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
-    HIRE_LIMIT_CREATE: 'none',
-    HIRE_LIMIT_READ: 'none',
-  };
+  const http = createFeishuHttp(baseUrl, 10_000);
+  const timings = { bare: [] as number[], ours: [] as number[] };
+  let succeeded = 0;
+  for (let round = 0; round < PROCESS_ROUNDS; round++) {
+    timings.bare.push(await processBare(http, 2 * round + 1));
+    const ours = await processOurs(baseUrl, 2 * round + 2);
+    timings.ours.push(ours.ms);
+    succeeded = ours.succeeded;
+  }
+  http.defaults.httpAgent?.destroy?.();
+  sandbox.kill('SIGTERM');
+  await once(sandbox, 'exit');
+  const bareMs = Math.min(...timings.bare);
+  const oursMs = Math.min(...timings.ours);
+  report(
+    `processing ${PROCESS_JOBS} creates, limits lifted, concurrency ${CONCURRENCY}: hire-queue ${((PROCESS_JOBS / oursMs) * 1000).toFixed(0)} jobs/s ` +
+      `(${succeeded} succeeded), bare BullMQ worker ${((PROCESS_JOBS / bareMs) * 1000).toFixed(0)} jobs/s: ratio ${(bareMs / oursMs).toFixed(2)} (goal >= 0.75; ` +
+      `rounds: hire-queue ${timings.ours.map((ms) => ms.toFixed(0)).join(', ')} ms, bare ${timings.bare.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
+  );
+}
 
-  // Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded.
+/** Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded. */
+async function processBare(http: ReturnType<typeof createFeishuHttp>, job: number): Promise<number> {
   const barePrefix = `{bench-bare-process-${Date.now().toString(36)}}`;
   const bareQueue = new Queue('create', { connection: redis, prefix: barePrefix });
   for (let i = 0; i < PROCESS_JOBS; i += CHUNK)
     await bareQueue.addBulk(
       Array.from({ length: Math.min(CHUNK, PROCESS_JOBS - i) }, (_, k) => ({
         name: 'create',
-        data: createInput(i + k, 1),
+        data: createInput(i + k, job),
       })),
     );
-  const http = createFeishuHttp(baseUrl, 10_000);
   const token = (
     await http.post('/open-apis/auth/v3/tenant_access_token/internal', {
       app_id: SANDBOX_APP.appId,
@@ -245,8 +267,8 @@ async function benchProcessing(): Promise<void> {
     })
   ).data.tenant_access_token as string;
   let bareDone = 0;
-  let bareStarted = 0;
-  const bareFinished = new Promise<number>((resolve) => {
+  const bareStarted = performance.now();
+  const bareMs = await new Promise<number>((resolve) => {
     const worker = new Worker(
       'create',
       async (job) => {
@@ -263,42 +285,45 @@ async function benchProcessing(): Promise<void> {
         concurrency: CONCURRENCY,
       },
     );
-    bareStarted = performance.now();
     worker.on('completed', () => {
       if (++bareDone === PROCESS_JOBS)
         void worker.close().then(() => resolve(performance.now() - bareStarted));
     });
     worker.on('failed', (_, error) => process.stderr.write(`bare job failed: ${error.message}\n`));
   });
-  const bareMs = await bareFinished;
   await bareQueue.close();
   await deletePrefix(barePrefix);
+  return bareMs;
+}
 
-  // hire-queue: the same calls through its worker, every outcome recorded and logged.
+/** hire-queue: the same calls through its worker, every outcome recorded and logged. */
+async function processOurs(baseUrl: string, job: number): Promise<{ ms: number; succeeded: number }> {
+  const env = {
+    REDIS_URL,
+    FEISHU_BASE_URL: baseUrl,
+    FEISHU_APP_ID: SANDBOX_APP.appId,
+    FEISHU_APP_SECRET: SANDBOX_APP.appSecret,
+    HIRE_LIMIT_CREATE: 'none',
+    HIRE_LIMIT_READ: 'none',
+  };
   const prefix = `{bench-hq-process-${Date.now().toString(36)}}`;
   const runtime = createRuntime(loadConfig({ ...env, HIRE_QUEUE_PREFIX: prefix }), 'bench-scale');
   const csv = join(dir, 'process.csv');
-  await writeCreateCsv(csv, PROCESS_JOBS, 2);
+  await writeCreateCsv(csv, PROCESS_JOBS, job);
   await enqueueFile(runtime, { operation: 'create', path: csv, batchId: 'process' });
   const logger = pino(
     { name: 'hire-queue', level: 'info' },
     pino.destination({ dest: join(dir, 'worker.log'), sync: false }),
   );
-  const oursStarted = performance.now();
+  const started = performance.now();
   const workers = await startWorkers({ runtime, operations: ['create'], concurrency: CONCURRENCY, logger });
   while (!(await runtime.batches.progress('process')).finished) await delay(50);
-  const oursMs = performance.now() - oursStarted;
+  const ms = performance.now() - started;
   const progress = await runtime.batches.progress('process');
   await workers.close();
   await runtime.close();
   await deletePrefix(prefix);
-  http.defaults.httpAgent?.destroy?.();
-  sandbox.kill('SIGTERM');
-  await once(sandbox, 'exit');
-  report(
-    `processing ${PROCESS_JOBS} creates, limits lifted, concurrency ${CONCURRENCY}: hire-queue ${((PROCESS_JOBS / oursMs) * 1000).toFixed(0)} jobs/s ` +
-      `(${progress.counts.succeeded} succeeded), bare BullMQ worker ${((PROCESS_JOBS / bareMs) * 1000).toFixed(0)} jobs/s: ratio ${(bareMs / oursMs).toFixed(2)} (goal >= 0.75)`,
-  );
+  return { ms, succeeded: progress.counts.succeeded };
 }
 
 async function main() {
