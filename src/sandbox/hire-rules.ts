@@ -67,7 +67,7 @@ export function createApplication(
     }
   }
 
-  const ofTalent = [...state.applications.values()].filter((a) => a.talent_id === talent.id);
+  const ofTalent = state.applicationsOfTalent(talent.id);
   if (ofTalent.some((a) => a.job_id === input.job_id && a.active_status === 1)) {
     return fail(400, 1002206, 'duplicate application: the talent has an active application on this job');
   }
@@ -168,7 +168,8 @@ export function listApplications(state: HireState, query: URLSearchParams): Answ
     const wanted = query.get(name);
     return wanted === null || wanted === '' || wanted === value;
   };
-  const ids = [...state.applications.values()]
+  const talentId = query.get('talent_id');
+  const ids = [...(talentId ? state.applicationsOfTalent(talentId) : state.applications.values())]
     .filter(
       (a) =>
         eq('job_id', a.job_id) &&

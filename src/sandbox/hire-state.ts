@@ -96,6 +96,8 @@ export class HireState {
   readonly employees = new Map<string, Employee>();
   readonly terminationReasons = new Map<string, TerminationReason>();
   readonly applications = new Map<string, Application>();
+  /** A talent's applications: a create checks them, and a scan of all of them made the sandbox slow down as a benchmark filled it. */
+  private readonly applicationsByTalent = new Map<string, Application[]>();
   private nextApplication = 1;
 
   static fromFixture(fixture: Fixture): HireState {
@@ -110,7 +112,7 @@ export class HireState {
     for (const r of reasons) state.terminationReasons.set(r.id, { ...r });
     for (const a of fixture.applications) {
       const job = state.jobs.get(a.job_id);
-      state.applications.set(a.id, {
+      state.addApplication({
         ...a,
         stage_id: a.stage_id ?? job?.stages[0]?.id ?? defaultStages[0]!.id,
       });
@@ -173,8 +175,19 @@ export class HireState {
     let id = generatedIds.application(this.nextApplication++);
     while (this.applications.has(id)) id = generatedIds.application(this.nextApplication++);
     const application: Application = { id, ...fields };
-    this.applications.set(id, application);
+    this.addApplication(application);
     return application;
+  }
+
+  applicationsOfTalent(talentId: string): readonly Application[] {
+    return this.applicationsByTalent.get(talentId) ?? [];
+  }
+
+  private addApplication(application: Application): void {
+    this.applications.set(application.id, application);
+    const ofTalent = this.applicationsByTalent.get(application.talent_id);
+    if (ofTalent) ofTalent.push(application);
+    else this.applicationsByTalent.set(application.talent_id, [application]);
   }
 
   stageOf(application: Application): Stage {
