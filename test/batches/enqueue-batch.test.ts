@@ -89,6 +89,47 @@ describe('enqueueBatch', () => {
     await sandbox.close();
   });
 
+  it('writes chunks while reading on: a row repeating one of an earlier chunk shares its job, and jobs queue in line order', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const producer = openRuntime(sandbox, prefix);
+    const talents = ['t1', 't2', 't3', 't1', 't4', 't5', 't3', 't6', 't7', 't8', 't2', 't9'];
+    // Two rows a chunk: six chunks, more than are written at once.
+    await enqueueBatch(
+      producer,
+      { batchId: 'chunks', operation: 'create', chunkSize: 2 },
+      talents.map((talent_id, i) => ({ line: i + 2, ok: true as const, input: { talent_id, job_id: 'j1' } })),
+    );
+    const waiting = await producer.queues.create.getJobs(['wait'], 0, -1, true);
+    expect(waiting.map((job) => job.data.line)).toEqual([2, 3, 4, 6, 7, 9, 10, 11, 13]);
+    const rows = await allRows(producer, 'chunks');
+    const jobOfLine = new Map(rows.map((r) => [r.line, r.jobId]));
+    expect(jobOfLine.get(5)).toBe(jobOfLine.get(2));
+    expect(jobOfLine.get(8)).toBe(jobOfLine.get(4));
+    expect(jobOfLine.get(12)).toBe(jobOfLine.get(3));
+    expect(await producer.batches.progress('chunks')).toMatchObject({ jobs: 9, done: 0 });
+    expect(await producer.batches.meta('chunks')).toMatchObject({ sealed: true });
+    // A chunk that fails while later ones are in hand fails the whole enqueue, unsealed.
+    let chunksDone = 0;
+    const failing = enqueueBatch(
+      producer,
+      {
+        batchId: 'broken',
+        operation: 'create',
+        chunkSize: 2,
+        onEnqueued: () => {
+          if (++chunksDone === 2) throw new Error('second chunk failed');
+        },
+      },
+      talents.map((talent_id, i) => ({ line: i + 2, ok: true as const, input: { talent_id, job_id: 'j2' } })),
+    );
+    await expect(failing).rejects.toThrow('second chunk failed');
+    expect(await producer.batches.meta('broken')).toMatchObject({ sealed: false });
+    await deleteKeys(producer.redis, prefix);
+    await producer.close();
+    await sandbox.close();
+  });
+
   it('queues again a row whose job never reached the queue (a producer killed between the two writes)', async () => {
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
     const prefix = testPrefix();
