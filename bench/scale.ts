@@ -5,7 +5,7 @@
 //   4. processing with the sandbox's limits lifted, against a bare BullMQ worker making the same call
 //      at the same concurrency.
 // BENCH_SCALE_ROWS (200000), BENCH_REPORT_ROWS (1000000), BENCH_PROCESS_JOBS (5000),
-// BENCH_CONCURRENCY (50), BENCH_PARTS (enqueue,report,process) size and narrow it.
+// BENCH_CONCURRENCY (50), BENCH_ROUNDS (3), BENCH_PARTS (enqueue,report,process) size and narrow it.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -30,6 +30,8 @@ const ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 200_000);
 const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
 const PROCESS_JOBS = Number(process.env.BENCH_PROCESS_JOBS ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+/** Rounds per contender, alternating, the best of each kept: the machine is shared. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PARTS = (process.env.BENCH_PARTS ?? 'enqueue,report,process').split(',');
 const CHUNK = 500;
 const dir = mkdtempSync(join(tmpdir(), 'hq-bench-scale-'));
@@ -92,8 +94,7 @@ async function benchEnqueue(): Promise<void> {
   const timings = { bare: [] as number[], ours: [] as number[] };
   let bareBytes = 0;
   let oursBytes = 0;
-  // Two rounds each, alternating, the better of each kept: the machine is shared.
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     const barePrefix = `{bench-bare-${Date.now().toString(36)}}`;
     const bare = new Queue('create', { connection: redis, prefix: barePrefix });
     let started = performance.now();
@@ -118,7 +119,8 @@ async function benchEnqueue(): Promise<void> {
   const oursMs = Math.min(...timings.ours);
   report(
     `enqueue ${ROWS} create rows: hire-queue (CSV read, validated, queued) ${((ROWS / oursMs) * 1000).toFixed(0)} rows/s, ` +
-      `bare BullMQ addBulk ${((ROWS / bareMs) * 1000).toFixed(0)} jobs/s: ratio ${(bareMs / oursMs).toFixed(2)} (goal >= 0.9)`,
+      `bare BullMQ addBulk ${((ROWS / bareMs) * 1000).toFixed(0)} jobs/s: ratio ${(bareMs / oursMs).toFixed(2)} (goal >= 0.9; ` +
+      `rounds: hire-queue ${timings.ours.map((ms) => ms.toFixed(0)).join(', ')} ms, bare ${timings.bare.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
   );
   report(
     `Redis bytes per queued row: hire-queue ${(oursBytes / ROWS).toFixed(0)}, bare BullMQ ${(bareBytes / ROWS).toFixed(0)}: ` +
@@ -201,9 +203,6 @@ async function benchReport(): Promise<void> {
   rmSync(results, { force: true });
 }
 
-/** Processing rounds per contender, alternating, the best of each kept: the machine is shared. */
-const PROCESS_ROUNDS = 2;
-
 async function benchProcessing(): Promise<void> {
   const port = await freePort();
   const configFile = join(dir, 'sandbox.json');
@@ -213,7 +212,7 @@ async function benchProcessing(): Promise<void> {
       // A job per contender and round: each create is a new application.
       generate: {
         talents: PROCESS_JOBS,
-        jobs: 2 * PROCESS_ROUNDS,
+        jobs: 2 * ROUNDS,
         applications: 0,
         employees: 0,
         maxAgeDays: 1,
@@ -231,7 +230,7 @@ async function benchProcessing(): Promise<void> {
   const http = createFeishuHttp(baseUrl, 10_000);
   const timings = { bare: [] as number[], ours: [] as number[] };
   let succeeded = 0;
-  for (let round = 0; round < PROCESS_ROUNDS; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     timings.bare.push(await processBare(http, 2 * round + 1));
     const ours = await processOurs(baseUrl, 2 * round + 2);
     timings.ours.push(ours.ms);
