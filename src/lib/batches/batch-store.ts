@@ -5,7 +5,7 @@ import type { Operation } from '../feishu/hire-schemas';
 import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
-import { hireJobId } from '../jobs/hire-job';
+import { hireJobId, type StoredInput } from '../jobs/hire-job';
 import { BEGIN_CALL_FN, stateOfReply, type AttemptJournal, type JournalState } from '../jobs/attempt-journal';
 
 /** What an operator asked of a batch. `running` unless paused or cancelled. */
@@ -44,11 +44,9 @@ export interface InvalidRow {
   input?: unknown;
 }
 
-/** A row being added to a batch: its line, the digest of its input (see `inputDigest`), the input. */
-export interface NewRow {
+/** A row being added to a batch: its line and its input as stored (see `storedInput`). */
+export interface NewRow extends StoredInput {
   line: number;
-  digest: string;
-  input: unknown;
 }
 
 /**
@@ -239,7 +237,7 @@ export class BatchStore {
     if (rows.length === 0) return [];
     const k = this.keys.batch(batchId);
     const args: string[] = [];
-    for (const row of rows) args.push(String(row.line), row.digest, JSON.stringify(row.input));
+    for (const row of rows) args.push(String(row.line), row.digest, row.json);
     const statuses = (await runScript(
       this.redis,
       ADD_ROWS,

@@ -1,7 +1,7 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import type { JobsOptions } from 'bullmq';
-import { inputDigest, type HireJobData } from '../jobs/hire-job';
+import { storedInput, type HireJobData } from '../jobs/hire-job';
 import { placementOf, type HireQueues } from '../jobs/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
@@ -195,7 +195,7 @@ async function recordRows<O extends Operation>(
   const [added, jobIds] = await Promise.all([
     batches.addRows(
       batchId,
-      rows.map((row) => ({ line: row.line, digest: inputDigest(row.input), input: row.input })),
+      rows.map((row) => ({ line: row.line, ...storedInput(row.input) })),
     ),
     batches.jobIdsOf(
       batchId,

@@ -77,11 +77,24 @@ export function hireJobId(batchSeq: string, line: number): string {
   return `${batchSeq}-${line.toString(36)}`;
 }
 
+/** A row's input as its batch stores it, and what makes two rows of a batch the same row. */
+export interface StoredInput {
+  /** JSON with keys sorted at every level: the same input is always the same text. */
+  json: string;
+  /** 12 bytes of a digest of `json` (16 characters of base64). */
+  digest: string;
+}
+
 /**
- * What makes two rows of a batch the same row: 12 bytes of a digest of the input (16 characters of
- * base64), whatever the order of its fields. A batch makes one job of a row repeated on several
- * lines. One-shot hashing into a string: a Buffer per row cost twice as much at a million rows.
+ * The input serialised once, for the batch and for its digest: a batch makes one job of a row
+ * repeated on several lines, whatever the order of its fields. One-shot hashing into a string: a
+ * Buffer per row cost twice as much at a million rows.
  */
+export function storedInput(input: unknown): StoredInput {
+  const json = canonical(input);
+  return { json, digest: hash('sha256', json, 'base64').slice(0, 16) };
+}
+
 export function inputDigest(input: unknown): string {
-  return hash('sha256', canonical(input), 'base64').slice(0, 16);
+  return storedInput(input).digest;
 }
