@@ -59,7 +59,7 @@ export interface EnqueueBatchResult {
  * Chunks being written while the next is read: enough to keep this process and Redis both busy
  * (measured with `npm run bench:scale`), few enough that memory stays a few chunks.
  */
-const CHUNKS_IN_FLIGHT = 4;
+const CHUNKS_IN_FLIGHT = 2;
 
 /** How many invalid rows a result carries with it; the batch records them all. */
 export const INVALID_SAMPLE_SIZE = 20;
@@ -148,7 +148,7 @@ export async function enqueueBatch<O extends Operation>(
     result.rows++;
     if (row.ok) {
       result.accepted++;
-      accepted.push({ line: row.line, input: row.input });
+      accepted.push(row);
     } else {
       result.invalidCount++;
       const bad: InvalidRow = {

@@ -175,7 +175,7 @@ class LinedCsvParser extends CsvParser {
   }
 
   override push(record: unknown, encoding?: BufferEncoding): boolean {
-    return super.push(record === null ? null : { record, info: { lines: this.info.lines } }, encoding);
+    return super.push(record === null ? null : { line: this.info.lines, value: record }, encoding);
   }
 }
 
@@ -221,15 +221,10 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
     () => undefined,
   );
   try {
-    for await (const item of csv as AsyncIterable<{
-      record: Record<string, string>;
-      info: { lines: number };
-    }>) {
+    for await (const row of csv as AsyncIterable<{ line: number; value: Record<string, string> }>) {
       while (skipped.length > 0) yield skipped.shift()!;
-      const size = Object.values(item.record).reduce((sum, v) => sum + Buffer.byteLength(v), 0);
-      if (size > MAX_ROW_BYTES)
-        yield { line: item.info.lines, error: `row longer than ${MAX_ROW_BYTES} bytes` };
-      else yield { line: item.info.lines, value: item.record };
+      if (tooLong(row.value)) yield { line: row.line, error: `row longer than ${MAX_ROW_BYTES} bytes` };
+      else yield row;
     }
   } catch (error) {
     if (error instanceof InputFileError) throw error;
@@ -238,6 +233,16 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
     throw new InputFileError(`${name}: ${(error as Error).message}`);
   }
   while (skipped.length > 0) yield skipped.shift()!;
+}
+
+/** Longer than MAX_ROW_BYTES in UTF-8; bytes counted only when the characters allow it (3 each at most). */
+function tooLong(record: Record<string, string>): boolean {
+  let characters = 0;
+  for (const key in record) characters += record[key]!.length;
+  if (characters * 3 <= MAX_ROW_BYTES) return false;
+  let bytes = 0;
+  for (const key in record) bytes += Buffer.byteLength(record[key]!);
+  return bytes > MAX_ROW_BYTES;
 }
 
 async function* ndjsonRows(stream: Readable): AsyncGenerator<RawRow> {
