@@ -55,16 +55,21 @@ export const legacyHireJobDataSchema = z.discriminatedUnion('operation', [
 /** Batch ids go into job names and keys: letters, digits, `.`, `_`, `-`. */
 export const batchIdPattern = /^[A-Za-z0-9._-]{1,100}$/;
 
-/** Stable JSON: keys sorted at every level, so equal inputs hash equally. */
+/**
+ * Stable JSON: keys sorted at every level, so equal inputs hash equally. Valid JSON (the batch
+ * stores it as the row's input), built in one string per object: it runs for every row.
+ */
 function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  const record = value as Record<string, unknown>;
+  let json = '';
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined) continue;
+    json += `${json === '' ? '' : ','}${JSON.stringify(key)}:${canonical(field)}`;
   }
-  return JSON.stringify(value);
+  return `{${json}}`;
 }
 
 /**
