@@ -7,6 +7,7 @@ import type { RedisKeys } from '../redis/redis-keys';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
 import { hireJobId, type StoredInput } from '../jobs/hire-job';
 import { BEGIN_CALL_FN, stateOfReply, type AttemptJournal, type JournalState } from '../jobs/attempt-journal';
+import { RECORD_ENTRIES_FN, type LedgerWrite } from '../ledger/application-ledger';
 
 /** What an operator asked of a batch. `running` unless paused or cancelled. */
 export type BatchControl = 'running' | 'paused' | 'cancelled';
@@ -75,12 +76,16 @@ export interface BatchProgress {
 }
 
 /**
- * KEYS: outcomes, counts, in-flight, keys to delete either way (the job's journal). The call that
- * led here (if any) is over: the job leaves the batch's in-flight set in the same step.
+ * KEYS: outcomes, counts, in-flight, the ledger's two keys when ARGV[4] is 2, then keys to delete
+ * either way (the job's journal). ARGV: job id, outcome, status, 0 or 2, the ledger's entries. The
+ * call that led here (if any) is over: the job leaves the batch's in-flight set in the same step,
+ * and the application it made enters the ledger in it.
  */
-const RECORD_OUTCOME = `
+const RECORD_OUTCOME = `${RECORD_ENTRIES_FN}
+local ledgerKeys = tonumber(ARGV[4])
 redis.call('SREM', KEYS[3], ARGV[1])
-for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 4 + ledgerKeys, #KEYS do redis.call('DEL', KEYS[i]) end
+if ledgerKeys > 0 then recordLedgerEntries(KEYS[4], KEYS[5], 5) end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
   return 1
@@ -282,26 +287,32 @@ export class BatchStore {
 
   /**
    * Records how a job ended, once; later calls for the same job change nothing (and answer false).
-   * `forgetting`: keys that end with the job (its journal), deleted in the same step.
+   * `forgetting`: keys that end with the job (its journal), deleted in the same step; `ledger`:
+   * the application the job made, recorded in the same step whichever call records the outcome.
    */
   async recordOutcome(
     batchId: string,
     jobId: string,
     outcome: JobOutcome,
     forgetting: readonly string[] = [],
+    ledger?: LedgerWrite,
   ): Promise<boolean> {
     const k = this.keys.batch(batchId);
+    const ledgerKeys = ledger?.keys ?? [];
     const recorded = await runScript(
       this.redis,
       RECORD_OUTCOME,
-      3 + forgetting.length,
+      3 + ledgerKeys.length + forgetting.length,
       k.outcomes,
       k.counts,
       k.inFlight,
+      ...ledgerKeys,
       ...forgetting,
       jobId,
       JSON.stringify(outcome),
       outcome.status,
+      ledgerKeys.length,
+      ...(ledger?.args ?? []),
     );
     return recorded === 1;
   }

@@ -473,11 +473,10 @@ async function finish(
   journal: AttemptJournal,
   result: JobOutcome,
 ): Promise<JobOutcome> {
-  // Sent together on one connection, so Redis runs them in this order: the ledger knows the
-  // application before the outcome is recorded; the journal goes in the same step as the outcome.
-  const remembered =
+  // One step: the outcome, the end of the journal, and the application the job made in the ledger.
+  const ledger =
     data.operation === 'create' && result.applicationId
-      ? deps.ledger.record([
+      ? deps.ledger.writeOf([
           {
             talent_id: data.input.talent_id,
             job_id: data.input.job_id,
@@ -487,10 +486,8 @@ async function finish(
           },
         ])
       : undefined;
-  const [, recorded] = await Promise.all([
-    remembered,
-    deps.batches.recordOutcome(data.batchId, job.id!, result, journal.keys),
-  ]);
+  const recorded = await deps.batches.recordOutcome(data.batchId, job.id!, result, journal.keys, ledger);
+  if (ledger) await deps.ledger.written(ledger);
   if (recorded) {
     reportOutcome(job, data, deps, result);
     await deps.onOutcomeRecorded?.(data.batchId);

@@ -17,13 +17,30 @@ export interface LedgerEntry {
  * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
  * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
  */
+/**
+ * Records the entries in ARGV from `from` on (field, value, at each) in the entries hash and the
+ * time index. A Lua function, so that a job's outcome can record its entry in the same step
+ * (`BatchStore.recordOutcome`).
+ */
+export const RECORD_ENTRIES_FN = `
+local function recordLedgerEntries(entriesKey, byTimeKey, from)
+  for i = from, #ARGV, 3 do
+    redis.call('HSET', entriesKey, ARGV[i], ARGV[i + 1])
+    redis.call('ZADD', byTimeKey, ARGV[i + 2], ARGV[i])
+  end
+end`;
+
 /** KEYS: entries, by time. ARGV: field, value, at, for each entry. */
-const RECORD_ENTRIES = `
-for i = 1, #ARGV, 3 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  redis.call('ZADD', KEYS[2], ARGV[i + 2], ARGV[i])
-end
+const RECORD_ENTRIES = `${RECORD_ENTRIES_FN}
+recordLedgerEntries(KEYS[1], KEYS[2], 1)
 return 1`;
+
+/** Entries ready to be written: the keys and ARGV of `RECORD_ENTRIES_FN`. */
+export interface LedgerWrite {
+  keys: readonly [entries: string, byTime: string];
+  args: readonly (string | number)[];
+  count: number;
+}
 
 /** Entries written by a process between two prunes of expired ones. */
 const PRUNE_EVERY_ENTRIES = 500;
@@ -45,6 +62,14 @@ export class ApplicationLedger {
 
   async record(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
+    const write = this.writeOf(entries);
+    // One script, not MULTI: a worker records an entry per create, and a MULTI is four commands.
+    await runScript(this.redis, RECORD_ENTRIES, 2, ...write.keys, ...write.args);
+    await this.written(write);
+  }
+
+  /** The write of these entries, for a script that records them with something else. */
+  writeOf(entries: readonly LedgerEntry[]): LedgerWrite {
     const { entries: hash, byTime } = this.keys.ledger;
     const args: (string | number)[] = [];
     for (const e of entries)
@@ -53,10 +78,12 @@ export class ApplicationLedger {
         `${e.application_id}\t${e.at}\t${e.how}`,
         e.at,
       );
-    // One script, not MULTI: a worker records an entry per create, and a MULTI is four commands.
-    await runScript(this.redis, RECORD_ENTRIES, 2, hash, byTime, ...args);
-    // Expired entries go a thousand at a time, every so many writes: not a round trip per create.
-    this.writesSincePrune += entries.length;
+    return { keys: [hash, byTime], args, count: entries.length };
+  }
+
+  /** After a write: expired entries go a thousand at a time, every so many writes, not a round trip per create. */
+  async written(write: LedgerWrite): Promise<void> {
+    this.writesSincePrune += write.count;
     if (this.writesSincePrune >= PRUNE_EVERY_ENTRIES) {
       this.writesSincePrune = 0;
       await this.prune(1000);
