@@ -1,7 +1,7 @@
 import type { DoctorCheck } from '../../src/lib/operations/doctor';
 import { runCli } from '../helpers/cli';
 import { PrivateRedis } from '../helpers/private-redis';
-import { testPrefix } from '../helpers/redis';
+import { openRedis, testPrefix } from '../helpers/redis';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { track } from '../helpers/resources';
@@ -16,7 +16,8 @@ async function doctor(env: Record<string, string | undefined>) {
 describe('hire-queue doctor', () => {
   it('passes a healthy setup, naming each check, and fails a wrong secret and a missing scope with the fix', async () => {
     const sandbox = await openSandbox();
-    const env = testEnv(sandbox, testPrefix());
+    const prefix = testPrefix();
+    const env = testEnv(sandbox, prefix);
 
     const healthy = await doctor(env);
     expect(healthy.code).toBe(0);
@@ -57,6 +58,8 @@ describe('hire-queue doctor', () => {
       message: expect.stringContaining('99991672'),
     });
     expect(noScope.byName['scope']!.fix).toBeTruthy();
+    // The token the healthy run fetched is kept under the prefix, as a worker's would be.
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 

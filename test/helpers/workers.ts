@@ -9,7 +9,7 @@ import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/lib/jobs/retry-policy';
 import type { Sandbox } from '../../src/sandbox/sandbox-server';
 import { startWorkers, type RunningWorkers, type StartWorkersOptions } from '../../src/workers/hire-worker';
-import { deleteKeys, testPrefix } from './redis';
+import { deleteKeys, openRedis, testPrefix } from './redis';
 import { track } from './resources';
 import { openRuntime } from './runtime';
 
@@ -65,8 +65,9 @@ export async function openFleet(
   const runtime = openRuntime(sandbox, prefix, env);
   const workers = await startWorkers({ runtime, policy: quickPolicy, ...options }).catch(
     async (error: unknown) => {
-      await deleteKeys(runtime.redis, prefix);
+      // Closed first: BullMQ's queues may still write their meta while they start.
       await runtime.close();
+      await openRedis(prefix).closeAndClean();
       throw error;
     },
   );

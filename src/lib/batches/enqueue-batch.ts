@@ -144,33 +144,39 @@ export async function enqueueBatch<O extends Operation>(
     recorded.catch(() => undefined);
     queued.catch(() => undefined);
   };
-  for await (const row of rows) {
-    result.rows++;
-    if (row.ok) {
-      result.accepted++;
-      accepted.push(row);
-    } else {
-      result.invalidCount++;
-      const bad: InvalidRow = {
-        line: row.line,
-        errors: row.errors,
-        ...(row.input ? { input: row.input } : {}),
-      };
-      if (result.invalidSample.length < (options.invalidSampleSize ?? INVALID_SAMPLE_SIZE))
-        result.invalidSample.push(bad);
-      invalid.push(bad);
-    }
-    if (accepted.length + invalid.length >= chunkSize) {
-      await flush();
-      if (options.signal?.aborted) {
-        await Promise.all(inFlight);
-        return result;
+  try {
+    for await (const row of rows) {
+      result.rows++;
+      if (row.ok) {
+        result.accepted++;
+        accepted.push(row);
+      } else {
+        result.invalidCount++;
+        const bad: InvalidRow = {
+          line: row.line,
+          errors: row.errors,
+          ...(row.input ? { input: row.input } : {}),
+        };
+        if (result.invalidSample.length < (options.invalidSampleSize ?? INVALID_SAMPLE_SIZE))
+          result.invalidSample.push(bad);
+        invalid.push(bad);
       }
+      if (accepted.length + invalid.length >= chunkSize) {
+        await flush();
+        if (options.signal?.aborted) {
+          await Promise.all(inFlight);
+          return result;
+        }
+      }
+      if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
     }
-    if (result.rows % 1000 === 0) options.onProgress?.(result.rows);
+    await flush();
+    await Promise.all(inFlight);
+  } catch (error) {
+    // The caller hears of a failure only once nothing of this batch is still being written.
+    await Promise.allSettled(inFlight);
+    throw error;
   }
-  await flush();
-  await Promise.all(inFlight);
   if (options.signal?.aborted) return result;
   await open();
   await batches.seal(batchId);
