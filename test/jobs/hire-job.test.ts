@@ -1,12 +1,15 @@
-import { hireJobId, inputDigest } from '../../src/lib/jobs/hire-job';
+import { hireJobId, storedInput } from '../../src/lib/jobs/hire-job';
 
-describe('inputDigest: the same row of a batch makes one job', () => {
+describe('storedInput: the same row of a batch makes one job', () => {
   const row = { talent_id: '7000000000000000001', job_id: '6800000000000000001', delivery_type: 1 };
-  const digest = (input: unknown) => inputDigest(input);
+  const digest = (input: unknown) => storedInput(input).digest;
 
   it('is the same for the same row, whatever the order of its fields or absent ones', () => {
     const reordered = { delivery_type: 1, job_id: row.job_id, talent_id: row.talent_id, user_id: undefined };
     expect(digest(reordered)).toBe(digest(row));
+    // Stored as the row's input: JSON that reads back as the row.
+    expect(storedInput(reordered).json).toBe(storedInput(row).json);
+    expect(JSON.parse(storedInput(reordered).json)).toEqual(row);
   });
 
   it('differs by any value, lists included', () => {

@@ -99,7 +99,3 @@ export function storedInput(input: unknown): StoredInput {
   const json = canonical(input);
   return { json, digest: hash('sha256', json, 'base64').slice(0, 16) };
 }
-
-export function inputDigest(input: unknown): string {
-  return storedInput(input).digest;
-}
