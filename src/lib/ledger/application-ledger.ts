@@ -13,11 +13,6 @@ export interface LedgerEntry {
 }
 
 /**
- * What hire-queue remembers of the applications it made, so a nightly sync can skip rows it
- * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
- * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
- */
-/**
  * Records the entries in ARGV from `from` on (field, value, at each) in the entries hash and the
  * time index. A Lua function, so that a job's outcome can record its entry in the same step
  * (`BatchStore.recordOutcome`).
@@ -45,6 +40,11 @@ export interface LedgerWrite {
 /** Entries written by a process between two prunes of expired ones. */
 const PRUNE_EVERY_ENTRIES = 500;
 
+/**
+ * What hire-queue remembers of the applications it made, so a nightly sync can skip rows it
+ * already created, even ones a recruiter has closed since. Entries live `retentionDays`, far beyond
+ * a batch's; each write prunes a bounded number of expired ones, so memory stays bounded.
+ */
 export class ApplicationLedger {
   private writesSincePrune = 0;
 
@@ -81,7 +81,10 @@ export class ApplicationLedger {
     return { keys: [hash, byTime], args, count: entries.length };
   }
 
-  /** After a write: expired entries go a thousand at a time, every so many writes, not a round trip per create. */
+  /**
+   * After a write: expired entries go a thousand at a time, every so many writes, not a round trip
+   * per create.
+   */
   async written(write: LedgerWrite): Promise<void> {
     this.writesSincePrune += write.count;
     if (this.writesSincePrune >= PRUNE_EVERY_ENTRIES) {

@@ -235,7 +235,7 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
   while (skipped.length > 0) yield skipped.shift()!;
 }
 
-/** Longer than MAX_ROW_BYTES in UTF-8; bytes counted only when the characters allow it (3 each at most). */
+/** Longer than MAX_ROW_BYTES in UTF-8; bytes are counted only when the characters (3 bytes each at most) allow it. */
 function tooLong(record: Record<string, string>): boolean {
   let characters = 0;
   for (const key in record) characters += record[key]!.length;
