@@ -226,6 +226,13 @@ export class FleetRateLimiter {
    */
   async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<Slot> {
     const { signal, beforeSend } = control;
+    if (this.capsOf(endpoint).length === 0) {
+      // No cap (limits lifted): nothing to reserve, no slot to be late for, and no Redis time to
+      // learn from (a reply made up here once taught the shared clock an offset of zero).
+      signal?.throwIfAborted();
+      await beforeSend?.();
+      return { endpoint, atMs: localNowMs(), marginMs: 0 };
+    }
     for (let attempt = 1; ;) {
       signal?.throwIfAborted();
       const askedAt = localNowMs();
@@ -245,8 +252,6 @@ export class FleetRateLimiter {
       // late, in a burst with every other caller that waited on it.
       await beforeSend?.();
       const slot = { endpoint, atMs: slotAt, marginMs: reservation.marginMs };
-      // No cap (limits lifted): no slot to be late for. (Checked here, it once reserved five times a call.)
-      if (this.capsOf(endpoint).length === 0) return slot;
       const latenessMs = localNowMs() - slotAt;
       if (latenessMs <= this.latenessAllowedMs(reservation) || attempt >= MAX_RESERVATIONS) return slot;
       if (latenessMs < this.movableLatenessMs(endpoint)) {
