@@ -147,9 +147,12 @@ describe('an operator in control', () => {
 
   it('exits 2 at once when waiting for a batch that does not exist', async () => {
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 1) } });
-    const result = await runCli(['batch', 'no-such-batch', '--wait'], testEnv(sandbox, testPrefix()));
+    const prefix = testPrefix();
+    const result = await runCli(['batch', 'no-such-batch', '--wait'], testEnv(sandbox, prefix));
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no batch no-such-batch under prefix/);
+    // The command's queues wrote their meta as they opened.
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 });
