@@ -67,7 +67,7 @@ export const INVALID_SAMPLE_SIZE = 20;
 /**
  * A batch from checked rows, streamed: opens it (a batch id given again continues that batch),
  * enqueues good rows in bulk chunks and records bad ones with their line and reasons, then seals
- * it. Memory stays bounded by one chunk.
+ * it. Memory stays bounded by a few chunks (see CHUNKS_IN_FLIGHT).
  */
 export async function enqueueBatch<O extends Operation>(
   target: { queues: HireQueues; batches: BatchStore; ledger?: ApplicationLedger },
