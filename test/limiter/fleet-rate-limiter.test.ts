@@ -1,4 +1,5 @@
 import { FleetRateLimiter } from '../../src/lib/limiter/fleet-rate-limiter';
+import { localNowMs, RedisClock } from '../../src/lib/limiter/redis-clock';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { runChildren } from '../helpers/child-process';
 import { openRedis, testPrefix } from '../helpers/redis';
@@ -22,6 +23,7 @@ async function openTerminateLimiter(options: {
   fixedMarginMs: number;
   horizonMs: number;
   sandbox?: Parameters<typeof openSandbox>[0];
+  clock?: RedisClock;
 }) {
   const sandbox = await openSandbox(options.sandbox);
   const prefix = testPrefix();
@@ -33,6 +35,7 @@ async function openTerminateLimiter(options: {
     limits: { create: [], read: [], terminate: [{ limit: options.limit, windowMs: 1000 }] },
     margin: { mode: 'fixed', floorMs: options.fixedMarginMs },
     horizonMs: options.horizonMs,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const close = async () => {
     await runtime.close();
@@ -43,6 +46,24 @@ async function openTerminateLimiter(options: {
 }
 
 describe('fleet rate limiter', () => {
+  it("learns nothing of Redis's clock from an endpoint without caps (create here), which capped ones share", async () => {
+    const clock = new RedisClock();
+    // Redis one second ahead of this process, seen over a 4 ms round trip.
+    const sentAt = localNowMs();
+    clock.observe(sentAt, sentAt + 4, sentAt + 2 + 1000);
+    const { limiter, close } = await openTerminateLimiter({
+      limit: 10,
+      fixedMarginMs: 10,
+      horizonMs: 500,
+      clock,
+    });
+    let admitted = 0;
+    await limiter.acquire('create', { beforeSend: async () => void admitted++ });
+    expect(admitted).toBe(1);
+    expect(clock.toLocal(10_000)).toBeCloseTo(9_000, 0);
+    await close();
+  });
+
   it('learns a margin wider than the network jitter: four processes, 80 ms of jitter, never over the cap', async () => {
     const sandbox = await openSandbox({
       config: {

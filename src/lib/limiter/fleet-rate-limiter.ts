@@ -102,6 +102,8 @@ export interface FleetRateLimiterOptions {
   horizonMs?: number;
   /** Told the margin each reservation used (the metrics gauge). */
   onMargin?: (endpoint: LimitedEndpoint, marginMs: number) => void;
+  /** Redis's clock as this process sees it, learned from reservations. @default a clock of its own */
+  clock?: RedisClock;
 }
 
 /** A reserved send time: wait `waitMs`, then send. `atMs` is the slot, `redisNowMs` the reservation, on Redis's clock. */
@@ -150,13 +152,14 @@ export const limiterDefaults = {
 } as const;
 
 export class FleetRateLimiter {
-  private readonly clock = new RedisClock();
+  private readonly clock: RedisClock;
   readonly margin: MarginLearner;
   private readonly horizonMs: number;
   private readonly id = randomBytes(4).toString('hex');
   private reservations = 0;
 
   constructor(private readonly options: FleetRateLimiterOptions) {
+    this.clock = options.clock ?? new RedisClock();
     this.margin = new MarginLearner(options.redis, options.keys, options.appId, {
       ...limiterDefaults.margin,
       ...options.margin,
