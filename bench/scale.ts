@@ -266,6 +266,7 @@ async function processBare(http: ReturnType<typeof createFeishuHttp>, job: numbe
     })
   ).data.tenant_access_token as string;
   let bareDone = 0;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const bareStarted = performance.now();
   const bareMs = await new Promise<number>((resolve) => {
     const worker = new Worker(
@@ -279,7 +280,7 @@ async function processBare(http: ReturnType<typeof createFeishuHttp>, job: numbe
         return (answer.data as { data: { id: string } }).data.id;
       },
       {
-        connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+        connection,
         prefix: barePrefix,
         concurrency: CONCURRENCY,
       },
@@ -291,6 +292,7 @@ async function processBare(http: ReturnType<typeof createFeishuHttp>, job: numbe
     worker.on('failed', (_, error) => process.stderr.write(`bare job failed: ${error.message}\n`));
   });
   await bareQueue.close();
+  await connection.quit();
   await deletePrefix(barePrefix);
   return bareMs;
 }
