@@ -36,6 +36,8 @@ export interface BatchMeta {
   sealed: boolean;
   sealedAtMs?: number;
   finishedAtMs?: number;
+  /** The batch's number, in base 36: its jobs are named by it and their line (absent before 0.3). */
+  seq?: string;
 }
 
 /** A row that failed validation and was not enqueued. */
@@ -332,6 +334,7 @@ export class BatchStore {
       ...(m.file !== undefined ? { file: m.file } : {}),
       ...(m.sealedAtMs !== undefined ? { sealedAtMs: Number(m.sealedAtMs) } : {}),
       ...(m.finishedAtMs !== undefined ? { finishedAtMs: Number(m.finishedAtMs) } : {}),
+      ...(m.seq !== undefined ? { seq: m.seq } : {}),
     };
   }
 

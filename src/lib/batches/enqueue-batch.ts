@@ -1,7 +1,8 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import type { JobsOptions } from 'bullmq';
-import { storedInput, type HireJobData } from '../jobs/hire-job';
+import { hireJobId, storedInput, type HireJobData } from '../jobs/hire-job';
+import { LegacyBatchError } from '../errors/legacy-batch-error';
 import { placementOf, type HireQueues } from '../jobs/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
@@ -82,9 +83,9 @@ export async function enqueueBatch<O extends Operation>(
     throw new InvalidOptionError('skipCreated', 'needs the ledger: pass a runtime');
   // The batch opens with its first row: a file refused before any row (missing, wrong header)
   // leaves no empty batch behind that would show as running forever.
-  let placement: JobsOptions | undefined;
-  const open = async (): Promise<JobsOptions> => {
-    if (placement !== undefined) return placement;
+  let opened: Opened | undefined;
+  const open = async (): Promise<Opened> => {
+    if (opened !== undefined) return opened;
     await batches.create({
       batchId,
       operation,
@@ -96,8 +97,9 @@ export async function enqueueBatch<O extends Operation>(
     });
     // A batch continued under its id keeps the priority it was opened with.
     const meta = await batches.meta(batchId);
-    placement = placementOf(meta?.priority ?? options.priority ?? 'normal');
-    return placement;
+    if (meta?.seq === undefined) throw new LegacyBatchError(batchId);
+    opened = { placement: placementOf(meta.priority), seq: meta.seq };
+    return opened;
   };
   const result: EnqueueBatchResult = {
     batchId,
@@ -122,10 +124,7 @@ export async function enqueueBatch<O extends Operation>(
     invalid = [];
     if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
     const jobsOfChunk = recorded.then(async () => {
-      const jobs = await recordRows(target, batchId, operation, rowsOfChunk, {
-        placement: await open(),
-        ledger,
-      });
+      const jobs = await recordRows(target, batchId, operation, rowsOfChunk, { ...(await open()), ledger });
       await batches.addInvalid(batchId, invalidOfChunk);
       return jobs;
     });
@@ -183,6 +182,12 @@ export async function enqueueBatch<O extends Operation>(
   return result;
 }
 
+/** An open batch as its chunks need it: where its jobs go, and the number their ids carry. */
+interface Opened {
+  placement: JobsOptions;
+  seq: string;
+}
+
 /**
  * Records a chunk's rows in the batch and answers the jobs to queue for them. The rows are
  * recorded before their jobs are queued (the worker reads a row's input there), so a crash between
@@ -195,19 +200,14 @@ async function recordRows<O extends Operation>(
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  how: { placement: JobsOptions; ledger: ApplicationLedger | undefined },
+  how: Opened & { ledger: ApplicationLedger | undefined },
 ): Promise<{ name: string; data: HireJobData; opts: JobsOptions }[]> {
   if (rows.length === 0) return [];
-  const [added, jobIds] = await Promise.all([
-    batches.addRows(
-      batchId,
-      rows.map((row) => ({ line: row.line, ...storedInput(row.input) })),
-    ),
-    batches.jobIdsOf(
-      batchId,
-      rows.map((row) => row.line),
-    ),
-  ]);
+  const added = await batches.addRows(
+    batchId,
+    rows.map((row) => ({ line: row.line, ...storedInput(row.input) })),
+  );
+  const jobIds = rows.map((row) => hireJobId(how.seq, row.line));
   const knownAt = added.flatMap((status, i) => (status === 'known' ? [i] : []));
   const finished = await batches.hasOutcomes(
     batchId,
