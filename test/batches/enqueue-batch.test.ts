@@ -1,13 +1,13 @@
 import { InputFileError } from '../../src/lib/errors/input-file-error';
 import { LegacyBatchError } from '../../src/lib/errors/legacy-batch-error';
-import { enqueueBatch } from '../../src/lib/batches/enqueue-batch';
+import { enqueueBatch, type EnqueueBatchOptions } from '../../src/lib/batches/enqueue-batch';
 import { buildBatchReport } from '../../src/lib/batches/batch-report';
 import type { BatchRow } from '../../src/lib/batches/batch-store';
 import type { HireRuntime } from '../../src/lib/hire-runtime';
 import type { InputOf } from '../../src/lib/feishu/hire-schemas';
 import { enqueueFile } from '../../src/producers/enqueue-file';
 import { inputDir } from '../helpers/files';
-import { deleteKeys, testPrefix } from '../helpers/redis';
+import { openRedis, testPrefix } from '../helpers/redis';
 import { openRuntime } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet } from '../helpers/workers';
@@ -17,9 +17,7 @@ const files = inputDir('enqueue');
 
 describe('enqueueBatch', () => {
   it('opens a batch only with its first row: a refused file leaves nothing behind', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const runtime = openRuntime(sandbox, prefix);
+    const { producer: runtime, close } = await openProducer();
     const refused = [
       files.write('none.csv', ''),
       files.write('header.csv', 'talent,job_id\nt,j\n'),
@@ -42,15 +40,13 @@ describe('enqueueBatch', () => {
     });
     expect(accepted).toMatchObject({ accepted: 1, enqueued: true });
     expect(await runtime.batches.meta('ok')).toMatchObject({ sealed: true, operation: 'create' });
-    await deleteKeys(runtime.redis, prefix);
-    await runtime.close();
-    await sandbox.close();
+    await close();
   });
 
   it('stores a row once: its job holds batch and line in compact form, a repeated row is one job reported on both lines', async () => {
-    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
-    const prefix = testPrefix();
-    const producer = openRuntime(sandbox, prefix);
+    const { sandbox, prefix, producer, close } = await openProducer({
+      config: { fixture: smallFixture(Date.now(), 3) },
+    });
     const free = { talent_id: 'talent-free', job_id: 'job-2' };
     const other = { talent_id: 'talent-other', job_id: 'job-2' };
     // Line 4 repeats line 2 with its fields in another order.
@@ -85,20 +81,18 @@ describe('enqueueBatch', () => {
       delayed: 0,
     });
     await fleet.close();
-    await producer.close();
-    await sandbox.close();
+    await close();
   });
 
   it('writes chunks while reading on: a row repeating one of an earlier chunk shares its job, and jobs queue in line order', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const producer = openRuntime(sandbox, prefix);
+    const { producer, close } = await openProducer();
     const talents = ['t1', 't2', 't3', 't1', 't4', 't5', 't3', 't6', 't7', 't8', 't2', 't9'];
     // Two rows a chunk: six chunks, more than are written at once.
-    await enqueueBatch(
+    await enqueueRows(
       producer,
-      { batchId: 'chunks', operation: 'create', chunkSize: 2 },
-      talents.map((talent_id, i) => ({ line: i + 2, ok: true as const, input: { talent_id, job_id: 'j1' } })),
+      'chunks',
+      talents.map((talent_id) => ({ talent_id, job_id: 'j1' })),
+      { chunkSize: 2 },
     );
     const waiting = await producer.queues.create.getJobs(['wait'], 0, -1, true);
     expect(waiting.map((job) => job.data.line)).toEqual([2, 3, 4, 6, 7, 9, 10, 11, 13]);
@@ -111,29 +105,26 @@ describe('enqueueBatch', () => {
     expect(await producer.batches.meta('chunks')).toMatchObject({ sealed: true });
     // A chunk that fails while later ones are in hand fails the whole enqueue, unsealed.
     let chunksDone = 0;
-    const failing = enqueueBatch(
+    const failing = enqueueRows(
       producer,
+      'broken',
+      talents.map((talent_id) => ({ talent_id, job_id: 'j2' })),
       {
-        batchId: 'broken',
-        operation: 'create',
         chunkSize: 2,
         onEnqueued: () => {
           if (++chunksDone === 2) throw new Error('second chunk failed');
         },
       },
-      talents.map((talent_id, i) => ({ line: i + 2, ok: true as const, input: { talent_id, job_id: 'j2' } })),
     );
     await expect(failing).rejects.toThrow('second chunk failed');
     expect(await producer.batches.meta('broken')).toMatchObject({ sealed: false });
-    await deleteKeys(producer.redis, prefix);
-    await producer.close();
-    await sandbox.close();
+    await close();
   });
 
   it('queues again a row whose job never reached the queue (a producer killed between the two writes)', async () => {
-    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
-    const prefix = testPrefix();
-    const producer = openRuntime(sandbox, prefix);
+    const { sandbox, prefix, producer, close } = await openProducer({
+      config: { fixture: smallFixture(Date.now(), 3) },
+    });
     const rows = [
       { talent_id: 'talent-free', job_id: 'job-2' },
       { talent_id: 'talent-other', job_id: 'job-2' },
@@ -150,14 +141,13 @@ describe('enqueueBatch', () => {
     await fleet.waitForBatch('cut');
     expect(await producer.batches.progress('cut')).toMatchObject({ jobs: 2, counts: { succeeded: 2 } });
     await fleet.close();
-    await producer.close();
-    await sandbox.close();
+    await close();
   });
 
   it('finishes a batch begun before 0.3 (input in each job) after an upgrade, and takes no new rows into it', async () => {
-    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 3) } });
-    const prefix = testPrefix();
-    const producer = openRuntime(sandbox, prefix);
+    const { sandbox, prefix, producer, close } = await openProducer({
+      config: { fixture: smallFixture(Date.now(), 3) },
+    });
     const input = { talent_id: 'talent-free', job_id: 'job-2' };
     // The layout 0.2 wrote: meta without a number, rows { j, i }, a set of job ids, jobs carrying their input.
     const k = producer.keys.batch('old');
@@ -184,14 +174,11 @@ describe('enqueueBatch', () => {
     ]);
     await expect(enqueueRows(producer, 'old', [input])).rejects.toBeInstanceOf(LegacyBatchError);
     await fleet.close();
-    await producer.close();
-    await sandbox.close();
+    await close();
   });
 
   it('keeps one record of a refused row however often the batch is run, and drops it once the row is fixed', async () => {
-    const sandbox = await openSandbox();
-    const prefix = testPrefix();
-    const producer = openRuntime(sandbox, prefix);
+    const { producer, close } = await openProducer();
     const good = { line: 2, ok: true as const, input: { talent_id: 't1', job_id: 'j1' } };
     const refused = { line: 3, ok: false as const, errors: ['talent_id: required'] };
     const run = (rows: Parameters<typeof enqueueBatch>[2]) =>
@@ -204,17 +191,33 @@ describe('enqueueBatch', () => {
     await run([good, { line: 3, ok: true as const, input: { talent_id: 't2', job_id: 'j1' } }]);
     expect(await producer.batches.invalidRows('again')).toEqual([]);
     expect(await producer.batches.progress('again')).toMatchObject({ jobs: 2 });
-    await deleteKeys(producer.redis, prefix);
-    await producer.close();
-    await sandbox.close();
+    await close();
   });
 });
 
-/** Enqueues `inputs` as lines 2, 3, ... of one sealed create batch. */
-async function enqueueRows(runtime: HireRuntime, batchId: string, inputs: InputOf['create'][]) {
+/** A producer of this test's own, beside a sandbox; `close` leaves no key of its prefix behind. */
+async function openProducer(sandboxOptions?: Parameters<typeof openSandbox>[0]) {
+  const sandbox = await openSandbox(sandboxOptions);
+  const prefix = testPrefix();
+  const producer = openRuntime(sandbox, prefix);
+  const close = async () => {
+    await producer.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  };
+  return { sandbox, prefix, producer, close };
+}
+
+/** Enqueues `inputs` as lines 2, 3, ... of one create batch (sealed unless it fails). */
+async function enqueueRows(
+  runtime: HireRuntime,
+  batchId: string,
+  inputs: InputOf['create'][],
+  options: Partial<EnqueueBatchOptions<'create'>> = {},
+) {
   return enqueueBatch(
     runtime,
-    { batchId, operation: 'create' },
+    { ...options, batchId, operation: 'create' },
     inputs.map((input, i) => ({ line: i + 2, ok: true as const, input })),
   );
 }
