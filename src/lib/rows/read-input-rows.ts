@@ -222,7 +222,9 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
   );
   try {
     for await (const row of csv as AsyncIterable<{ line: number; value: Record<string, string> }>) {
-      while (skipped.length > 0) yield skipped.shift()!;
+      // The parser reports a malformed record as it meets it, possibly before handing over the
+      // records read just before it: rows come out in line order all the same.
+      while (skipped.length > 0 && skipped[0]!.line < row.line) yield skipped.shift()!;
       if (tooLong(row.value)) yield { line: row.line, error: `row longer than ${MAX_ROW_BYTES} bytes` };
       else yield row;
     }
