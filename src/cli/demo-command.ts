@@ -110,7 +110,7 @@ export async function runDemo(): Promise<number> {
       const workers = await startWorkers({
         runtime: ctx,
         operations: ['terminate'],
-        logger: createLogger('hire-queue', 'warn'),
+        logger: createLogger('hire-queue', { level: 'warn' }),
       });
       await waitForBatch(ctx, batchId, { label: `terminate ${batchId}` });
       await workers.close();

@@ -61,7 +61,7 @@ export async function runBatch(
     const workers = await startWorkers({
       runtime: ctx,
       operations: [operation],
-      logger: createLogger('hire-queue', process.env.LOG_LEVEL ?? 'warn'),
+      logger: createLogger('hire-queue', { level: process.env.LOG_LEVEL ?? 'warn' }),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
     });
     const halted = new AbortController();
