@@ -8,7 +8,6 @@
 // BENCH_CONCURRENCY (50), BENCH_ROUNDS (3), BENCH_PARTS (enqueue,report,process) size and narrow it.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/lib/config';
 import { createFeishuHttp } from '../src/lib/feishu/feishu-http';
 import { createQueueRuntime, createRuntime, type QueueRuntime } from '../src/lib/hire-runtime';
+import { createLogger } from '../src/lib/logger';
 import { enqueueFile } from '../src/producers/enqueue-file';
 import { generatedIds } from '../src/sandbox/hire-state';
 import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
@@ -248,6 +248,23 @@ async function benchProcessing(): Promise<void> {
   );
 }
 
+/**
+ * From the first job taken to the last one completed, read off the workers' own events: the same
+ * clock for both contenders, neither's start-up nor a polling interval counted.
+ */
+async function timeJobs(workers: readonly Worker[]): Promise<number> {
+  let started: number | undefined;
+  let completed = 0;
+  return new Promise<number>((resolve) => {
+    for (const worker of workers) {
+      worker.once('active', () => (started ??= performance.now()));
+      worker.on('completed', () => {
+        if (++completed === PROCESS_JOBS) resolve(performance.now() - (started as number));
+      });
+    }
+  });
+}
+
 /** Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded. */
 async function processBare(http: ReturnType<typeof createFeishuHttp>, job: number): Promise<number> {
   const barePrefix = `{bench-bare-process-${Date.now().toString(36)}}`;
@@ -265,32 +282,22 @@ async function processBare(http: ReturnType<typeof createFeishuHttp>, job: numbe
       app_secret: SANDBOX_APP.appSecret,
     })
   ).data.tenant_access_token as string;
-  let bareDone = 0;
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const bareStarted = performance.now();
-  const bareMs = await new Promise<number>((resolve) => {
-    const worker = new Worker(
-      'create',
-      async (job) => {
-        const answer = await http.post('/open-apis/hire/v1/applications', job.data, {
-          headers: { Authorization: `Bearer ${token}` },
-        });
-        if ((answer.data as { code: number }).code !== 0)
-          throw new Error(`code ${(answer.data as { code: number }).code}`);
-        return (answer.data as { data: { id: string } }).data.id;
-      },
-      {
-        connection,
-        prefix: barePrefix,
-        concurrency: CONCURRENCY,
-      },
-    );
-    worker.on('completed', () => {
-      if (++bareDone === PROCESS_JOBS)
-        void worker.close().then(() => resolve(performance.now() - bareStarted));
-    });
-    worker.on('failed', (_, error) => process.stderr.write(`bare job failed: ${error.message}\n`));
-  });
+  const worker = new Worker(
+    'create',
+    async (job) => {
+      const answer = await http.post('/open-apis/hire/v1/applications', job.data, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if ((answer.data as { code: number }).code !== 0)
+        throw new Error(`code ${(answer.data as { code: number }).code}`);
+      return (answer.data as { data: { id: string } }).data.id;
+    },
+    { connection, prefix: barePrefix, concurrency: CONCURRENCY },
+  );
+  worker.on('failed', (_, error) => process.stderr.write(`bare job failed: ${error.message}\n`));
+  const bareMs = await timeJobs([worker]);
+  await worker.close();
   await bareQueue.close();
   await connection.quit();
   await deletePrefix(barePrefix);
@@ -312,14 +319,17 @@ async function processOurs(baseUrl: string, job: number): Promise<{ ms: number; 
   const csv = join(dir, 'process.csv');
   await writeCreateCsv(csv, PROCESS_JOBS, job);
   await enqueueFile(runtime, { operation: 'create', path: csv, batchId: 'process' });
-  const logger = pino(
-    { name: 'hire-queue', level: 'info' },
-    pino.destination({ dest: join(dir, 'worker.log'), sync: false }),
-  );
-  const started = performance.now();
+  // The logger `hire-queue work` makes (redaction, a line per job written as it comes), to a file.
+  const logger = createLogger('hire-queue', {
+    level: 'info',
+    destination: pino.destination({ dest: join(dir, 'worker.log'), sync: true }),
+  });
+  // Paused while the workers start, so that their first job is seen.
+  await runtime.queues.create.pause();
   const workers = await startWorkers({ runtime, operations: ['create'], concurrency: CONCURRENCY, logger });
-  while (!(await runtime.batches.progress('process')).finished) await delay(50);
-  const ms = performance.now() - started;
+  const timed = timeJobs(workers.workers);
+  await runtime.queues.create.resume();
+  const ms = await timed;
   const progress = await runtime.batches.progress('process');
   await workers.close();
   await runtime.close();
