@@ -58,15 +58,21 @@ async function writeCreateCsv(path: string, rows: number, job = 1): Promise<void
 
 /** Bytes Redis spends on every key under `prefix`, by MEMORY USAGE (every element counted). */
 async function prefixBytes(prefix: string): Promise<number> {
-  let total = 0;
+  // SCAN may return a key twice (a hash table growing meanwhile): each is counted once.
+  const keys = new Set<string>();
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     cursor = next;
-    const pipeline = redis.pipeline();
-    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', 0);
-    for (const [, bytes] of (await pipeline.exec()) ?? []) total += Number(bytes ?? 0);
+    for (const key of found) keys.add(key);
   } while (cursor !== '0');
+  let total = 0;
+  const all = [...keys];
+  for (let i = 0; i < all.length; i += 1000) {
+    const pipeline = redis.pipeline();
+    for (const key of all.slice(i, i + 1000)) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+    for (const [, bytes] of (await pipeline.exec()) ?? []) total += Number(bytes ?? 0);
+  }
   return total;
 }
 
