@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startSandbox } from '../src/sandbox/sandbox-server';
 import { REDIS_URL, sandboxEnv } from './sandbox-env';
+import { deleteKeysUnder } from './prefix-keys';
 
 const ROWS = Number(process.env.BENCH_INTERRUPT_ROWS ?? 159);
 const INTERRUPT_AFTER = Number(process.env.BENCH_INTERRUPT_AFTER ?? 40);
@@ -68,12 +69,7 @@ async function main() {
   );
 
   const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await sandbox.close();
 }

@@ -25,6 +25,7 @@ import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
 import { startWorkers } from '../src/workers/hire-worker';
 import { freePort } from '../src/cli/private-redis-server';
 import { REDIS_URL } from './sandbox-env';
+import { deleteKeysUnder, keysUnder } from './prefix-keys';
 
 const ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 200_000);
 const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
@@ -58,32 +59,17 @@ async function writeCreateCsv(path: string, rows: number, job = 1): Promise<void
 
 /** Bytes Redis spends on every key under `prefix`, by MEMORY USAGE (every element counted). */
 async function prefixBytes(prefix: string): Promise<number> {
-  // SCAN may return a key twice (a hash table growing meanwhile): each is counted once.
-  const keys = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of found) keys.add(key);
-  } while (cursor !== '0');
+  const keys = await keysUnder(redis, prefix);
   let total = 0;
-  const all = [...keys];
-  for (let i = 0; i < all.length; i += 1000) {
+  for (let i = 0; i < keys.length; i += 1000) {
     const pipeline = redis.pipeline();
-    for (const key of all.slice(i, i + 1000)) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+    for (const key of keys.slice(i, i + 1000)) pipeline.memory('USAGE', key, 'SAMPLES', 0);
     for (const [, bytes] of (await pipeline.exec()) ?? []) total += Number(bytes ?? 0);
   }
   return total;
 }
 
-async function deletePrefix(prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
-}
+const deletePrefix = (prefix: string) => deleteKeysUnder(redis, prefix);
 
 const queueRuntime = (prefix: string): QueueRuntime =>
   createQueueRuntime(loadConfig({ REDIS_URL, HIRE_QUEUE_PREFIX: prefix }), 'bench-scale');
