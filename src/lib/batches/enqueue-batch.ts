@@ -125,10 +125,8 @@ export async function enqueueBatch<O extends Operation>(
     invalid = [];
     if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
     const jobsOfChunk = open().then(async (how) => {
-      const [jobs] = await Promise.all([
-        recordRows(target, batchId, operation, rowsOfChunk, { ...how, ledger }),
-        batches.addInvalid(batchId, invalidOfChunk),
-      ]);
+      const jobs = await recordRows(target, batchId, operation, rowsOfChunk, { ...how, ledger });
+      await batches.addInvalid(batchId, invalidOfChunk);
       return jobs;
     });
     // Settles once the chunk's jobs are sent, not answered: the next chunk's may follow. Its rows'
