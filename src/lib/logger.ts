@@ -29,12 +29,12 @@ const SECRET_PATHS = [
   'redisUrl',
   'headers.authorization',
   'headers.Authorization',
-  'err.config.headers.authorization',
-  'err.config.headers.Authorization',
-  'err.config.data',
-  'error.config.headers.authorization',
-  'error.config.headers.Authorization',
-  'error.config.data',
+  // An axios error keeps its request: the headers, and the body (a token fetch sends the secret).
+  ...['err', 'error'].flatMap((key) => [
+    `${key}.config.headers.authorization`,
+    `${key}.config.headers.Authorization`,
+    `${key}.config.data`,
+  ]),
 ];
 
 export interface LoggerOptions {

@@ -37,8 +37,12 @@ describe('createLogger', () => {
       { err: { config: { headers: { Authorization: `Bearer ${secret}` }, data: secret } } },
       'axios error',
     );
+    logger.info(
+      { error: { config: { data: JSON.stringify({ app_secret: secret }) } } },
+      'token fetch failed',
+    );
     const lines = out.lines();
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     expect(JSON.stringify(lines)).not.toContain(secret);
     expect(lines[0]).toMatchObject({ appSecret: '[redacted]', jobId: 'create:7:12', msg: 'top level' });
     expect(lines[1]).toMatchObject({ config: { appId: 'cli_x', appSecret: '[redacted]' } });
