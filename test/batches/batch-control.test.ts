@@ -5,6 +5,7 @@ import { openRuntime } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { enqueueInputs, openFleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
+import { generatedIds } from '../../src/sandbox/hire-state';
 
 const terminations = (from: number, to: number): TerminateApplicationInput[] =>
   Array.from({ length: to - from + 1 }, (_, i) => ({
@@ -73,6 +74,61 @@ describe('batch control', () => {
     // Every application of A was terminated by exactly one call.
     expect(log.count(ofA)).toBe(40);
     expect(new Set(log.ids.filter(ofA)).size).toBe(40);
+    await fleet.close();
+    await sandbox.close();
+  });
+
+  it('with the create limit lifted, admits a call as its job is read, and still starts no call of a paused batch after pause returns', async () => {
+    const sandbox = await openSandbox({
+      config: {
+        generate: { talents: 60, jobs: 1, applications: 0, employees: 0, maxAgeDays: 1 },
+        faults: { create: { latencyMs: 50 } },
+        limits: { create: [] },
+      },
+    });
+    const talents = Array.from({ length: 60 }, (_, i) => generatedIds.talent(i + 1));
+    const inA = new Set(talents.slice(0, 30));
+    const arrivalsOfA: string[] = [];
+    let reachedFive: () => void = () => undefined;
+    const fiveOfA = new Promise<void>((resolve) => (reachedFive = resolve));
+    sandbox.onArrival((event) => {
+      const talent = (event.body as { talent_id?: string } | undefined)?.talent_id;
+      if (event.endpoint !== 'create' || talent === undefined || !inA.has(talent)) return;
+      if (arrivalsOfA.push(talent) === 5) reachedFive();
+    });
+    const fleet = await openFleet(
+      sandbox,
+      { HIRE_LIMIT_CREATE: 'none' },
+      { operations: ['create'], concurrency: 8 },
+    );
+    const job_id = generatedIds.job(1);
+    await fleet.enqueue(
+      'create',
+      'A',
+      talents.slice(0, 30).map((talent_id) => ({ talent_id, job_id })),
+    );
+    await fleet.enqueue(
+      'create',
+      'B',
+      talents.slice(30).map((talent_id) => ({ talent_id, job_id })),
+    );
+    await fiveOfA;
+
+    const paused = await pauseBatch(fleet.runtime, 'A');
+    const arrivedWhenPaused = arrivalsOfA.length;
+    await fleet.waitForBatch('B');
+    // Calls admitted before the pause (as their jobs were read) may still arrive; no other of A does.
+    expect(arrivalsOfA.length - arrivedWhenPaused).toBeLessThanOrEqual(paused.inFlight);
+    expect(await fleet.batches.progress('A')).toMatchObject({ state: 'paused', finished: false });
+
+    await resumeBatch(fleet.runtime, 'A');
+    await fleet.waitForBatch('A');
+    expect(await fleet.batches.progress('A')).toMatchObject({ state: 'finished', counts: { succeeded: 30 } });
+    // Each talent of A got exactly one call: none was lost or made twice by the pause.
+    expect(new Set(arrivalsOfA).size).toBe(30);
+    expect(arrivalsOfA).toHaveLength(30);
+    // Nothing is left counted in flight, and no journal of a finished job remains.
+    expect(await fleet.runtime.redis.scard(fleet.runtime.keys.batch('A').inFlight)).toBe(0);
     await fleet.close();
     await sandbox.close();
   });

@@ -122,14 +122,17 @@ describe('workers: every outcome path', () => {
     await sandbox.close();
   });
 
-  it('reconciles a create whose first call took effect but answered 1002001', async () => {
+  it.each([
+    ['under the default limits', {}],
+    ['with the create limit lifted', { HIRE_LIMIT_CREATE: 'none' }],
+  ])('reconciles a create whose first call took effect but answered 1002001 (%s)', async (_, limits) => {
     const sandbox = await openSandbox({
       config: {
         fixture: smallFixture(Date.now(), 3),
         faults: { create: { errorAfterEffect: 1, firstCalls: 1 } },
       },
     });
-    const fleet = await openFleet(sandbox);
+    const fleet = await openFleet(sandbox, limits);
     await fleet.enqueue('create', 'amb', [{ talent_id: 'talent-free', job_id: 'job-3' }]);
     await fleet.waitForBatch('amb');
     const [outcome] = await outcomesOf(fleet, 'amb');

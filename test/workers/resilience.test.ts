@@ -125,62 +125,73 @@ describe('workers: crashes and outages', () => {
     await redisServer.stop();
   });
 
-  it('reconciles a create whose worker was killed after Feishu answered success, before anything was recorded', async () => {
-    const redisServer = await PrivateRedis.start();
-    // The answer leaves 200 ms after the effect, time for the test to freeze Redis writes first.
-    const sandbox = await openSandbox({
-      config: {
-        generate: { talents: 1, jobs: 1, applications: 0, employees: 0, maxAgeDays: 1 },
-        faults: { create: { slowAnswer: 1, slowAnswerDelayMs: 200 } },
-      },
-    });
-    const prefix = testPrefix();
-    const env = { ...testEnv(sandbox, prefix), REDIS_URL: redisServer.url, LOCK_DURATION_MS: '1000' };
-    const producer = openRuntime(sandbox, prefix, { REDIS_URL: redisServer.url });
-    const [talent] = [...sandbox.state.talents.keys()];
-    await enqueueInputs(producer, 'create', 'answered', [{ talent_id: talent!, job_id: JOB }]);
-    const admin = new Redis(redisServer.url);
-    // Nothing the worker writes after Feishu's answer can land: the success exists only in its memory.
-    const frozen = new Promise<void>((resolve) =>
-      sandbox.onArrival((event) => {
-        if (event.endpoint === 'create')
-          void admin.call('CLIENT', 'PAUSE', '2000', 'WRITE').then(() => resolve());
-      }),
-    );
-    const answered = answersReached(sandbox, 'create', 1);
-    const worker = startTypeScript(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
-      env,
-      ipc: true,
-    });
-    await new Promise<void>((resolve) => worker.child.once('message', () => resolve()));
-    worker.child.send('go');
-    await Promise.all([frozen, answered]);
-    await worker.stop('SIGKILL');
-    await admin.call('CLIENT', 'UNPAUSE');
-    expect((await producer.batches.progress('answered')).done).toBe(0);
+  // With the create limit lifted the call is begun in the journal as the job is read, not at a slot.
+  it.each([
+    ['under the default limits', {}],
+    ['with the create limit lifted', { HIRE_LIMIT_CREATE: 'none' }],
+  ])(
+    'reconciles a create whose worker was killed after Feishu answered success, before anything was recorded (%s)',
+    async (_, limits) => {
+      const redisServer = await PrivateRedis.start();
+      // The answer leaves 200 ms after the effect, time for the test to freeze Redis writes first.
+      const sandbox = await openSandbox({
+        config: {
+          generate: { talents: 1, jobs: 1, applications: 0, employees: 0, maxAgeDays: 1 },
+          faults: { create: { slowAnswer: 1, slowAnswerDelayMs: 200 } },
+        },
+      });
+      const prefix = testPrefix();
+      const env = {
+        ...testEnv(sandbox, prefix, limits),
+        REDIS_URL: redisServer.url,
+        LOCK_DURATION_MS: '1000',
+      };
+      const producer = openRuntime(sandbox, prefix, { REDIS_URL: redisServer.url });
+      const [talent] = [...sandbox.state.talents.keys()];
+      await enqueueInputs(producer, 'create', 'answered', [{ talent_id: talent!, job_id: JOB }]);
+      const admin = new Redis(redisServer.url);
+      // Nothing the worker writes after Feishu's answer can land: the success exists only in its memory.
+      const frozen = new Promise<void>((resolve) =>
+        sandbox.onArrival((event) => {
+          if (event.endpoint === 'create')
+            void admin.call('CLIENT', 'PAUSE', '2000', 'WRITE').then(() => resolve());
+        }),
+      );
+      const answered = answersReached(sandbox, 'create', 1);
+      const worker = startTypeScript(join(__dirname, '..', 'children', 'worker-process.ts'), [], {
+        env,
+        ipc: true,
+      });
+      await new Promise<void>((resolve) => worker.child.once('message', () => resolve()));
+      worker.child.send('go');
+      await Promise.all([frozen, answered]);
+      await worker.stop('SIGKILL');
+      await admin.call('CLIENT', 'UNPAUSE');
+      expect((await producer.batches.progress('answered')).done).toBe(0);
 
-    const fleet = await openFleet(
-      sandbox,
-      { REDIS_URL: redisServer.url },
-      { operations: ['create'], lockDurationMs: 1000, stalledIntervalMs: 500 },
-      prefix,
-    );
-    await fleet.waitForBatch('answered');
-    const [row] = (await fleet.batches.rowsWithOutcomes('answered').next()).value as BatchRow[];
-    const created = [...sandbox.state.applications.values()];
-    expect(created).toHaveLength(1);
-    expect(row?.outcome).toMatchObject({
-      status: 'succeeded',
-      reconciled: true,
-      applicationId: created[0]!.id,
-    });
-    expect(await listDeadLetters(fleet.queues.deadLetter)).toHaveLength(0);
-    await admin.quit();
-    await producer.close();
-    await fleet.close();
-    await sandbox.close();
-    await redisServer.stop();
-  });
+      const fleet = await openFleet(
+        sandbox,
+        { REDIS_URL: redisServer.url, ...limits },
+        { operations: ['create'], lockDurationMs: 1000, stalledIntervalMs: 500 },
+        prefix,
+      );
+      await fleet.waitForBatch('answered');
+      const [row] = (await fleet.batches.rowsWithOutcomes('answered').next()).value as BatchRow[];
+      const created = [...sandbox.state.applications.values()];
+      expect(created).toHaveLength(1);
+      expect(row?.outcome).toMatchObject({
+        status: 'succeeded',
+        reconciled: true,
+        applicationId: created[0]!.id,
+      });
+      expect(await listDeadLetters(fleet.queues.deadLetter)).toHaveLength(0);
+      await admin.quit();
+      await producer.close();
+      await fleet.close();
+      await sandbox.close();
+      await redisServer.stop();
+    },
+  );
 
   it('records a create whose success came back while Redis was away', async () => {
     const redisServer = await PrivateRedis.start();

@@ -132,16 +132,40 @@ return statuses`;
 const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat'];
 
 /**
- * KEYS: meta, outcomes, rows. ARGV: job id, line ('' for a job that carries its input). What a
- * worker needs before a job's call, in one step: its outcome if it has one, the batch's control
- * and duplicate policy, and the row's stored input.
+ * A call of the batch may start only while it runs; the check and the note that the call is in
+ * flight are one step, so once a pause has been written no call of the batch starts. A batch
+ * whose meta is gone (lost state) is not held. Given the job's journal (2 keys), the call begins
+ * in it in the same step. Replies with the control and, when admitted and journalled, the
+ * journal before the call.
  */
-const JOB_CONTEXT = `
+const ADMIT_FN = `${BEGIN_CALL_FN}
+local function admit(meta, inFlight, journal, journalLog, jobId, retentionS, nowMs, ttlMs)
+  local control = redis.call('HGET', meta, 'control') or 'running'
+  if control ~= 'running' then return { control } end
+  redis.call('SADD', inFlight, jobId)
+  redis.call('EXPIRE', inFlight, retentionS)
+  if not journal then return { control } end
+  return { control, beginCall(journal, journalLog, nowMs, ttlMs) }
+end`;
+
+/**
+ * KEYS: meta, outcomes, rows, then (to admit the call too) in-flight and the job's journal (2
+ * keys). ARGV: job id, line ('' for a job that carries its input), then retention s and the
+ * journal's `beginCall` arguments. What a worker needs before a job's call, in one step: its
+ * outcome if it has one, the batch's control and duplicate policy, the row's stored input, and
+ * whether the call was admitted (only a job without an outcome whose row is there).
+ */
+const JOB_CONTEXT = `${ADMIT_FN}
 local outcome = redis.call('HGET', KEYS[2], ARGV[1])
 local m = redis.call('HMGET', KEYS[1], 'control', 'existing')
 local row = false
 if ARGV[2] ~= '' and not outcome then row = redis.call('HGET', KEYS[3], ARGV[2]) end
-return { outcome or false, m[1] or false, m[2] or false, row }`;
+local admitted = 0
+if #KEYS > 3 and not outcome and (ARGV[2] == '' or row) then
+  local admission = admit(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
+  if admission[2] then admitted = 1 end
+end
+return { outcome or false, m[1] or false, m[2] or false, row, admitted }`;
 
 /** What a worker reads of its job's batch before the call. */
 export interface JobContext {
@@ -151,6 +175,8 @@ export interface JobContext {
   existing: ExistingPolicy;
   /** The row's input as stored (undefined when the batch lost it, or for a job carrying its own). */
   input: unknown;
+  /** The call was admitted and begun in the job's journal in the same step (see `jobContext`). */
+  admitted: boolean;
 }
 
 /** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
@@ -160,20 +186,9 @@ local before = redis.call('HGET', KEYS[1], 'control') or 'running'
 if before ~= 'cancelled' then redis.call('HSET', KEYS[1], 'control', ARGV[1]) end
 return { before, redis.call('SCARD', KEYS[2]) }`;
 
-/**
- * A call of the batch may start only while it runs; the check and the note that the call is in
- * flight are one step, so once a pause has been written no call of the batch starts. A batch
- * whose meta is gone (lost state) is not held. KEYS: meta, in-flight, and the job's journal (2
- * keys) to begin the call in it. ARGV: job id, retention s, the journal's `beginCall` arguments.
- * Replies with the control and, when admitted and journalled, the journal before the call.
- */
-const ADMIT_CALL = `${BEGIN_CALL_FN}
-local control = redis.call('HGET', KEYS[1], 'control') or 'running'
-if control ~= 'running' then return { control } end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-if #KEYS < 4 then return { control } end
-return { control, beginCall(KEYS[3], KEYS[4], ARGV[3], ARGV[4]) }`;
+/** KEYS: meta, in-flight, and optionally the job's journal (2 keys). ARGV: job id, retention s, the journal's `beginCall` arguments. */
+const ADMIT_CALL = `${ADMIT_FN}
+return admit(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4])`;
 
 /** KEYS: meta, parked. ARGV: job id, line, retention s. Parks the job while the batch is paused. */
 const PARK = `
@@ -383,24 +398,35 @@ export class BatchStore {
     );
   }
 
-  /** What a worker needs before a job's call, in one step: see `JobContext`. */
-  async jobContext(batchId: string, jobId: string, line: number | undefined): Promise<JobContext> {
+  /**
+   * What a worker needs before a job's call, in one step: see `JobContext`. Given the job's journal,
+   * the call is also admitted as by `admitCall`, for a call that leaves right after this read.
+   */
+  async jobContext(
+    batchId: string,
+    jobId: string,
+    line: number | undefined,
+    admitting?: AttemptJournal,
+  ): Promise<JobContext> {
     const k = this.keys.batch(batchId);
-    const [outcome, control, existing, input] = (await runScript(
+    const [outcome, control, existing, input, admitted] = (await runScript(
       this.redis,
       JOB_CONTEXT,
-      3,
+      admitting ? 6 : 3,
       k.meta,
       k.outcomes,
       k.rows,
+      ...(admitting ? [k.inFlight, ...admitting.keys] : []),
       jobId,
       line === undefined ? '' : String(line),
-    )) as (string | null)[];
+      ...(admitting ? [RETENTION_S, ...admitting.beginCallArgs()] : []),
+    )) as [string | null, string | null, string | null, string | null, number];
     return {
       outcome: outcome ? (JSON.parse(outcome) as JobOutcome) : undefined,
       control: (control as BatchControl | null) ?? 'running',
       existing: (existing as ExistingPolicy | null) ?? 'dead-letter',
       input: input ? (JSON.parse(input) as unknown) : undefined,
+      admitted: admitted === 1,
     };
   }
 

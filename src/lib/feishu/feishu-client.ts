@@ -141,6 +141,15 @@ export class FeishuClient {
     });
   }
 
+  /**
+   * Whether a call to `endpoint` leaves as soon as it is made, with no slot to wait for (its
+   * limits lifted, or no limiter): then a check made just before the call is as good as one at
+   * its slot.
+   */
+  sendsAtOnce(endpoint: LimitedEndpoint): boolean {
+    return !this.options.limiter?.capped(endpoint);
+  }
+
   /** 创建投递. Resolves with the new application id. */
   async createApplication(
     input: CreateApplicationInput,

@@ -104,6 +104,11 @@ export class AttemptJournal {
     await multi.exec();
   }
 
+  /** Forgets a call begun but never made. */
+  async discard(): Promise<void> {
+    await this.redis.del(...this.keys);
+  }
+
   async state(): Promise<JournalState> {
     return toState(await this.redis.hgetall(this.key));
   }

@@ -96,12 +96,27 @@ export async function processHireJob(
     const failure = classifyOutcome(ref.operation, new InvalidInputError(ref.errors, 'job data'));
     return deadLetter(job, ref, deps, failure, 'invalid job data');
   }
+  const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
+  // A create whose call has no slot to wait for leaves right after this read: its admission (see
+  // `callWithQuickRetries`) is made here, in the same step, not in a round trip of its own. (A
+  // terminate may first read its application, which only its input tells.)
+  const admitting =
+    ref.operation === 'create' && deps.client.sendsAtOnce('create') && !deps.stopping?.aborted
+      ? journal
+      : undefined;
   // One step: a worker that died after recording the outcome but before completing the job must
   // not call again; the batch's control and policy; the row's input, stored with the batch.
-  const context = await deps.batches.jobContext(ref.batchId, jobId, ref.carried ? undefined : ref.line);
+  const context = await deps.batches.jobContext(
+    ref.batchId,
+    jobId,
+    ref.carried ? undefined : ref.line,
+    admitting,
+  );
   if (context.outcome) return context.outcome;
   const input = inputSchemas[ref.operation].safeParse(ref.carried ?? context.input);
   if (!input.success) {
+    // No call will be made: the admission is taken back (recording the outcome ends the rest).
+    if (context.admitted) await journal.discard();
     const errors =
       context.input === undefined && !ref.carried
         ? [
@@ -118,9 +133,11 @@ export async function processHireJob(
   }
   const row = { ...ref, input: input.data } as HireRow;
 
-  const journal = new AttemptJournal(deps.redis, deps.keys, jobId);
   const before = deps.stopping?.aborted ? 'stopping' : context.control;
-  if (before !== 'running') return hold(job, row, token, deps, journal, before);
+  if (before !== 'running') {
+    if (context.admitted) await endAdmissionOf(row, journal, deps, { mayHaveTakenEffect: false });
+    return hold(job, row, token, deps, journal, before);
+  }
   const jobContext = { job, row, token, deps, journal, adoptExisting: context.existing === 'adopt' };
 
   if (row.operation === 'terminate' && row.input.if_not_updated_since !== undefined) {
@@ -140,7 +157,7 @@ export async function processHireJob(
     }
   }
 
-  const attempt = await callWithQuickRetries(row, journal, deps);
+  const attempt = await callWithQuickRetries(row, journal, deps, context.admitted);
   if ('held' in attempt) return hold(job, row, token, deps, journal, attempt.held);
   if (attempt.ok) {
     const { applicationId, logId } = attempt.result;
@@ -330,22 +347,29 @@ async function callWithQuickRetries(
   row: HireRow,
   journal: AttemptJournal,
   deps: ProcessorDeps,
+  admittedWithContext: boolean,
 ): Promise<CallAttempt> {
   const { policy } = deps;
   // The error pRetry gives up on is the one we classified last; anything else (Redis gone
   // while journalling) is not an answer from Feishu and fails the attempt as it is.
   let lastFailure: { error: unknown; classification: Classification } | undefined;
   // Admitted: the call counts as in flight for its batch, and its journal says it began.
-  let admitted = false;
+  let admitted = admittedWithContext;
+  // Admitted when the job was read, with nothing to wait for since: the first send needs no check.
+  let admissionStillFresh = admittedWithContext;
   const endAdmission = async (ended: Parameters<AttemptJournal['endCall']>[0]) => {
     if (!admitted) return;
     admitted = false;
-    await Promise.all([journal.endCall(ended), deps.batches.callEnded(row.batchId, journal.jobId)]);
+    await endAdmissionOf(row, journal, deps, ended);
   };
   const control: CallControl = {
     ...(deps.stopping ? { signal: deps.stopping } : {}),
     // The limiter may ask again for the same call (a slot given up, taken again): begun once.
     beforeSend: async () => {
+      if (admissionStillFresh) {
+        admissionStillFresh = false;
+        return;
+      }
       const { control: batchControl } = await deps.batches.admitCall(
         row.batchId,
         journal.jobId,
@@ -407,6 +431,16 @@ async function callWithQuickRetries(
     // Redis failing mid-call: the call may have gone.
     await endAdmission({ mayHaveTakenEffect: true });
   }
+}
+
+/** A call admitted but not sent, or sent and answered: its batch and journal no longer count it in flight. */
+async function endAdmissionOf(
+  row: HireRow,
+  journal: AttemptJournal,
+  deps: ProcessorDeps,
+  ended: Parameters<AttemptJournal['endCall']>[0],
+): Promise<void> {
+  await Promise.all([journal.endCall(ended), deps.batches.callEnded(row.batchId, journal.jobId)]);
 }
 
 /** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */

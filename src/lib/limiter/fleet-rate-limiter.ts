@@ -179,6 +179,11 @@ export class FleetRateLimiter {
     return caps;
   }
 
+  /** Whether calls of `endpoint` can wait for a slot at all: not when its limits are lifted. */
+  capped(endpoint: LimitedEndpoint): boolean {
+    return this.capsOf(endpoint).length > 0;
+  }
+
   /** Reserves the next slot of `endpoint` within the horizon and says how many ms to wait before sending. */
   async reserve(endpoint: LimitedEndpoint): Promise<Reservation> {
     const caps = this.capsOf(endpoint);
@@ -229,7 +234,7 @@ export class FleetRateLimiter {
    */
   async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<Slot> {
     const { signal, beforeSend } = control;
-    if (this.capsOf(endpoint).length === 0) {
+    if (!this.capped(endpoint)) {
       // No cap (limits lifted): nothing to reserve, no slot to be late for, and no Redis time to
       // learn from (a reply made up here once taught the shared clock an offset of zero).
       signal?.throwIfAborted();
@@ -277,7 +282,7 @@ export class FleetRateLimiter {
    */
   async sent(slot: Slot, timing: SendTiming): Promise<void> {
     // Nothing to learn for an endpoint without caps (limits lifted).
-    if (timing.answeredAtMs === undefined || this.capsOf(slot.endpoint).length === 0) return;
+    if (timing.answeredAtMs === undefined || !this.capped(slot.endpoint)) return;
     await this.margin
       .record(slot.endpoint, timing.sentAtMs - slot.atMs, timing.answeredAtMs - timing.sentAtMs)
       .catch(() => undefined);
