@@ -29,7 +29,7 @@ import { deleteKeysUnder, keysUnder } from './prefix-keys';
 
 const ROWS = Number(process.env.BENCH_SCALE_ROWS ?? 200_000);
 const REPORT_ROWS = Number(process.env.BENCH_REPORT_ROWS ?? 1_000_000);
-// 20,000: at 5,000 a round lasts about a second, and start-up and the last jobs' tail swing the ratio by ±0.07.
+/** 20,000: at 5,000 a round lasted about a second, and five runs of the same code spread 0.63 to 0.77. */
 const PROCESS_JOBS = Number(process.env.BENCH_PROCESS_JOBS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 /** Rounds per contender, alternating, the best of each kept: the machine is shared. */
