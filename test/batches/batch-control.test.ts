@@ -129,6 +129,7 @@ describe('batch control', () => {
     expect(arrivalsOfA).toHaveLength(30);
     // Nothing is left counted in flight, and no journal of a finished job remains.
     expect(await fleet.runtime.redis.scard(fleet.runtime.keys.batch('A').inFlight)).toBe(0);
+    expect(await fleet.runtime.redis.keys(fleet.runtime.keys.attempts('*'))).toEqual([]);
     await fleet.close();
     await sandbox.close();
   });
