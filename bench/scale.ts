@@ -7,7 +7,7 @@
 // BENCH_SCALE_ROWS (200000), BENCH_REPORT_ROWS (1000000), BENCH_PROCESS_JOBS (20000),
 // BENCH_CONCURRENCY (50), BENCH_ROUNDS (3), BENCH_PARTS (enqueue,report,process) size and narrow it.
 import { execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,6 +216,7 @@ async function benchProcessing(): Promise<void> {
   const sandbox = spawn(process.execPath, [bin, 'sandbox', '--port', String(port), '--config', configFile], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  sandboxPid = sandbox.pid;
   await new Promise<void>((resolve) =>
     sandbox.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
   );
@@ -239,6 +240,14 @@ async function benchProcessing(): Promise<void> {
       `(${succeeded} succeeded), bare BullMQ worker ${((PROCESS_JOBS / bareMs) * 1000).toFixed(0)} jobs/s: ratio ${(bareMs / oursMs).toFixed(2)} (goal >= 0.75; ` +
       `rounds: hire-queue ${timings.ours.map((ms) => ms.toFixed(0)).join(', ')} ms, bare ${timings.bare.map((ms) => ms.toFixed(0)).join(', ')} ms)`,
   );
+  // Rounds alternate, bare first.
+  const cpuOf = (contender: 0 | 1) => {
+    const windows = cpuPerJob.filter((_, i) => i % 2 === contender);
+    const mean = (pick: (w: (typeof windows)[number]) => number) =>
+      (windows.reduce((sum, w) => sum + pick(w), 0) / windows.length).toFixed(0);
+    return `Redis ${mean((w) => w.redisUs)}, worker process ${mean((w) => w.benchUs)}, sandbox ${mean((w) => w.sandboxUs)}`;
+  };
+  report(`  CPU µs per job, mean of the rounds: hire-queue ${cpuOf(1)}; bare BullMQ ${cpuOf(0)}`);
 }
 
 /**
@@ -248,14 +257,56 @@ async function benchProcessing(): Promise<void> {
 async function timeJobs(workers: readonly Worker[]): Promise<number> {
   let started: number | undefined;
   let completed = 0;
+  let cpuAtStart: Promise<CpuSample> | undefined;
   return new Promise<number>((resolve) => {
     for (const worker of workers) {
-      worker.once('active', () => (started ??= performance.now()));
+      worker.once('active', () => {
+        started ??= performance.now();
+        cpuAtStart ??= cpuSample();
+      });
       worker.on('completed', () => {
-        if (++completed === PROCESS_JOBS) resolve(performance.now() - (started as number));
+        if (++completed !== PROCESS_JOBS) return;
+        const ms = performance.now() - (started as number);
+        void Promise.all([cpuAtStart!, cpuSample()]).then(([a, b]) => {
+          cpuPerJob.push({
+            redisUs: ((b.redisMs - a.redisMs) * 1000) / PROCESS_JOBS,
+            benchUs: ((b.benchMs - a.benchMs) * 1000) / PROCESS_JOBS,
+            sandboxUs: ((b.sandboxMs - a.sandboxMs) * 1000) / PROCESS_JOBS,
+          });
+          resolve(ms);
+        });
       });
     }
   });
+}
+
+interface CpuSample {
+  redisMs: number;
+  benchMs: number;
+  sandboxMs: number;
+}
+
+/** CPU per job of each timed window, in order: where a contender's extra time goes. */
+const cpuPerJob: { redisUs: number; benchUs: number; sandboxUs: number }[] = [];
+let sandboxPid: number | undefined;
+
+/** CPU time used so far by Redis (its own INFO), this process, and the sandbox (/proc). */
+async function cpuSample(): Promise<CpuSample> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  const own = process.cpuUsage();
+  let sandboxMs = 0;
+  // Linux only; elsewhere the sandbox's figure reads 0.
+  if (sandboxPid !== undefined && existsSync(`/proc/${sandboxPid}/stat`)) {
+    const fields = readFileSync(`/proc/${sandboxPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    sandboxMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  }
+  return {
+    redisMs: (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000,
+    benchMs: (own.user + own.system) / 1000,
+    sandboxMs,
+  };
 }
 
 /** Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded. */
