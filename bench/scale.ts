@@ -245,7 +245,7 @@ async function benchProcessing(): Promise<void> {
     const windows = cpuPerJob.filter((_, i) => i % 2 === contender);
     const mean = (pick: (w: (typeof windows)[number]) => number) =>
       (windows.reduce((sum, w) => sum + pick(w), 0) / windows.length).toFixed(0);
-    return `Redis ${mean((w) => w.redisUs)}, worker process ${mean((w) => w.benchUs)}, sandbox ${mean((w) => w.sandboxUs)}`;
+    return `Redis ${mean((w) => w.redis)}, worker process ${mean((w) => w.worker)}, sandbox ${mean((w) => w.sandbox)}`;
   };
   report(`  CPU µs per job, mean of the rounds: hire-queue ${cpuOf(1)}; bare BullMQ ${cpuOf(0)}`);
 }
@@ -257,7 +257,7 @@ async function benchProcessing(): Promise<void> {
 async function timeJobs(workers: readonly Worker[]): Promise<number> {
   let started: number | undefined;
   let completed = 0;
-  let cpuAtStart: Promise<CpuSample> | undefined;
+  let cpuAtStart: Promise<CpuByProcess> | undefined;
   return new Promise<number>((resolve) => {
     for (const worker of workers) {
       worker.once('active', () => {
@@ -268,10 +268,11 @@ async function timeJobs(workers: readonly Worker[]): Promise<number> {
         if (++completed !== PROCESS_JOBS) return;
         const ms = performance.now() - (started as number);
         void Promise.all([cpuAtStart!, cpuSample()]).then(([a, b]) => {
+          const perJobUs = (key: keyof CpuByProcess) => ((b[key] - a[key]) * 1000) / PROCESS_JOBS;
           cpuPerJob.push({
-            redisUs: ((b.redisMs - a.redisMs) * 1000) / PROCESS_JOBS,
-            benchUs: ((b.benchMs - a.benchMs) * 1000) / PROCESS_JOBS,
-            sandboxUs: ((b.sandboxMs - a.sandboxMs) * 1000) / PROCESS_JOBS,
+            redis: perJobUs('redis'),
+            worker: perJobUs('worker'),
+            sandbox: perJobUs('sandbox'),
           });
           resolve(ms);
         });
@@ -280,18 +281,20 @@ async function timeJobs(workers: readonly Worker[]): Promise<number> {
   });
 }
 
-interface CpuSample {
-  redisMs: number;
-  benchMs: number;
-  sandboxMs: number;
+/** CPU time of the three processes a processing round keeps busy. */
+interface CpuByProcess {
+  redis: number;
+  /** This process: the contender's workers. */
+  worker: number;
+  sandbox: number;
 }
 
-/** CPU per job of each timed window, in order: where a contender's extra time goes. */
-const cpuPerJob: { redisUs: number; benchUs: number; sandboxUs: number }[] = [];
+/** CPU µs per job of each timed window, in order: where a contender's extra time goes. */
+const cpuPerJob: CpuByProcess[] = [];
 let sandboxPid: number | undefined;
 
-/** CPU time used so far by Redis (its own INFO), this process, and the sandbox (/proc). */
-async function cpuSample(): Promise<CpuSample> {
+/** CPU ms used so far by Redis (its own INFO), this process, and the sandbox (/proc). */
+async function cpuSample(): Promise<CpuByProcess> {
   const info = await redis.info('cpu');
   const seconds = (name: string) => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
   const own = process.cpuUsage();
@@ -303,9 +306,9 @@ async function cpuSample(): Promise<CpuSample> {
     sandboxMs = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
   }
   return {
-    redisMs: (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000,
-    benchMs: (own.user + own.system) / 1000,
-    sandboxMs,
+    redis: (seconds('used_cpu_sys') + seconds('used_cpu_user')) * 1000,
+    worker: (own.user + own.system) / 1000,
+    sandbox: sandboxMs,
   };
 }
 
