@@ -266,7 +266,7 @@ export class FeishuClient {
         response = await this.http.request({
           method: request.method,
           url: request.path,
-          params: request.params ?? {},
+          ...queryOf(request.params),
           data: body,
           headers: { Authorization: `Bearer ${token}` },
           transport: timedTransport(this.options.baseUrl, timing),
@@ -298,4 +298,15 @@ export class FeishuClient {
       throw error;
     }
   }
+}
+
+/**
+ * The query's values that are set, as axios's `params`; nothing when none is (most creates):
+ * axios serializes even an empty query, at every request.
+ */
+function queryOf(params: Request['params']): { params?: Record<string, string | number> } {
+  const set = Object.entries(params ?? {}).filter(
+    (entry): entry is [string, string | number] => entry[1] !== undefined,
+  );
+  return set.length === 0 ? {} : { params: Object.fromEntries(set) };
 }
