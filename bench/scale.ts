@@ -12,12 +12,11 @@ import { cpus } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { Agent as HttpAgent } from 'node:http';
-import axios, { type AxiosInstance } from 'axios';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/lib/config';
+import { createFeishuHttp } from '../src/lib/feishu/feishu-http';
 import { createQueueRuntime, createRuntime, type QueueRuntime } from '../src/lib/hire-runtime';
 import { createLogger } from '../src/lib/logger';
 import { enqueueFile } from '../src/producers/enqueue-file';
@@ -222,7 +221,7 @@ async function benchProcessing(): Promise<void> {
     sandbox.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
-  const http = bareHttp(baseUrl);
+  const http = createFeishuHttp(baseUrl, 10_000);
   const timings = { bare: [] as number[], ours: [] as number[] };
   let succeeded = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -314,22 +313,11 @@ async function cpuSample(): Promise<CpuByProcess> {
 }
 
 /**
- * The bare worker's HTTP: axios over a keep-alive pool, as a BullMQ user would write it, and as
- * every run before 2026-12-05 measured it. Not hire-queue's own client, tuned since (its pool's
- * keep-alive delay): the baseline stays the same code.
+ * Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded. Its
+ * HTTP is hire-queue's own client, so a faster client speeds both contenders and the ratio
+ * measures only what hire-queue adds to a job.
  */
-function bareHttp(baseUrl: string): AxiosInstance {
-  return axios.create({
-    baseURL: baseUrl,
-    timeout: 10_000,
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-    headers: { 'Content-Type': 'application/json; charset=utf-8' },
-    validateStatus: () => true,
-  });
-}
-
-/** Bare BullMQ: one worker, the same call (token fetched once, keep-alive), nothing recorded. */
-async function processBare(http: AxiosInstance, job: number): Promise<number> {
+async function processBare(http: ReturnType<typeof createFeishuHttp>, job: number): Promise<number> {
   const barePrefix = `{bench-bare-process-${Date.now().toString(36)}}`;
   const bareQueue = new Queue('create', { connection: redis, prefix: barePrefix });
   for (let i = 0; i < PROCESS_JOBS; i += CHUNK)
