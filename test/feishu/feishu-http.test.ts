@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createFeishuHttp } from '../../src/lib/feishu/feishu-http';
+import { generatedIds } from '../../src/sandbox/hire-state';
+import { openRedis, testPrefix } from '../helpers/redis';
+import { openRuntime } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 
 const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy', 'no_proxy'].flatMap((name) => [
@@ -77,5 +80,25 @@ describe('Feishu HTTP client', () => {
     const code = await askForToken();
     expect(code).not.toBe(0);
     expect(proxy.seen).toEqual([]);
+  });
+
+  it('sends the query of a create only when it has a value', async () => {
+    process.env.HTTP_PROXY = proxy.url;
+    const prefix = testPrefix();
+    const runtime = openRuntime(sandbox, prefix);
+    const redis = openRedis(prefix);
+    const job_id = generatedIds.job(2);
+    await runtime.client.createApplication({
+      talent_id: generatedIds.talent(30),
+      job_id,
+      user_id_type: 'open_id',
+    });
+    await runtime.client.createApplication({ talent_id: generatedIds.talent(31), job_id });
+    expect(proxy.seen.filter((url) => url.includes('/hire/v1/applications'))).toEqual([
+      `${sandbox.url}/open-apis/hire/v1/applications?user_id_type=open_id`,
+      `${sandbox.url}/open-apis/hire/v1/applications`,
+    ]);
+    await runtime.close();
+    await redis.closeAndClean();
   });
 });

@@ -301,12 +301,9 @@ export class FeishuClient {
 }
 
 /**
- * The query's values that are set, as axios's `params`; nothing when none is (most creates):
- * axios serializes even an empty query, at every request.
+ * The query as axios's `params`, or nothing when no value is set (most creates): axios serializes
+ * even an empty query at every request, and skips unset values itself.
  */
-function queryOf(params: Request['params']): { params?: Record<string, string | number> } {
-  const set = Object.entries(params ?? {}).filter(
-    (entry): entry is [string, string | number] => entry[1] !== undefined,
-  );
-  return set.length === 0 ? {} : { params: Object.fromEntries(set) };
+function queryOf(params: Request['params']): { params?: Request['params'] } {
+  return params && Object.values(params).some((value) => value !== undefined) ? { params } : {};
 }
