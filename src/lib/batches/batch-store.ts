@@ -1,5 +1,6 @@
 import type { RedisClient } from '../redis/redis-connection';
 import { runScript } from '../redis/run-script';
+import { BatchedScript } from '../redis/batched-script';
 import { BatchConflictError } from '../errors/batch-conflict-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
@@ -204,10 +205,17 @@ return control`;
  * Outcomes are recorded once per job however often a job is retried or recovered.
  */
 export class BatchStore {
+  /** Each runs once per job: the calls of a turn go to Redis together. */
+  private readonly jobContexts: BatchedScript;
+  private readonly outcomeRecords: BatchedScript;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.jobContexts = new BatchedScript(redis, JOB_CONTEXT);
+    this.outcomeRecords = new BatchedScript(redis, RECORD_OUTCOME);
+  }
 
   /** The key prefix these batches live under (messages name it: a batch under another is not found). */
   get prefix(): string {
@@ -316,9 +324,7 @@ export class BatchStore {
   ): Promise<boolean> {
     const k = this.keys.batch(batchId);
     const ledgerKeys = ledger?.keys ?? [];
-    const recorded = await runScript(
-      this.redis,
-      RECORD_OUTCOME,
+    const recorded = await this.outcomeRecords.run(
       3 + ledgerKeys.length + forgetting.length,
       k.outcomes,
       k.counts,
@@ -409,9 +415,7 @@ export class BatchStore {
     admitting?: AttemptJournal,
   ): Promise<JobContext> {
     const k = this.keys.batch(batchId);
-    const [outcome, control, existing, input, admitted] = (await runScript(
-      this.redis,
-      JOB_CONTEXT,
+    const [outcome, control, existing, input, admitted] = (await this.jobContexts.run(
       admitting ? 6 : 3,
       k.meta,
       k.outcomes,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-connection';
 
-type ScriptArg = string | number | Buffer;
+export type ScriptArg = string | number | Buffer;
 
 const shas = new Map<string, string>();
 
