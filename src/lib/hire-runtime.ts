@@ -31,10 +31,11 @@ export interface HireRuntime extends QueueRuntime {
 
 /** The queue runtime, built once from the config; needs no credentials. `name` shows in `CLIENT LIST`. */
 export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue'): QueueRuntime {
-  const redis = createRedis(config, { name, autoPipelining: true });
+  // Not auto-pipelined: the per-job scripts batch themselves (`BatchedScript`), and ioredis's
+  // pipeline per tick then only added work (about 3% of a worker's CPU with the limits lifted).
+  const redis = createRedis(config, { name });
   // BullMQ's queues get a connection of their own: BullMQ defines some sixty scripts on its
-  // connection, and ioredis copies every one into each pipeline it makes, which on the connection
-  // of our per-job steps (auto-pipelined) cost a worker a tenth of its CPU.
+  // connection, and ioredis copies every one into each pipeline it makes.
   const queueConnection = createRedis(config, { name: `${name}-queues` });
   const keys = redisKeys(config.queuePrefix);
   const queues = openQueues(queueConnection, config.queuePrefix);

@@ -24,11 +24,6 @@ export interface RedisConnectionOptions {
    * @default null
    */
   maxRetriesPerRequest?: number | null;
-  /**
-   * Sends the commands issued in one tick as one write: workers issue many small ones at once.
-   * Not for a connection that blocks (a BullMQ worker's own). @default false
-   */
-  autoPipelining?: boolean;
 }
 
 /** The options hire-queue sets on each connection. */
@@ -41,7 +36,6 @@ type NodeOptions = Pick<
   | 'maxRetriesPerRequest'
   | 'lazyConnect'
   | 'connectTimeout'
-  | 'enableAutoPipelining'
 >;
 
 /** The capped backoff (up to 2 s) with which connections wait Redis out. */
@@ -53,7 +47,6 @@ export function createRedis(target: RedisTarget, options: RedisConnectionOptions
     ...nodeOptionsOf(target),
     connectionName: options.name,
     maxRetriesPerRequest: options.maxRetriesPerRequest === undefined ? null : options.maxRetriesPerRequest,
-    enableAutoPipelining: options.autoPipelining ?? false,
   };
   const client = target.redisClusterNodes?.length
     ? new Cluster(target.redisClusterNodes.map(parseNode), {
