@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
 import type { DoctorCheck } from '../../src/lib/operations/doctor';
+import { BatchedScript } from '../../src/lib/redis/batched-script';
 import { runCli } from '../helpers/cli';
 import { inputDir, terminateCsv } from '../helpers/files';
 import { startCli } from '../helpers/processes';
@@ -52,6 +53,12 @@ describe('Redis Cluster', () => {
       expect(keys.some((key) => key.startsWith(`${prefix}:terminate:`))).toBe(true);
       const slots = new Set(await Promise.all(keys.map((key) => client.cluster('KEYSLOT', key))));
       expect(slots.size).toBe(1);
+
+      // The per-job scripts' calls of one turn go as one EVALSHA, to the node of the prefix's slot.
+      const counter = new BatchedScript(client, `return redis.call('INCRBY', KEYS[1], ARGV[1])`);
+      const totals = await Promise.all([1, 2, 3].map((n) => counter.run(1, `${prefix}:batched-${n % 2}`, n)));
+      expect(totals).toEqual([1, 2, 4]);
+      expect(counter.counts).toEqual({ calls: 3, sends: 1 });
 
       const doctor = await runCli(['doctor', '--json'], env);
       const checks = (JSON.parse(doctor.stdout) as { checks: DoctorCheck[] }).checks;
