@@ -24,6 +24,7 @@ import { generatedIds } from '../src/sandbox/hire-state';
 import { SANDBOX_APP } from '../src/sandbox/sandbox-config';
 import { startWorkers } from '../src/workers/hire-worker';
 import { freePort } from '../src/cli/private-redis-server';
+import { quantileOf } from '../src/lib/limiter/delay-samples';
 import { REDIS_URL } from './sandbox-env';
 import { deleteKeysUnder, keysUnder } from './prefix-keys';
 
@@ -75,18 +76,32 @@ const deletePrefix = (prefix: string) => deleteKeysUnder(redis, prefix);
 const queueRuntime = (prefix: string): QueueRuntime =>
   createQueueRuntime(loadConfig({ REDIS_URL, HIRE_QUEUE_PREFIX: prefix }), 'bench-scale');
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+/** The median, by nearest rank (of an even count, the lower middle). */
+const median = (values: readonly number[]): number => quantileOf(values, 0.5);
+
+/**
+ * A round's two contenders, back to back, each first every other round: neither always meets the
+ * machine as the other left it.
+ */
+async function inTurn<Bare, Ours>(
+  round: number,
+  bare: () => Promise<Bare>,
+  ours: () => Promise<Ours>,
+): Promise<[Bare, Ours]> {
+  if (round % 2 === 0) {
+    const bareResult = await bare();
+    return [bareResult, await ours()];
+  }
+  const oursResult = await ours();
+  return [await bare(), oursResult];
+}
 
 /**
  * The ratio of a run: the median over rounds of bare's time over ours in the same round. The two
  * of a round run back to back, so the load of a shared machine, which moves from minute to
  * minute, weighs on both; the median keeps one disturbed round from deciding. (With the best round
  * of each, as this bench first did, one lucky round decided: three runs of the same code, six
- * rounds each, gave 0.76, 0.82 and 0.71; their medians 0.79, 0.79 and 0.82.) The best rounds'
+ * rounds each, gave 0.76, 0.82 and 0.71; their medians 0.76, 0.79 and 0.82.) The best rounds'
  * ratio is printed too.
  */
 function ratioOfRounds(timings: { bare: readonly number[]; ours: readonly number[] }): string {
@@ -107,27 +122,29 @@ async function benchEnqueue(): Promise<void> {
   const timings = { bare: [] as number[], ours: [] as number[] };
   let bareBytes = 0;
   let oursBytes = 0;
-  for (let round = 0; round < ROUNDS; round++) {
+  const enqueueBare = async () => {
     const barePrefix = `{bench-bare-${Date.now().toString(36)}}`;
     const bare = new Queue('create', { connection: redis, prefix: barePrefix });
-    let started = performance.now();
+    const started = performance.now();
     for (let i = 0; i < ROWS; i += CHUNK)
       await bare.addBulk(inputs.slice(i, i + CHUNK).map((data) => ({ name: 'create', data })));
     timings.bare.push(performance.now() - started);
     bareBytes = await prefixBytes(barePrefix);
     await bare.close();
     await deletePrefix(barePrefix);
-
+  };
+  const enqueueOurs = async () => {
     const prefix = `{bench-hq-${Date.now().toString(36)}}`;
     const runtime = queueRuntime(prefix);
-    started = performance.now();
+    const started = performance.now();
     const result = await enqueueFile(runtime, { operation: 'create', path: csv, batchId: 'scale' });
     timings.ours.push(performance.now() - started);
     if (result.accepted !== ROWS) throw new Error(`enqueued ${result.accepted} of ${ROWS}`);
     oursBytes = await prefixBytes(prefix);
     await runtime.close();
     await deletePrefix(prefix);
-  }
+  };
+  for (let round = 0; round < ROUNDS; round++) await inTurn(round, enqueueBare, enqueueOurs);
   const bareMs = median(timings.bare);
   const oursMs = median(timings.ours);
   report(
@@ -245,18 +262,11 @@ async function benchProcessing(): Promise<void> {
   const timings = { bare: [] as number[], ours: [] as number[] };
   let succeeded = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const bare = () => processBare(http, 2 * round + 1);
-    const ours = () => processOurs(baseUrl, 2 * round + 2);
-    // Each goes first every other round: neither always meets the machine as the other left it.
-    let bareMs: number;
-    let oursRun: Awaited<ReturnType<typeof ours>>;
-    if (round % 2 === 0) {
-      bareMs = await bare();
-      oursRun = await ours();
-    } else {
-      oursRun = await ours();
-      bareMs = await bare();
-    }
+    const [bareMs, oursRun] = await inTurn(
+      round,
+      () => processBare(http, 2 * round + 1),
+      () => processOurs(baseUrl, 2 * round + 2),
+    );
     timings.bare.push(bareMs);
     timings.ours.push(oursRun.ms);
     succeeded = oursRun.succeeded;
