@@ -71,7 +71,13 @@ describe('dead letters as a library', () => {
     ]);
     expect((await listDeadLetters(queue)).map((j) => j.data.jobId)).toEqual(['stale-shape']);
     expect(await runtime.batches.invalidRows('replay-1')).toEqual([
-      { line: 2, errors: result?.kept[0]?.errors, input: { application_id: 'app-2', termination_type: 3 } },
+      {
+        line: 2,
+        source: 1,
+        file: 'dead letters of batch night-1',
+        errors: result?.kept[0]?.errors,
+        input: { application_id: 'app-2', termination_type: 3 },
+      },
     ]);
     expect(await runtime.queues.terminate.count()).toBe(1);
 

@@ -186,7 +186,7 @@ describe('enqueueBatch', () => {
     await run([good, refused]);
     await run([good, refused]);
     expect(await producer.batches.invalidRows('again')).toEqual([
-      { line: 3, errors: ['talent_id: required'] },
+      { line: 3, source: 1, errors: ['talent_id: required'] },
     ]);
     await run([good, { line: 3, ok: true as const, input: { talent_id: 't2', job_id: 'j1' } }]);
     expect(await producer.batches.invalidRows('again')).toEqual([]);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { BatchState, BatchStore, InvalidRow } from './batch-store';
+import type { BatchState, BatchStore } from './batch-store';
 import type { DeadLetter } from './dead-letters';
 import type { Operation } from '../feishu/hire-schemas';
 import type { JobStatus } from '../jobs/job-outcome';
@@ -32,18 +32,21 @@ export interface BatchReport {
   ratePerSecond: number;
   deadLetters: {
     line: number;
+    file?: string;
     input: Record<string, unknown>;
     code: string;
     message: string;
     logId?: string;
     reason?: string;
   }[];
-  invalid: { line: number; errors: string[] }[];
+  invalid: { line: number; file?: string; errors: string[] }[];
 }
 
 /** One accepted row and where it stands, for the results file. */
 export interface ResultRow {
   line: number;
+  /** The row's file, when the batch knows it (a batch may take rows from several). */
+  file?: string;
   input: Record<string, unknown>;
   status: JobStatus | 'invalid' | 'pending';
   applicationId?: string;
@@ -77,14 +80,17 @@ export async function buildBatchReport(
   const deadLetters: BatchReport['deadLetters'] = [];
   let lastFinishedMs = 0;
 
-  const invalidRows: InvalidRow[] = await batches.invalidRows(batchId);
-  const invalidByLine = [...invalidRows].sort((a, b) => a.line - b.line);
+  // Sorted by source, then line: merged with the rows, which come in the order the batch took them.
+  const invalidRows = await batches.invalidRows(batchId);
   let nextInvalid = 0;
-  const emitInvalidUpTo = async (line: number) => {
-    while (nextInvalid < invalidByLine.length && invalidByLine[nextInvalid]!.line < line) {
-      const bad = invalidByLine[nextInvalid++]!;
+  const emitInvalidUpTo = async (source: number, line: number) => {
+    while (nextInvalid < invalidRows.length) {
+      const bad = invalidRows[nextInvalid]!;
+      if (bad.source > source || (bad.source === source && bad.line >= line)) return;
+      nextInvalid++;
       await eachRow?.({
         line: bad.line,
+        ...(bad.file !== undefined ? { file: bad.file } : {}),
         input: (bad.input as Record<string, unknown>) ?? {},
         status: 'invalid',
         message: bad.errors.join('; '),
@@ -94,12 +100,13 @@ export async function buildBatchReport(
 
   for await (const chunk of batches.rowsWithOutcomes(batchId)) {
     for (const row of chunk) {
-      await emitInvalidUpTo(row.line);
+      await emitInvalidUpTo(row.source, row.line);
       counts.total++;
       const outcome = row.outcome;
+      const where = { line: row.line, ...(row.file !== undefined ? { file: row.file } : {}) };
       if (!outcome) {
         counts.pending++;
-        await eachRow?.({ line: row.line, input: row.input, status: 'pending' });
+        await eachRow?.({ ...where, input: row.input, status: 'pending' });
         continue;
       }
       counts[outcome.status]++;
@@ -108,7 +115,7 @@ export async function buildBatchReport(
       if (outcome.status === 'deadLettered') {
         const letter = await deadLetterQueue.getJob(row.jobId);
         deadLetters.push({
-          line: row.line,
+          ...where,
           input: row.input,
           code: outcome.code ?? 'UNKNOWN',
           message: outcome.message ?? '',
@@ -117,7 +124,7 @@ export async function buildBatchReport(
         });
       }
       await eachRow?.({
-        line: row.line,
+        ...where,
         input: row.input,
         status: outcome.status,
         ...(outcome.applicationId ? { applicationId: outcome.applicationId } : {}),
@@ -126,7 +133,7 @@ export async function buildBatchReport(
       });
     }
   }
-  await emitInvalidUpTo(Number.POSITIVE_INFINITY);
+  await emitInvalidUpTo(Number.POSITIVE_INFINITY, 0);
   counts.invalid = invalidRows.length;
   counts.total += invalidRows.length;
 
@@ -151,6 +158,10 @@ export async function buildBatchReport(
     elapsedMs,
     ratePerSecond: elapsedMs > 0 ? Math.round((finishedRows / elapsedMs) * 10_000) / 10 : 0,
     deadLetters,
-    invalid: invalidRows.map((r) => ({ line: r.line, errors: r.errors })),
+    invalid: invalidRows.map((r) => ({
+      line: r.line,
+      ...(r.file !== undefined ? { file: r.file } : {}),
+      errors: r.errors,
+    })),
   };
 }

@@ -46,23 +46,41 @@ export interface InvalidRow {
   line: number;
   errors: string[];
   input?: unknown;
-}
-
-/** A row being added to a batch: its line and its input as stored (see `storedInput`). */
-export interface NewRow extends StoredInput {
-  line: number;
+  /** The file (or other source) the row came from, when the batch knows it. */
+  file?: string;
 }
 
 /**
- * What adding a row found: `new` (its job is to be queued), `known` (an earlier run of the same
- * batch added this line; queued again only if it has no outcome, BullMQ keeping one job per id),
- * `repeat` (the same input as an earlier line: that line's job serves both).
+ * A row being added to a batch: where it came from (a file's name, `stdin`, `api`, ...), its line
+ * there, and its input as stored (see `storedInput`); or a row refused by validation.
  */
-export type AddedRow = 'new' | 'known' | 'repeat';
+export type NewRow =
+  | ({ source: string; line: number } & StoredInput)
+  | { source: string; line: number; refused: InvalidRow };
 
-/** An accepted row: its line, job, input and (once done) outcome. */
+/**
+ * What adding a row found: `new` (its job is to be queued), `known` (an earlier run added this row,
+ * same source, line and input; queued again only if it has no outcome, BullMQ keeping one job per
+ * id), `repeat` (the same input as another row: that row's job serves both), `repeatKnown` (such a
+ * repeat an earlier run recorded already), `invalid` (recorded as refused).
+ */
+export type AddedRow = 'new' | 'known' | 'repeat' | 'repeatKnown' | 'invalid';
+
+/** What adding one row found, and the number of the row whose job serves it (0 for `invalid`). */
+export interface AddedRowResult {
+  status: AddedRow;
+  jobRow: number;
+}
+
+/** An accepted row: where it came from, its job, input and (once done) outcome. */
 export interface BatchRow {
+  /** The row's number in its batch (its line for the batch's first file). */
+  row: number;
+  /** Its line in its file. */
   line: number;
+  /** Its source's number in the batch (1 for the first file), and the source's name when known. */
+  source: number;
+  file?: string;
   jobId: string;
   input: Record<string, unknown>;
   outcome?: JobOutcome;
@@ -80,17 +98,21 @@ export interface BatchProgress {
 
 /**
  * KEYS: outcomes, counts, in-flight, the ledger's two keys when ARGV[4] is 2, then keys to delete
- * either way (the job's journal). ARGV: job id, outcome, status, 0 or 2, the ledger's entries. The
- * call that led here (if any) is over: the job leaves the batch's in-flight set in the same step,
- * and the application it made enters the ledger in it.
+ * either way (the job's journal). ARGV: job id, outcome, status, 0 or 2, retention s, the ledger's
+ * entries. The call that led here (if any) is over: the job leaves the batch's in-flight set in the
+ * same step, and the application it made enters the ledger in it. The outcome's keys expire with
+ * the batch whoever writes first: a batch's first outcome may come after its producer last touched
+ * it.
  */
 const RECORD_OUTCOME = `${RECORD_ENTRIES_FN}
 local ledgerKeys = tonumber(ARGV[4])
 redis.call('SREM', KEYS[3], ARGV[1])
 for i = 4 + ledgerKeys, #KEYS do redis.call('DEL', KEYS[i]) end
-if ledgerKeys > 0 then recordLedgerEntries(KEYS[4], KEYS[5], 5) end
+if ledgerKeys > 0 then recordLedgerEntries(KEYS[4], KEYS[5], 6) end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
   redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  redis.call('EXPIRE', KEYS[1], ARGV[5])
+  redis.call('EXPIRE', KEYS[2], ARGV[5])
   return 1
 end
 return 0`;
@@ -98,39 +120,121 @@ return 0`;
 const RETENTION_S = 30 * 86_400;
 
 /**
- * KEYS: meta, rows, digests, invalid lines. ARGV: line, digest, input JSON, for each row. A row's
- * value is its input, or `=N` when line N has the same input. Keeps the highest line (reports walk
- * lines by number) and how many rows repeat another; a line refused by an earlier run and valid now
- * is no longer invalid. Replies per row: 0 new, 1 known, 2 repeat.
+ * KEYS: meta, rows, digests, invalid lines, outcomes. ARGV: mode (`replay` or ''), the batch's
+ * number, the retention in seconds (every key written expires with the batch), how many source
+ * names follow, the names, then per row: its source's position among the
+ * names, its line, its digest ('' for a row refused by validation) and its input JSON (or the
+ * refused row as JSON).
+ *
+ * A row is numbered in its batch: the first file's rows by their line, every later row after the
+ * highest number so far, so any number of files share a batch without one row taking another's
+ * place. The number names the row's job. A row's value is `SOURCE:LINE|` then its input, or
+ * `=N` when row N has the same input. Digests are kept for the batch's life: the same input again,
+ * from the same file and line, is the same row (`known`); from another line, a repeat that shares
+ * its job (recorded once per line); with another input, a new row, while the old one keeps its
+ * outcome under its old input. In `replay` mode an input whose job already ended gets a new row:
+ * the replay asked for a call. Replies per row: status (0 new, 1 known, 2 repeat, 3 repeat known
+ * already, 4 invalid), and the number of the row whose job serves it.
  */
 const ADD_ROWS = `
-local statuses = {}
-if redis.call('EXISTS', KEYS[4]) == 1 then
-  for i = 1, #ARGV, 3 do redis.call('HDEL', KEYS[4], ARGV[i]) end
+local function base36(n)
+  local digits, s = '0123456789abcdefghijklmnopqrstuvwxyz', ''
+  repeat
+    local d = n % 36
+    s = string.sub(digits, d + 1, d + 1) .. s
+    n = (n - d) / 36
+  until n == 0
+  return s
 end
+local replay, seq, retentionS, nSources = ARGV[1] == 'replay', ARGV[2], ARGV[3], tonumber(ARGV[4])
+local sourceCount = tonumber(redis.call('HGET', KEYS[1], 'sourceCount') or '0')
 local maxLine = tonumber(redis.call('HGET', KEYS[1], 'maxLine') or '0')
-local repeats = 0
-for i = 1, #ARGV, 3 do
-  local line = ARGV[i]
-  local known = redis.call('HGET', KEYS[2], line)
-  if known then
-    statuses[#statuses + 1] = string.sub(known, 1, 1) == '=' and 2 or 1
-  elseif redis.call('HSETNX', KEYS[3], ARGV[i + 1], line) == 1 then
-    redis.call('HSET', KEYS[2], line, ARGV[i + 2])
-    statuses[#statuses + 1] = 0
-  else
-    redis.call('HSET', KEYS[2], line, '=' .. redis.call('HGET', KEYS[3], ARGV[i + 1]))
-    repeats = repeats + 1
-    statuses[#statuses + 1] = 2
+if sourceCount == 0 and maxLine > 0 then
+  -- A batch written before rows named their source: its rows are its first source's.
+  local first = redis.call('HGET', KEYS[1], 'file') or redis.call('HGET', KEYS[1], 'source') or ''
+  redis.call('HSET', KEYS[1], 'source:1', first, 'sourceOf:' .. first, 1)
+  sourceCount = 1
+end
+local indexOf = {}
+for i = 1, nSources do
+  local name = ARGV[4 + i]
+  local index = tonumber(redis.call('HGET', KEYS[1], 'sourceOf:' .. name) or '0')
+  if index == 0 then
+    sourceCount = sourceCount + 1
+    index = sourceCount
+    redis.call('HSET', KEYS[1], 'source:' .. index, name, 'sourceOf:' .. name, index)
   end
-  local n = tonumber(line)
-  if n > maxLine then maxLine = n end
+  indexOf[i] = index
+end
+redis.call('HSET', KEYS[1], 'sourceCount', sourceCount)
+local function originOf(value)
+  local bar = string.find(value, '|', 1, true)
+  if bar then return string.sub(value, 1, bar - 1) end
+  return nil
+end
+local replies = {}
+local repeats = 0
+local function newRow(source, line, value)
+  local n = maxLine + 1
+  if source == 1 and line > maxLine then n = line end
+  maxLine = n
+  redis.call('HSET', KEYS[2], n, value)
+  return n
+end
+for i = 5 + nSources, #ARGV, 4 do
+  local source, line = indexOf[tonumber(ARGV[i])], tonumber(ARGV[i + 1])
+  local digest, payload = ARGV[i + 2], ARGV[i + 3]
+  local origin = source .. ':' .. line
+  if digest == '' then
+    redis.call('HSET', KEYS[4], origin, payload)
+    replies[#replies + 1] = 4
+    replies[#replies + 1] = 0
+  else
+    redis.call('HDEL', KEYS[4], origin)
+    if source == 1 then redis.call('HDEL', KEYS[4], line) end
+    local m = tonumber(redis.call('HGET', KEYS[3], digest) or '0')
+    if m == 0 and source == 1 then
+      -- A batch sealed before digests were kept: its line may hold this input already.
+      local old = redis.call('HGET', KEYS[2], line)
+      if old and not originOf(old) and (old == payload or string.sub(old, 1, 1) == '=') then
+        m = line
+        if string.sub(old, 1, 1) == '=' then m = tonumber(string.sub(old, 2)) end
+        redis.call('HSET', KEYS[3], digest, m)
+      end
+    end
+    if m ~= 0 and replay and redis.call('HEXISTS', KEYS[5], seq .. '-' .. base36(m)) == 1 then m = 0 end
+    if m == 0 then
+      local n = newRow(source, line, origin .. '|' .. payload)
+      redis.call('HSET', KEYS[3], digest, n)
+      replies[#replies + 1] = 0
+      replies[#replies + 1] = n
+    else
+      local held = redis.call('HGET', KEYS[2], m)
+      local heldOrigin = held and (originOf(held) or ('1:' .. m))
+      if heldOrigin == origin then
+        replies[#replies + 1] = 1
+        replies[#replies + 1] = m
+      else
+        local repeatKey = digest .. '@' .. origin
+        if redis.call('HEXISTS', KEYS[3], repeatKey) == 1 then
+          replies[#replies + 1] = 3
+        else
+          local n = newRow(source, line, origin .. '|=' .. m)
+          redis.call('HSET', KEYS[3], repeatKey, n)
+          repeats = repeats + 1
+          replies[#replies + 1] = 2
+        end
+        replies[#replies + 1] = m
+      end
+    end
+  end
 end
 redis.call('HSET', KEYS[1], 'maxLine', maxLine)
 if repeats > 0 then redis.call('HINCRBY', KEYS[1], 'repeats', repeats) end
-return statuses`;
+for k = 1, 4 do redis.call('EXPIRE', KEYS[k], retentionS) end
+return replies`;
 
-const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat'];
+const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat', 'repeatKnown', 'invalid'];
 
 /**
  * A call of the batch may start only while it runs; the check and the note that the call is in
@@ -154,11 +258,12 @@ end`;
  * keys). ARGV: job id, line ('' for a job that carries its input), then retention s and the
  * journal's `beginCall` arguments. What a worker needs before a job's call, in one step: its
  * outcome if it has one, the batch's control and duplicate policy, the row's stored input, and
- * whether the call was admitted (only a job without an outcome whose row is there).
+ * whether the call was admitted (only a job without an outcome whose row is there), and whether
+ * the batch is still known.
  */
 const JOB_CONTEXT = `${ADMIT_FN}
 local outcome = redis.call('HGET', KEYS[2], ARGV[1])
-local m = redis.call('HMGET', KEYS[1], 'control', 'existing')
+local m = redis.call('HMGET', KEYS[1], 'control', 'existing', 'operation')
 local row = false
 if ARGV[2] ~= '' and not outcome then row = redis.call('HGET', KEYS[3], ARGV[2]) end
 local admitted = 0
@@ -166,7 +271,7 @@ if #KEYS > 3 and not outcome and (ARGV[2] == '' or row) then
   local admission = admit(KEYS[1], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[3], ARGV[4], ARGV[5])
   if admission[2] then admitted = 1 end
 end
-return { outcome or false, m[1] or false, m[2] or false, row, admitted }`;
+return { outcome or false, m[1] or false, m[2] or false, row, admitted, m[3] and 1 or 0 }`;
 
 /** What a worker reads of its job's batch before the call. */
 export interface JobContext {
@@ -176,8 +281,12 @@ export interface JobContext {
   existing: ExistingPolicy;
   /** The row's input as stored (undefined when the batch lost it, or for a job carrying its own). */
   input: unknown;
+  /** Where the row came from: its source's number in the batch and its line there. */
+  origin?: { source: number; line: number };
   /** The call was admitted and begun in the job's journal in the same step (see `jobContext`). */
   admitted: boolean;
+  /** False when the batch's record is gone (expired, deleted, or lost by Redis): the job is an orphan. */
+  batchKnown: boolean;
 }
 
 /** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
@@ -260,52 +369,57 @@ export class BatchStore {
   }
 
   /**
-   * Adds accepted rows, each with its input stored once (the worker reads it there, the results
-   * file too). Resolves with what each row was: see `AddedRow`.
+   * Adds rows (accepted ones with their input stored once, the worker and the results file read it
+   * there; refused ones with their reasons), in one step. `replay`: an input whose job already ended
+   * gets a new row and job, rather than sharing the ended one. Resolves with what each row was: see
+   * `AddedRow`.
    */
-  async addRows(batchId: string, rows: readonly NewRow[]): Promise<AddedRow[]> {
+  async addRows(
+    batchId: string,
+    seq: string,
+    rows: readonly NewRow[],
+    mode: '' | 'replay' = '',
+  ): Promise<AddedRowResult[]> {
     if (rows.length === 0) return [];
     const k = this.keys.batch(batchId);
-    const args: string[] = [];
-    for (const row of rows) args.push(String(row.line), row.digest, row.json);
-    const statuses = (await runScript(
+    const sources = [...new Set(rows.map((row) => row.source))];
+    const positionOf = new Map(sources.map((source, i) => [source, i + 1]));
+    const args: (string | number)[] = [mode, seq, RETENTION_S, sources.length, ...sources];
+    for (const row of rows) {
+      if ('refused' in row)
+        args.push(positionOf.get(row.source)!, row.line, '', JSON.stringify(row.refused));
+      else args.push(positionOf.get(row.source)!, row.line, row.digest, row.json);
+    }
+    const replies = (await runScript(
       this.redis,
       ADD_ROWS,
-      4,
+      5,
       k.meta,
       k.rows,
       k.digests,
       k.invalidLines,
+      k.outcomes,
       ...args,
     )) as number[];
-    return statuses.map((status) => ADDED[status]!);
+    return rows.map((_, i) => ({ status: ADDED[replies[2 * i]!]!, jobRow: replies[2 * i + 1]! }));
   }
 
-  /** The ids of the jobs of these lines (a batch's jobs are named by its number and their line). */
-  async jobIdsOf(batchId: string, lines: readonly number[]): Promise<string[]> {
+  /** The ids of the jobs of these rows (a batch's jobs are named by its number and their row's). */
+  async jobIdsOf(batchId: string, rows: readonly number[]): Promise<string[]> {
     const seq = await this.redis.hget(this.keys.batch(batchId).meta, 'seq');
     if (seq === null) throw new LegacyBatchError(batchId);
-    return lines.map((line) => hireJobId(seq, line));
-  }
-
-  async addInvalid(batchId: string, rows: InvalidRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.redis.hset(
-      this.keys.batch(batchId).invalidLines,
-      Object.fromEntries(rows.map((r) => [String(r.line), JSON.stringify(r)])),
-    );
+    return rows.map((row) => hireJobId(seq, row));
   }
 
   /**
-   * Every row is in. The input digests go: they only spot repeats among rows being added (a batch
-   * continued after sealing still knows its lines, not what their inputs were).
+   * Every row is in (a batch continued later opens again). The input digests stay with the batch:
+   * they tell a row read again from the same file and line from a new one.
    */
   async seal(batchId: string): Promise<void> {
     const k = this.keys.batch(batchId);
     await this.redis
       .multi()
       .hset(k.meta, { sealed: '1', sealedAtMs: String(Date.now()) })
-      .unlink(k.digests)
       .exec();
     await this.touch(batchId);
   }
@@ -335,6 +449,7 @@ export class BatchStore {
       JSON.stringify(outcome),
       outcome.status,
       ledgerKeys.length,
+      RETENTION_S,
       ...(ledger?.args ?? []),
     );
     return recorded === 1;
@@ -415,7 +530,7 @@ export class BatchStore {
     admitting?: AttemptJournal,
   ): Promise<JobContext> {
     const k = this.keys.batch(batchId);
-    const [outcome, control, existing, input, admitted] = (await this.jobContexts.run(
+    const [outcome, control, existing, stored, admitted, batchKnown] = (await this.jobContexts.run(
       admitting ? 6 : 3,
       k.meta,
       k.outcomes,
@@ -424,13 +539,16 @@ export class BatchStore {
       jobId,
       line === undefined ? '' : String(line),
       ...(admitting ? [RETENTION_S, ...admitting.beginCallArgs()] : []),
-    )) as [string | null, string | null, string | null, string | null, number];
+    )) as [string | null, string | null, string | null, string | null, number, number];
+    const row = stored && line !== undefined ? parseStoredRow(stored, line) : undefined;
     return {
       outcome: outcome ? (JSON.parse(outcome) as JobOutcome) : undefined,
       control: (control as BatchControl | null) ?? 'running',
       existing: (existing as ExistingPolicy | null) ?? 'dead-letter',
-      input: input ? (JSON.parse(input) as unknown) : undefined,
+      input: row?.input !== undefined ? (JSON.parse(row.input) as unknown) : undefined,
+      ...(row ? { origin: { source: row.source, line: row.line } } : {}),
       admitted: admitted === 1,
+      batchKnown: batchKnown === 1,
     };
   }
 
@@ -497,13 +615,20 @@ export class BatchStore {
   }
 
   /** Rows refused by validation, by line (a batch of before 0.3 kept them in a list). */
-  async invalidRows(batchId: string): Promise<InvalidRow[]> {
+  async invalidRows(batchId: string): Promise<(InvalidRow & { source: number })[]> {
     const k = this.keys.batch(batchId);
-    const [byLine, legacy] = await Promise.all([
-      this.redis.hvals(k.invalidLines),
+    const [byOrigin, legacy] = await Promise.all([
+      this.redis.hgetall(k.invalidLines),
       this.redis.lrange(k.invalid, 0, -1),
     ]);
-    return [...legacy, ...byLine].map((l) => JSON.parse(l) as InvalidRow).sort((a, b) => a.line - b.line);
+    const rows = [
+      ...legacy.map((l) => ({ ...(JSON.parse(l) as InvalidRow), source: 1 })),
+      ...Object.entries(byOrigin).map(([origin, l]) => {
+        const colon = origin.indexOf(':');
+        return { ...(JSON.parse(l) as InvalidRow), source: colon < 0 ? 1 : Number(origin.slice(0, colon)) };
+      }),
+    ];
+    return rows.sort((a, b) => a.source - b.source || a.line - b.line);
   }
 
   /**
@@ -513,12 +638,15 @@ export class BatchStore {
    */
   async *rowsWithOutcomes(batchId: string, linesPerChunk = 2000): AsyncGenerator<BatchRow[]> {
     const k = this.keys.batch(batchId);
-    const [maxLineField, seq] = await this.redis.hmget(k.meta, 'maxLine', 'seq');
-    const maxLine = Number(maxLineField ?? (await this.scanMaxLine(batchId)));
+    const meta = await this.redis.hgetall(k.meta);
+    const seq = meta.seq;
+    const sources = sourceNamesOf(meta);
+    const maxLine = Number(meta.maxLine ?? (await this.scanMaxLine(batchId)));
     for (let first = 1; first <= maxLine; first += linesPerChunk) {
       const lines = Array.from({ length: Math.min(linesPerChunk, maxLine - first + 1) }, (_, i) => first + i);
       const raw = await this.redis.hmget(k.rows, ...lines.map(String));
-      const rows = seq == null ? legacyRows(lines, raw) : await this.rowsOf(k.rows, seq, lines, raw);
+      const rows =
+        seq === undefined ? legacyRows(lines, raw) : await this.rowsOf(k.rows, seq, sources, lines, raw);
       if (rows.length === 0) continue;
       const outcomes = await this.redis.hmget(k.outcomes, ...rows.map((r) => r.jobId));
       yield rows.map((r, i) => {
@@ -528,33 +656,37 @@ export class BatchStore {
     }
   }
 
-  /** Rows as stored since 0.3: the input, or `=N` for a repeat of line N (read too when outside the chunk). */
+  /** Rows as stored since 0.3 (see `parseStoredRow`); a repeated row's input is read too when outside the chunk. */
   private async rowsOf(
     rowsKey: string,
     seq: string,
-    lines: readonly number[],
+    sources: ReadonlyMap<number, string>,
+    numbers: readonly number[],
     raw: readonly (string | null)[],
   ): Promise<Omit<BatchRow, 'outcome'>[]> {
-    const stored = new Map<number, string>();
-    raw.forEach((value, i) => value !== null && stored.set(lines[i]!, value));
-    const firstLineOf = (value: string) => (value.startsWith('=') ? Number(value.slice(1)) : undefined);
-    const outside = [...new Set([...stored.values()].map(firstLineOf))].filter(
-      (line): line is number => line !== undefined && !stored.has(line),
+    const stored = new Map<number, StoredRow>();
+    raw.forEach((value, i) => value !== null && stored.set(numbers[i]!, parseStoredRow(value, numbers[i]!)));
+    const outside = [...new Set([...stored.values()].map((row) => row.repeatOf))].filter(
+      (n): n is number => n !== undefined && !stored.has(n),
     );
     if (outside.length > 0) {
       const found = await this.redis.hmget(rowsKey, ...outside.map(String));
-      outside.forEach((line, i) => found[i] != null && stored.set(line, found[i]!));
+      outside.forEach((n, i) => found[i] != null && stored.set(n, parseStoredRow(found[i]!, n)));
     }
     const rows: Omit<BatchRow, 'outcome'>[] = [];
-    for (const line of lines) {
-      const value = stored.get(line);
-      if (value === undefined) continue;
-      const jobLine = firstLineOf(value) ?? line;
-      const input = stored.get(jobLine);
+    for (const n of numbers) {
+      const row = stored.get(n);
+      if (row === undefined) continue;
+      const jobRow = row.repeatOf ?? n;
+      const input = stored.get(jobRow)?.input;
       if (input === undefined) continue;
+      const file = sources.get(row.source);
       rows.push({
-        line,
-        jobId: hireJobId(seq, jobLine),
+        row: n,
+        line: row.line,
+        source: row.source,
+        ...(file !== undefined && file !== '' ? { file } : {}),
+        jobId: hireJobId(seq, jobRow),
         input: JSON.parse(input) as Record<string, unknown>,
       });
     }
@@ -571,6 +703,33 @@ export class BatchStore {
       for (let i = 0; i < flat.length; i += 2) max = Math.max(max, Number(flat[i]));
     } while (cursor !== '0');
     return max;
+  }
+
+  /** The name of the batch's source of this number (a file, `stdin`, `api`, ...), if known. */
+  async sourceName(batchId: string, source: number): Promise<string | undefined> {
+    const [name, file, label] = await this.redis.hmget(
+      this.keys.batch(batchId).meta,
+      `source:${source}`,
+      'file',
+      'source',
+    );
+    const found = name ?? (source === 1 ? (file ?? label) : null);
+    return found === null || found === '' || found === 'api' ? undefined : found;
+  }
+
+  /** A job whose batch is gone was dropped: counted under its batch for `status`, expiring like a batch. */
+  async noteLost(batchId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .hincrby(this.keys.lostBatches, batchId, 1)
+      .expire(this.keys.lostBatches, RETENTION_S)
+      .exec();
+  }
+
+  /** Batches whose jobs were dropped because the batch was gone, with how many. */
+  async lostBatches(): Promise<Record<string, number>> {
+    const raw = await this.redis.hgetall(this.keys.lostBatches);
+    return Object.fromEntries(Object.entries(raw).map(([id, n]) => [id, Number(n)]));
   }
 
   /** Which of these jobs have an outcome in the batch. */
@@ -598,7 +757,46 @@ function legacyRows(lines: readonly number[], raw: readonly (string | null)[]): 
   raw.forEach((value, i) => {
     if (value === null) return;
     const row = JSON.parse(value) as { j: string; i: Record<string, unknown> };
-    rows.push({ line: lines[i]!, jobId: row.j, input: row.i });
+    rows.push({ row: lines[i]!, line: lines[i]!, source: 1, jobId: row.j, input: row.i });
   });
   return rows;
+}
+
+/** A row as the batch stores it: `SOURCE:LINE|` then its input JSON or `=N` (a repeat of row N). */
+interface StoredRow {
+  source: number;
+  line: number;
+  /** The input JSON, unless the row repeats another. */
+  input?: string;
+  repeatOf?: number;
+}
+
+/**
+ * Reads a stored row. Rows written before rows named their source have no `SOURCE:LINE|`: they
+ * are their batch's first source's, at the line of their number.
+ */
+export function parseStoredRow(value: string, n: number): StoredRow {
+  let source = 1;
+  let line = n;
+  let body = value;
+  if (value[0] !== '{' && value[0] !== '=') {
+    const bar = value.indexOf('|');
+    const colon = value.indexOf(':');
+    source = Number(value.slice(0, colon));
+    line = Number(value.slice(colon + 1, bar));
+    body = value.slice(bar + 1);
+  }
+  return body[0] === '=' ? { source, line, repeatOf: Number(body.slice(1)) } : { source, line, input: body };
+}
+
+/** The batch's sources by number, from its meta (`source:N`); a batch of before them has its file as 1. */
+export function sourceNamesOf(meta: Record<string, string>): Map<number, string> {
+  const names = new Map<number, string>();
+  for (const [field, value] of Object.entries(meta))
+    if (field.startsWith('source:')) names.set(Number(field.slice(7)), value);
+  if (!names.has(1)) {
+    const first = meta.file ?? meta.source;
+    if (first !== undefined) names.set(1, first);
+  }
+  return names;
 }

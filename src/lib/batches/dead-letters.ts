@@ -114,9 +114,10 @@ export interface ReplayResult extends EnqueueBatchResult {
 }
 
 /**
- * Enqueues the matching letters again as a new batch; each letter leaves the queue once its job is
- * enqueued. A letter whose input no longer validates becomes an invalid row of the batch (its line
- * is its position in the replay) and stays, to be fixed by export and enqueue.
+ * Enqueues the matching letters again as a batch (a new one, or `intoBatchId`), each row under its
+ * original file and line. Every letter runs: one whose input the target batch already finished gets
+ * a new job there. A letter leaves the queue only once its row is enqueued; one whose input no
+ * longer validates becomes an invalid row of the batch and stays, to be fixed by export and enqueue.
  */
 export async function replayDeadLetters(
   target: { queues: HireQueues; batches: BatchStore },
@@ -128,27 +129,52 @@ export async function replayDeadLetters(
   if (letters.length === 0) return undefined;
   const operation = operationOf(letters, filter)!;
   const batchId = checkBatchId(options.intoBatchId ?? newBatchId(`replay-${operation}`), 'intoBatchId');
-  const byLine = new Map(letters.map((letter, i) => [i + 1, letter]));
+  const letterOf = new Map<object, Job<DeadLetter>>();
   const rows = letters.map((letter, i) => {
-    const checked = validateRow(operation, { line: i + 1, value: { ...letter.data.input } });
-    if (checked.ok) return checked;
-    return { ...checked, errors: checked.errors.map((e) => `dead letter ${letter.data.jobId}: ${e}`) };
+    // Its row's place in its file; a letter that knows none is numbered by its place in the replay.
+    const where = {
+      line: letter.data.source?.line ?? i + 1,
+      file: letter.data.source?.file ?? `dead letters of batch ${letter.data.batchId}`,
+    };
+    const checked = validateRow(operation, { line: where.line, value: { ...letter.data.input } });
+    const row = checked.ok
+      ? { ...checked, file: where.file }
+      : {
+          ...checked,
+          file: where.file,
+          errors: checked.errors.map((e) => `dead letter ${letter.data.jobId}: ${e}`),
+        };
+    letterOf.set(row, letter);
+    return row;
   });
+  const replayed = new Set<Job<DeadLetter>>();
   const result = await enqueueBatch(
     target,
     {
       batchId,
       operation,
       source: 'dead-letter replay',
+      replay: true,
       onEnqueued: async (enqueued) => {
-        for (const row of enqueued) await byLine.get(row.line)?.remove();
+        for (const row of enqueued) {
+          const letter = letterOf.get(row);
+          if (!letter) continue;
+          await letter.remove();
+          replayed.add(letter);
+        }
       },
     },
     rows,
   );
-  const kept = rows
-    .filter((row) => !row.ok)
-    .map((row) => ({ jobId: byLine.get(row.line)!.data.jobId, errors: row.ok ? [] : row.errors }));
+  const kept = letters
+    .filter((letter) => !replayed.has(letter))
+    .map((letter) => {
+      const row = rows.find((r) => letterOf.get(r) === letter);
+      return {
+        jobId: letter.data.jobId,
+        errors: row && !row.ok ? row.errors : ['its row did not run: the batch had it done already'],
+      };
+    });
   return { ...result, kept };
 }
 

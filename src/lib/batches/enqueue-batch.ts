@@ -12,6 +12,8 @@ import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './ba
 export interface AcceptedRow<O extends Operation = Operation> {
   line: number;
   input: InputOf[O];
+  /** Its file, when rows of one enqueue come from several (a replay of dead letters). */
+  file?: string;
 }
 
 export interface EnqueueBatchOptions<O extends Operation> {
@@ -21,6 +23,11 @@ export interface EnqueueBatchOptions<O extends Operation> {
   source?: string;
   /** The input file, named with its line in each job (and so in its dead letter). */
   file?: string;
+  /**
+   * Rows replayed: a row whose input the batch already finished gets a new job (called again),
+   * rather than sharing the finished one. @default false
+   */
+  replay?: boolean;
   /** Rows per bulk add. @default 500 */
   chunkSize?: number;
   /** A high batch's rows go before lower ones already queued under the same limit. @default 'normal' */
@@ -39,7 +46,10 @@ export interface EnqueueBatchOptions<O extends Operation> {
    * again under the same id continues it without doubling a row.
    */
   signal?: AbortSignal;
-  /** After each chunk is in the queue: the rows of it that became jobs. */
+  /**
+   * After each chunk is in the queue: the rows of it that will run (a job queued for them, or one
+   * still pending that serves them). Rows the batch had already finished are not among them.
+   */
   onEnqueued?: (rows: AcceptedRow<O>[]) => Promise<void> | void;
   /** Every 1000 rows read. */
   onProgress?: (rowsRead: number) => void;
@@ -50,7 +60,13 @@ export interface EnqueueBatchResult {
   operation: Operation;
   /** Rows read, good and bad. */
   rows: number;
+  /** Valid rows that will run: a job queued for them, or a pending one of the batch serving them. */
   accepted: number;
+  /**
+   * Valid rows that will not run because they are done: the batch finished them in an earlier run
+   * (the same file and line, or the same input), or the ledger knows their application.
+   */
+  alreadyDone: number;
   invalidCount: number;
   /** The first invalid rows (all of them are recorded in the batch). */
   invalidSample: InvalidRow[];
@@ -106,9 +122,11 @@ export async function enqueueBatch<O extends Operation>(
     operation,
     rows: 0,
     accepted: 0,
+    alreadyDone: 0,
     invalidCount: 0,
     invalidSample: [],
   };
+  const source = options.file ?? options.source ?? 'api';
   let accepted: AcceptedRow<O>[] = [];
   let invalid: InvalidRow[] = [];
   // A chunk is written in two steps: its rows recorded, then its jobs queued. Rows go out without
@@ -119,15 +137,23 @@ export async function enqueueBatch<O extends Operation>(
   // CHUNKS_IN_FLIGHT chunks are in hand.
   let sent: Promise<void> = Promise.resolve();
   const inFlight: Promise<void>[] = [];
+  const runningOf = new WeakMap<AcceptedRow<O>[], AcceptedRow<O>[]>();
   const flush = async () => {
     const [rowsOfChunk, invalidOfChunk] = [accepted, invalid];
     accepted = [];
     invalid = [];
     if (inFlight.length >= CHUNKS_IN_FLIGHT) await inFlight.shift();
     const jobsOfChunk = open().then(async (how) => {
-      const jobs = await recordRows(target, batchId, operation, rowsOfChunk, { ...how, ledger });
-      await batches.addInvalid(batchId, invalidOfChunk);
-      return jobs;
+      const recorded = await recordRows(target, batchId, operation, rowsOfChunk, invalidOfChunk, {
+        ...how,
+        ledger,
+        source,
+        replay: Boolean(options.replay),
+      });
+      result.accepted += recorded.running.length;
+      result.alreadyDone += rowsOfChunk.length - recorded.running.length;
+      runningOf.set(rowsOfChunk, recorded.running);
+      return recorded.jobs;
     });
     // Settles once the chunk's jobs are sent, not answered: the next chunk's may follow. Its rows'
     // answer comes first, so a failed chunk settles only when nothing of it is still being written.
@@ -139,7 +165,8 @@ export async function enqueueBatch<O extends Operation>(
     sent = sending.then(() => undefined);
     const queued = sending.then(async ({ answered }) => {
       await answered;
-      if (rowsOfChunk.length > 0) await options.onEnqueued?.(rowsOfChunk);
+      const running = runningOf.get(rowsOfChunk) ?? [];
+      if (running.length > 0) await options.onEnqueued?.(running);
     });
     inFlight.push(queued);
     // A failure surfaces at the next await of it; until then it must not count as unhandled.
@@ -150,7 +177,6 @@ export async function enqueueBatch<O extends Operation>(
     for await (const row of rows) {
       result.rows++;
       if (row.ok) {
-        result.accepted++;
         accepted.push(row);
       } else {
         result.invalidCount++;
@@ -158,6 +184,7 @@ export async function enqueueBatch<O extends Operation>(
           line: row.line,
           errors: row.errors,
           ...(row.input ? { input: row.input } : {}),
+          ...((row.file ?? options.file) !== undefined ? { file: (row.file ?? options.file)! } : {}),
         };
         if (result.invalidSample.length < (options.invalidSampleSize ?? INVALID_SAMPLE_SIZE))
           result.invalidSample.push(bad);
@@ -192,59 +219,75 @@ interface Opened {
 }
 
 /**
- * Records a chunk's rows in the batch and answers the jobs to queue for them. The rows are
- * recorded before their jobs are queued (the worker reads a row's input there), so a crash between
- * the two leaves rows pending (visible, and fixed by running the same batch again) rather than
- * jobs the report does not know. A row an earlier run added is queued again only while it has no
- * outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
+ * Records a chunk's rows in the batch and answers the jobs to queue for them, and the rows that
+ * will run. The rows are recorded before their jobs are queued (the worker reads a row's input
+ * there), so a crash between the two leaves rows pending (visible, and fixed by running the same
+ * batch again) rather than jobs the report does not know. A row an earlier run added is queued
+ * again only while it has no outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
  */
 async function recordRows<O extends Operation>(
   { batches }: { batches: BatchStore },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
-  how: Opened & { ledger: ApplicationLedger | undefined },
-): Promise<{ name: string; data: HireJobData; opts: JobsOptions }[]> {
-  if (rows.length === 0) return [];
+  refused: InvalidRow[],
+  how: Opened & { ledger: ApplicationLedger | undefined; source: string; replay: boolean },
+): Promise<{ jobs: { name: string; data: HireJobData; opts: JobsOptions }[]; running: AcceptedRow<O>[] }> {
+  if (rows.length === 0 && refused.length === 0) return { jobs: [], running: [] };
   const added = await batches.addRows(
     batchId,
-    rows.map((row) => ({ line: row.line, ...storedInput(row.input) })),
+    how.seq,
+    [
+      ...rows.map((row) => ({ source: row.file ?? how.source, line: row.line, ...storedInput(row.input) })),
+      ...refused.map((bad) => ({ source: bad.file ?? how.source, line: bad.line, refused: bad })),
+    ],
+    how.replay ? 'replay' : '',
   );
-  const jobIds = rows.map((row) => hireJobId(how.seq, row.line));
-  const knownAt = added.flatMap((status, i) => (status === 'known' ? [i] : []));
-  const finished = await batches.hasOutcomes(
+  // Which rows' jobs have ended already: a row known from an earlier run, or a repeat of one.
+  const toCheck = [
+    ...new Set(rows.flatMap((_, i) => (added[i]!.status === 'new' ? [] : [added[i]!.jobRow]))),
+  ];
+  const ended = await batches.hasOutcomes(
     batchId,
-    knownAt.map((i) => jobIds[i]!),
+    toCheck.map((n) => hireJobId(how.seq, n)),
   );
-  const wanted = added.map((status) => status === 'new');
-  knownAt.forEach((i, k) => (wanted[i] = !finished[k]));
-  const fresh = rows.flatMap((row, i) => (wanted[i] ? [{ row, jobId: jobIds[i]! }] : []));
+  const endedRows = new Set(toCheck.filter((_, i) => ended[i]));
+  const queued = new Set<number>();
+  const fresh: { row: AcceptedRow<O>; jobRow: number }[] = [];
+  rows.forEach((row, i) => {
+    const { status, jobRow } = added[i]!;
+    if ((status === 'new' || status === 'known') && !endedRows.has(jobRow) && !queued.has(jobRow)) {
+      queued.add(jobRow);
+      fresh.push({ row, jobRow });
+    }
+  });
   const known = how.ledger
     ? await how.ledger.lookup(fresh.map(({ row }) => row.input as InputOf['create']))
     : [];
   const finishedAt = new Date().toISOString();
   await Promise.all(
-    known.map((entry, i) =>
-      entry
-        ? batches.recordOutcome(batchId, fresh[i]!.jobId, {
-            status: 'alreadyDone',
-            applicationId: entry.application_id,
-            code: 'KNOWN',
-            message: `${entry.how} by hire-queue on ${new Date(entry.at).toISOString()}; no call made`,
-            finishedAt,
-          })
-        : undefined,
-    ),
+    known.map((entry, i) => {
+      if (!entry) return undefined;
+      endedRows.add(fresh[i]!.jobRow);
+      return batches.recordOutcome(batchId, hireJobId(how.seq, fresh[i]!.jobRow), {
+        status: 'alreadyDone',
+        applicationId: entry.application_id,
+        code: 'KNOWN',
+        message: `${entry.how} by hire-queue on ${new Date(entry.at).toISOString()}; no call made`,
+        finishedAt,
+      });
+    }),
   );
   const jobs = fresh
     .filter((_, i) => !known[i])
-    .map(({ row, jobId }) => ({
-      // Shown in the dashboard: a person finds the row by its batch and line.
-      name: `${operation} ${batchId} line ${row.line}`,
-      data: { batchId, line: row.line } satisfies HireJobData,
-      opts: { jobId, ...how.placement },
+    .map(({ row, jobRow }) => ({
+      // Shown in the dashboard: a person finds the row by its batch, file and line.
+      name: `${operation} ${batchId} line ${row.line}${row.file ? ` of ${row.file}` : ''}`,
+      data: { batchId, line: jobRow } satisfies HireJobData,
+      opts: { jobId: hireJobId(how.seq, jobRow), ...how.placement },
     }));
   // Added at the taking end, the last added runs first: reversed, a chunk runs in line order.
   if (how.placement.lifo) jobs.reverse();
-  return jobs;
+  const running = rows.filter((_, i) => !endedRows.has(added[i]!.jobRow));
+  return { jobs, running };
 }

@@ -22,6 +22,7 @@ export interface RowSource {
  */
 export interface HireJobData {
   batchId: string;
+  /** The row's number in its batch: its line for the batch's first file, a number after the rest for later rows. */
   line: number;
 }
 
@@ -32,7 +33,15 @@ export type LegacyHireJobData =
 
 /** A row as a worker handles it: what the job names, with the input read from its batch. */
 export type HireRow = {
-  [O in Operation]: { operation: O; batchId: string; line: number; input: InputOf[O] };
+  [O in Operation]: {
+    operation: O;
+    batchId: string;
+    /** The row's number in its batch (the job's `line`). */
+    line: number;
+    input: InputOf[O];
+    /** The row's source in its batch and its line there. */
+    origin?: { source: number; line: number };
+  };
 }[Operation];
 
 const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int() }).optional();

@@ -113,6 +113,24 @@ export async function processHireJob(
     admitting,
   );
   if (context.outcome) return context.outcome;
+  if (!context.batchKnown && !ref.carried) {
+    // Its batch's record is gone: nothing to read its row from nor to report it to. A dead letter
+    // would hold no input; it is counted as lost under its batch instead (`hire-queue status`).
+    if (context.admitted) await journal.discard();
+    await deps.batches.noteLost(ref.batchId);
+    deps.metrics?.jobs.inc({ operation: ref.operation, outcome: 'lost', code: 'BATCH_LOST' });
+    deps.logger.error(
+      { jobId, batchId: ref.batchId, operation: ref.operation, row: ref.line },
+      'job of a lost batch dropped, no call made: its batch is no longer in Redis (expired or deleted)',
+    );
+    return {
+      status: 'cancelled',
+      code: 'BATCH_LOST',
+      message: `batch ${ref.batchId} is no longer in Redis`,
+      finishedAt: now(),
+    };
+  }
+  const origin = context.origin;
   const input = inputSchemas[ref.operation].safeParse(ref.carried ?? context.input);
   if (!input.success) {
     // No call will be made: the admission is taken back (recording the outcome ends the rest).
@@ -125,13 +143,13 @@ export async function processHireJob(
         : describeIssues(input.error);
     return deadLetter(
       job,
-      { ...ref, input: ref.carried ?? context.input },
+      { ...ref, input: ref.carried ?? context.input, ...(origin ? { origin } : {}) },
       deps,
       classifyOutcome(ref.operation, new InvalidInputError(errors, 'job data')),
       'invalid job data',
     );
   }
-  const row = { ...ref, input: input.data } as HireRow;
+  const row = { ...ref, input: input.data, ...(origin ? { origin } : {}) } as HireRow;
 
   const before = deps.stopping?.aborted ? 'stopping' : context.control;
   if (before !== 'running') {
@@ -449,7 +467,10 @@ function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
   return call;
 }
 
-/** A row's file and line: jobs carry the line, their batch the file (jobs of older versions carried both). */
+/**
+ * A row's file and line: its batch stores them with the row (jobs of older versions carried both,
+ * rows of older batches their line, the batch its file).
+ */
 async function sourceOf(
   job: HireJob,
   ref: DeadLetterRef,
@@ -457,9 +478,11 @@ async function sourceOf(
 ): Promise<RowSource | undefined> {
   const carried = (job.data as Partial<LegacyHireJobData> | undefined)?.source;
   if (carried?.file !== undefined) return carried;
-  if (ref.line === undefined) return undefined;
-  const file = ref.batchId === undefined ? undefined : (await deps.batches.meta(ref.batchId))?.file;
-  return file === undefined ? { line: ref.line } : { file, line: ref.line };
+  const line = ref.origin?.line ?? ref.line;
+  if (line === undefined) return undefined;
+  const file =
+    ref.batchId === undefined ? undefined : await deps.batches.sourceName(ref.batchId, ref.origin?.source ?? 1);
+  return file === undefined ? { line } : { file, line };
 }
 
 /** The one test of whether an error means "not sent, on purpose". */
@@ -532,7 +555,14 @@ async function finish(
 }
 
 /** What a dead letter knows of its row: all of it, or what could be read of a job's bad data. */
-type DeadLetterRef = { operation: Operation; batchId?: string; line?: number; input?: unknown };
+type DeadLetterRef = {
+  operation: Operation;
+  batchId?: string;
+  line?: number;
+  input?: unknown;
+  /** The row's source in its batch and its line there. */
+  origin?: { source: number; line: number };
+};
 
 async function deadLetter(
   job: HireJob,

@@ -45,6 +45,8 @@ export function redisKeys(prefix: string) {
     /** Applications hire-queue created or adopted, by talent and job; kept beyond batch retention. */
     ledger: { entries: `${prefix}:ledger`, byTime: `${prefix}:ledger:by-time` },
     fleetHalt: `${prefix}:fleet-halt`,
+    /** Batches whose jobs outlived them (the batch expired or was deleted), with how many were dropped. */
+    lostBatches: `${prefix}:lost-batches`,
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -2,9 +2,10 @@ import { describeIssues, inputSchemas, type InputOf, type Operation } from '../f
 import { normalizeRow } from './input-fields';
 import type { RawRow } from './read-input-rows';
 
+/** A row checked; `file` names its file when the rows of one enqueue come from several. */
 export type CheckedRow<O extends Operation> =
-  | { line: number; ok: true; input: InputOf[O] }
-  | { line: number; ok: false; errors: string[]; input?: Record<string, unknown> };
+  | { line: number; file?: string; ok: true; input: InputOf[O] }
+  | { line: number; file?: string; ok: false; errors: string[]; input?: Record<string, unknown> };
 
 /** A row against the seed's rules; each error names its field. */
 export function validateRow<O extends Operation>(operation: O, row: RawRow): CheckedRow<O> {
