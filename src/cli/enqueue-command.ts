@@ -96,6 +96,7 @@ export function enqueueSummary(result: EnqueueBatchResult & { enqueued?: boolean
     operation: result.operation,
     total: result.rows,
     accepted: result.accepted,
+    alreadyDone: result.alreadyDone,
     enqueued: result.enqueued ?? true,
     invalid: result.invalidSample.map((row) => ({ line: row.line, errors: row.errors })),
   };
@@ -106,8 +107,9 @@ export function summarizeEnqueue(result: EnqueueFileResult, strict: boolean, qui
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (!quiet) {
     const verb = result.enqueued ? 'enqueued' : 'would enqueue';
+    const done = result.alreadyDone > 0 ? `, ${result.alreadyDone} already done in this batch (not called again)` : '';
     say(
-      `batch ${result.batchId}: ${result.rows} rows read, ${result.accepted} ${strict && !result.enqueued ? 'valid' : verb}, ${result.invalidCount} invalid`,
+      `batch ${result.batchId}: ${result.rows} rows read, ${result.accepted} ${strict && !result.enqueued ? 'valid' : verb}${done}, ${result.invalidCount} invalid`,
     );
     for (const bad of result.invalidSample) say(`  line ${bad.line}: ${bad.errors.join('; ')}`);
     if (result.invalidCount > result.invalidSample.length) {

@@ -4,6 +4,9 @@ import type { QueueContext } from './cli-context';
 import { exitCodeOf, printReport } from './print-report';
 import { openRowWriter } from '../lib/rows/row-writer';
 
+/** What a results file adds to a row's fields (a terminate's `application_id` is one of them already). */
+export const resultColumns = ['file', 'line', 'status', 'application_id', 'code', 'message'];
+
 /** Builds, writes (`--results`) and prints a batch's report; returns the exit code it calls for. */
 export async function reportBatch(
   ctx: QueueContext,
@@ -13,16 +16,12 @@ export async function reportBatch(
   const meta = await ctx.batches.meta(batchId);
   if (!meta) throw new UnknownBatchError(batchId, ctx.config.queuePrefix);
   const writer = options.results
-    ? openRowWriter(
-        options.results,
-        meta.operation,
-        ['line', 'status', 'application_id', 'code', 'message'],
-        'resultsPath',
-      )
+    ? openRowWriter(options.results, meta.operation, resultColumns, 'resultsPath')
     : undefined;
   const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, async (row) => {
     await writer?.write({
       ...row.input,
+      ...(row.file !== undefined ? { file: row.file } : {}),
       line: row.line,
       status: row.status,
       ...(row.applicationId ? { application_id: row.applicationId } : {}),

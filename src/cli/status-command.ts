@@ -38,8 +38,13 @@ export function registerStatusCommand(program: Command): void {
       out('recent batches:');
       for (const b of status.batches)
         out(
-          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
+          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows, ${b.done}/${b.jobs} calls done: ${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
         );
+      const lost = Object.entries(status.lostBatches);
+      if (lost.length > 0) {
+        out('lost batches (gone from Redis while their jobs were queued; no call made for these jobs):');
+        for (const [batchId, jobs] of lost) out(`  ${batchId}\t${jobs} job(s) dropped`);
+      }
     } finally {
       await ctx.close();
     }

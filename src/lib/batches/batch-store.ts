@@ -87,6 +87,8 @@ export interface BatchRow {
 }
 
 export interface BatchProgress {
+  /** Rows the batch holds, accepted and refused, as its report counts them (its `total`). */
+  rows: number;
   jobs: number;
   done: number;
   counts: Record<JobStatus, number>;
@@ -477,8 +479,10 @@ export class BatchStore {
   /** How far the batch is: the one answer to "is this batch done?". */
   async progress(batchId: string): Promise<BatchProgress> {
     const k = this.keys.batch(batchId);
-    const [rows, legacyJobs, counts, [sealed, control, repeats, seq]] = await Promise.all([
+    const [rows, invalid, legacyInvalid, legacyJobs, counts, [sealed, control, repeats, seq]] = await Promise.all([
       this.redis.hlen(k.rows),
+      this.redis.hlen(k.invalidLines),
+      this.redis.llen(k.invalid),
       this.redis.scard(k.jobs),
       this.redis.hgetall(k.counts),
       this.redis.hmget(k.meta, 'sealed', 'control', 'repeats', 'seq'),
@@ -494,7 +498,8 @@ export class BatchStore {
     const finished = (sealed === '1' || batchControl === 'cancelled') && done >= jobs;
     const state: BatchState =
       batchControl === 'cancelled' ? 'cancelled' : finished ? 'finished' : batchControl;
-    return { jobs, done, counts: c, finished, control: batchControl, state };
+    const total = (seq == null ? legacyJobs : rows) + invalid + legacyInvalid;
+    return { rows: total, jobs, done, counts: c, finished, control: batchControl, state };
   }
 
   /**

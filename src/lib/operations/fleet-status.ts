@@ -20,10 +20,16 @@ export interface FleetStatus {
     LimitedEndpoint,
     { blockedUntil: string | null; marginMs: number; allowance: number; limits: string }
   >;
+  /** Batches whose jobs outlived them (expired or deleted mid-run): jobs dropped, no call made. */
+  lostBatches: Record<string, number>;
   batches: {
     batchId: string;
     operation: string;
     state: BatchState;
+    /** Rows the batch holds (its report's total), the jobs they make (a repeated row shares one), and jobs done. */
+    rows: number;
+    jobs: number;
+    done: number;
     counts: Record<JobStatus | 'pending', number>;
     ratePerSecond: number;
     /** Seconds left at the faster of the rate so far and the limit; null when done or unknown. */
@@ -74,6 +80,9 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
       batchId,
       operation: meta.operation,
       state: progress.state,
+      rows: progress.rows,
+      jobs: progress.jobs,
+      done: progress.done,
       counts: { ...progress.counts, pending },
       ratePerSecond: Math.round(rate * 10) / 10,
       etaSeconds: pending === 0 || pace === 0 ? null : Math.ceil(pending / Math.min(pace, capPerSecond)),
@@ -84,6 +93,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     workers: { create: createWorkers, terminate: terminateWorkers },
     halt: halt === null ? null : (JSON.parse(halt) as FleetStatus['halt']),
     limiter: limiterState,
+    lostBatches: await batches.lostBatches(),
     batches: recent,
   };
 }

@@ -40,7 +40,8 @@ export function openRowWriter(
 ): RowWriter {
   const format = writableRowFormat(path, option);
   const out = createWriteStream(path);
-  const columns = [...fieldsOf[operation], ...extraColumns];
+  // A column the operation's fields already have is not written twice.
+  const columns = [...new Set([...fieldsOf[operation], ...extraColumns])];
   const csv = format === 'csv' ? stringify({ header: true, columns }) : undefined;
   if (csv) csv.pipe(out);
   let written = 0;
