@@ -96,14 +96,22 @@ export function registerDlqCommand(program: Command): void {
       .requiredOption('--out <file>', 'the file to write'),
   ).action((flags: DlqFlags) =>
     withContext(flags, async (ctx) => {
-      const { count, operation } = await exportDeadLetters(
+      const { count, operation, withoutInput } = await exportDeadLetters(
         ctx.queues.deadLetter,
         filterOf(flags),
         flags.out!,
       );
       say(
-        `wrote ${count} row(s) to ${flags.out}; after fixing: hire-queue enqueue ${operation} --file ${flags.out}`,
+        count > 0
+          ? `wrote ${count} row(s) to ${flags.out}; after fixing: hire-queue enqueue ${operation} --file ${flags.out}`
+          : `wrote no rows to ${flags.out}`,
       );
+      if (withoutInput.length > 0) {
+        say(
+          `${withoutInput.length} dead letter(s) hold no input (their batch was gone), not written: ${withoutInput.slice(0, 10).join(', ')}${withoutInput.length > 10 ? ', ...' : ''}`,
+        );
+        say(`  nothing to replay there; remove them with: hire-queue dlq purge --code INVALID_INPUT --yes`);
+      }
     }),
   );
 

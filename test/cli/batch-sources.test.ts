@@ -5,7 +5,7 @@ import type { BatchReport } from '../../src/lib/batches/batch-report';
 import { runCli } from '../helpers/cli';
 import { inputDir } from '../helpers/files';
 import { openRedis, testPrefix } from '../helpers/redis';
-import { openRuntime, testEnv } from '../helpers/runtime';
+import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
@@ -152,8 +152,8 @@ describe('a batch lost mid-run (issue 27, finding 4)', () => {
     const batchKeys = await redis.keys(`${prefix}:batch:*gone1*`);
     expect(batchKeys.length).toBeGreaterThan(0);
     await redis.del(...batchKeys);
-    const runtime = openRuntime(sandbox, prefix);
     const fleet = await openFleet(sandbox, {}, { operations: ['terminate'] }, prefix);
+    const { runtime } = fleet;
     await new Promise<void>((resolve) => {
       let completed = 0;
       for (const worker of fleet.workers.workers) worker.on('completed', () => ++completed === 4 && resolve());

@@ -99,13 +99,23 @@ export async function exportDeadLetters(
   queue: Queue<DeadLetter>,
   filter: DeadLetterFilter,
   path: string,
-): Promise<{ count: number; operation: Operation }> {
+): Promise<{ count: number; operation: Operation; withoutInput: string[] }> {
   const letters = await listDeadLetters(queue, filter);
   const operation = operationOf(letters, filter) ?? 'create';
   const writer = openRowWriter(path, operation, [], 'outPath');
-  for (const { data } of letters) await writer.write(data.input);
+  // A letter that holds no input (an older version's, of a job whose batch was gone) has no row to
+  // fix: it is named, not written as an empty row.
+  const withoutInput: string[] = [];
+  let count = 0;
+  for (const { data } of letters) {
+    if (Object.keys(data.input ?? {}).length === 0) withoutInput.push(data.jobId);
+    else {
+      await writer.write(data.input);
+      count++;
+    }
+  }
   await writer.close();
-  return { count: letters.length, operation };
+  return { count, operation, withoutInput };
 }
 
 export interface ReplayResult extends EnqueueBatchResult {
