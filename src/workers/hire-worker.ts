@@ -1,3 +1,4 @@
+import { pruneDeadLetters } from '../lib/batches/dead-letters';
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Classification } from '../lib/feishu/classify-outcome';
@@ -188,6 +189,14 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
 
+  // Dead letters older than the retention go, as every batch key does: at start, then hourly.
+  const prune = () =>
+    void pruneDeadLetters(queues.deadLetter)
+      .then((n) => n > 0 && logger.info({ deadLetters: n }, 'dead letters past the retention deleted'))
+      .catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'dead-letter prune failed'));
+  prune();
+  const pruning = setInterval(prune, 3_600_000).unref();
+
   return {
     workers,
     fatal,
@@ -195,6 +204,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       // Calls already sent finish and are recorded; jobs still waiting for a slot or a retry go
       // back to the queue at once, so another worker (or this command run again) takes them now.
       stopping.abort(new WorkerStoppingError());
+      clearInterval(pruning);
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/redis-connection';
+import { BATCH_RETENTION_S } from '../retention';
 import { runScript } from '../redis/run-script';
 import { BatchedScript } from '../redis/batched-script';
 import { BatchConflictError } from '../errors/batch-conflict-error';
@@ -119,7 +120,7 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
 end
 return 0`;
 
-const RETENTION_S = 30 * 86_400;
+const RETENTION_S = BATCH_RETENTION_S;
 
 /**
  * KEYS: meta, rows, digests, invalid lines, outcomes. ARGV: mode (`replay` or ''), the batch's
@@ -362,6 +363,8 @@ export class BatchStore {
           ...(meta.file !== undefined ? { file: meta.file } : {}),
         })
         .zadd(this.keys.batches, meta.createdAtMs, meta.batchId)
+        // The index forgets batches whose keys have expired: it stays as long as the retention.
+        .zremrangebyscore(this.keys.batches, '-inf', meta.createdAtMs - RETENTION_S * 1000)
         .exec();
     } else if ((await this.redis.hget(k.meta, 'seq')) === null) {
       throw new LegacyBatchError(meta.batchId);

@@ -1,3 +1,4 @@
+import { BATCH_RETENTION_S } from '../retention';
 import type { Job, Queue } from 'bullmq';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { HireQueues } from '../jobs/hire-queues';
@@ -43,6 +44,15 @@ export async function addDeadLetter(queue: Queue<DeadLetter>, entry: DeadLetter)
     removeOnComplete: false,
     removeOnFail: false,
   });
+}
+
+/**
+ * Deletes dead letters older than the batch retention, up to `limit`; resolves with how many. Workers
+ * run it as they start and hourly, so the dead-letter queue holds what a month leaves, not more.
+ */
+export async function pruneDeadLetters(queue: Queue<DeadLetter>, limit = 10_000): Promise<number> {
+  const removed = await queue.clean(BATCH_RETENTION_S * 1000, limit, 'wait');
+  return removed.length;
 }
 
 /** Every dead letter matching `filter`, oldest first, read page by page. */

@@ -1,3 +1,4 @@
+import { BATCH_RETENTION_S } from '../retention';
 import type { RedisClient } from '../redis/redis-connection';
 import { runScript } from '../redis/run-script';
 import type { RedisKeys } from '../redis/redis-keys';
@@ -44,7 +45,7 @@ end`;
 const BEGIN_CALL = `${BEGIN_CALL_FN}
 return beginCall(KEYS[1], KEYS[2], ARGV[1], ARGV[2])`;
 
-const RETENTION_MS = 30 * 86_400_000;
+const RETENTION_MS = BATCH_RETENTION_S * 1000;
 
 /**
  * A durable note, in Redis, that a call is about to be made, written before the call. A job picked

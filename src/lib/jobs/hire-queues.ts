@@ -1,3 +1,4 @@
+import { BATCH_RETENTION_S } from '../retention';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connection';
 import type { BatchPriority } from '../batches/batch-store';
@@ -49,7 +50,7 @@ export function jobOptions(): JobsOptions {
  */
 export const finishedJobRetention = {
   removeOnComplete: { count: 1000 },
-  removeOnFail: { age: 30 * 86_400 },
+  removeOnFail: { age: BATCH_RETENTION_S },
 } as const;
 
 export function openQueues(connection: RedisClient, prefix: string): HireQueues {

@@ -1,3 +1,4 @@
+import { BATCH_RETENTION_S } from '../retention';
 import { buildBatchReport, type BatchReport } from '../batches/batch-report';
 import type { BatchStore } from '../batches/batch-store';
 import { codeRules } from '../feishu/code-rules';
@@ -7,7 +8,7 @@ import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
 import { postToGroup, type GroupBot } from './group-bot';
 
-const NOTIFIED_TTL_S = 30 * 86_400;
+const NOTIFIED_TTL_S = BATCH_RETENTION_S;
 
 /**
  * Tells the team's Feishu group when a batch ends (finished or cancelled) or the fleet halts: one
