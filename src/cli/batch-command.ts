@@ -14,6 +14,7 @@ import { confirm } from './confirm';
 import { ExitCode } from './exit-codes';
 import { reportBatch } from './report-batch';
 import { UsageError } from './usage-error';
+import { checkWritablePath } from '../lib/rows/row-writer';
 
 interface BatchFlags extends ConnectionFlags {
   wait?: boolean;
@@ -27,19 +28,33 @@ interface BatchFlags extends ConnectionFlags {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-async function listBatches(ctx: QueueContext): Promise<void> {
+async function listBatches(ctx: QueueContext, json: boolean): Promise<void> {
+  const batches = [];
   for (const batchId of await ctx.batches.listBatchIds(20)) {
     const [meta, progress] = await Promise.all([ctx.batches.meta(batchId), ctx.batches.progress(batchId)]);
-    if (meta)
+    if (!meta) continue;
+    const createdAt = new Date(meta.createdAtMs).toISOString();
+    if (json)
+      batches.push({
+        batchId,
+        operation: meta.operation,
+        state: progress.state,
+        rows: progress.rows,
+        jobs: progress.jobs,
+        done: progress.done,
+        createdAt,
+      });
+    else
       process.stdout.write(
-        `${batchId}\t${meta.operation}\t${progress.state}\t${progress.done}/${progress.jobs} done\t${new Date(meta.createdAtMs).toISOString()}\n`,
+        `${batchId}\t${meta.operation}\t${progress.state}\t${progress.rows} rows, ${progress.done}/${progress.jobs} calls done\t${createdAt}\n`,
       );
   }
+  if (json) process.stdout.write(`${JSON.stringify({ batches })}\n`);
 }
 
 /** `--pause`, `--resume` or `--cancel`: exits 0 once the change has taken effect. */
 async function controlBatch(ctx: QueueContext, batchId: string, flags: BatchFlags): Promise<number> {
-  let result: ControlResult & { cancelled?: number };
+  let result: ControlResult & { cancelled?: number; notCalled?: number };
   if (flags.cancel) {
     if (!flags.yes) {
       if (!process.stdin.isTTY) {
@@ -64,7 +79,7 @@ async function controlBatch(ctx: QueueContext, batchId: string, flags: BatchFlag
         createLogger('hire-queue'),
       ).batchMayHaveEnded(batchId);
     say(
-      `batch ${batchId} cancelled: ${result.cancelled} row(s) will not be called; ${result.inFlight} call(s) in flight finish and are recorded`,
+      `batch ${batchId} cancelled: ${result.notCalled} call(s) will not be made; ${result.inFlight} call(s) in flight finish and are recorded (hire-queue batch ${batchId} counts every row)`,
     );
   } else if (flags.pause) {
     result = await pauseBatch(ctx, batchId);
@@ -87,7 +102,10 @@ export function registerBatchCommand(program: Command): void {
       .description('progress, report and control of a batch, however many workers run it')
       .option('--wait', 'wait until every row is done, showing progress on stderr')
       .option('--json', 'print the report as one JSON object')
-      .option('--results <file>', 'write one line per input row with its status (.csv, .ndjson or .json)')
+      .option(
+        '--results <file>',
+        'write one line per input row with its status (.csv, .ndjson, .json, or .xlsx for Excel)',
+      )
       .option('--pause', 'stop starting calls of the batch (calls in flight finish); rows keep their place')
       .option('--resume', 'resume a paused batch')
       .option('--cancel', 'cancel the batch: rows not called yet are reported cancelled (asks first)')
@@ -97,9 +115,10 @@ export function registerBatchCommand(program: Command): void {
     if (controls > 1) throw new UsageError('use one of --pause, --resume and --cancel');
     if (controls === 1 && id === undefined)
       throw new UsageError('name the batch: hire-queue batch ID --pause');
+    if (flags.results) checkWritablePath(flags.results, 'resultsPath');
     const ctx = await openQueueContext(configFrom(flags));
     try {
-      if (id === undefined) return await listBatches(ctx);
+      if (id === undefined) return await listBatches(ctx, Boolean(flags.json));
       if (controls === 1) {
         process.exitCode = await controlBatch(ctx, id, flags);
         return;

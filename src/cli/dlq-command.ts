@@ -91,7 +91,7 @@ export function registerDlqCommand(program: Command): void {
     dlq
       .command('export')
       .description(
-        'write the inputs as a file the producers accept (.csv, .ndjson or .json), to fix and enqueue',
+        'write the inputs as a file the producers accept (.csv, .ndjson, .json, or .xlsx to fix in Excel), to fix and enqueue',
       )
       .requiredOption('--out <file>', 'the file to write'),
   ).action((flags: DlqFlags) =>

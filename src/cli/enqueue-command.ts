@@ -145,7 +145,7 @@ export async function enqueueFromFile(
     ...(flags.ifNotUpdatedSince !== undefined ? { ifNotUpdatedSince: flags.ifNotUpdatedSince } : {}),
     ...(flags.json ? { invalidSampleSize: Number.POSITIVE_INFINITY } : {}),
     ...(signal ? { signal } : {}),
-    ...(flags.dryRun
+    ...(flags.dryRun && !flags.json
       ? {
           onDryRunRow: (row) => process.stdout.write(`${JSON.stringify({ line: row.line, ...row.input })}\n`),
         }
@@ -165,14 +165,16 @@ export function registerEnqueueCommand(program: Command): void {
         ),
         operation,
       )
-        .option('--dry-run', 'validate and print what would be enqueued (NDJSON on stdout); touch nothing')
+        .option(
+          '--dry-run',
+          'validate and print what would be enqueued (NDJSON on stdout; with --json the summary object); touch nothing',
+        )
         .option('--json', 'print one JSON object: batchId, operation, total, accepted, invalid'),
     ).action(async (flags: FileFlags & ConnectionFlags) => {
       if (flags.dryRun) {
-        process.exitCode = summarizeEnqueue(
-          await enqueueFromFile(undefined, operation, flags),
-          Boolean(flags.strict),
-        );
+        const checked = await enqueueFromFile(undefined, operation, flags);
+        process.exitCode = summarizeEnqueue(checked, Boolean(flags.strict), Boolean(flags.json));
+        if (flags.json) process.stdout.write(`${JSON.stringify(enqueueSummary(checked))}\n`);
         return;
       }
       const ctx = await openQueueContext(configFrom(flags));

@@ -23,6 +23,7 @@ import { newBatchId } from '../lib/batches/batch-id';
 import { parsePositiveInt } from './option-parsers';
 import { reportBatch } from './report-batch';
 import { watchShutdown } from './shutdown';
+import { checkWritablePath } from '../lib/rows/row-writer';
 
 export interface RunFlags extends FileFlags, ConnectionFlags {
   results?: string;
@@ -35,6 +36,8 @@ export async function runBatch(
   flags: RunFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
+  // Where the results go is checked before anything is enqueued, not after the batch ran.
+  if (flags.results) checkWritablePath(flags.results, 'resultsPath');
   const ctx = await openFeishuContext(configFrom(flags, env));
   // From the start: a Ctrl-C while the file is being read stops the enqueue at a chunk boundary.
   const shutdown = watchShutdown();
@@ -130,7 +133,10 @@ export function registerRunCommand(program: Command): void {
           operation,
         )
           .option('--json', 'print the report as one JSON object on stdout (progress goes to stderr)')
-          .option('--results <file>', 'write one line per input row with its status (.csv or .ndjson)')
+          .option(
+            '--results <file>',
+            'write one line per input row with its status (.csv, .ndjson, .json, or .xlsx for Excel)',
+          )
           .option('--concurrency <n>', 'jobs at once', parsePositiveInt)
           .option(
             '--notify-webhook <url>',

@@ -11,8 +11,10 @@ import { openFleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
 
 const files = inputDir('sources');
-const terminations = (ids: string[]) => `application_id,termination_type\n${ids.map((id) => `${id},1`).join('\n')}\n`;
-const results = (path: string) => parse(readFileSync(path), { columns: true, bom: true }) as Record<string, string>[];
+const terminations = (ids: string[]) =>
+  `application_id,termination_type\n${ids.map((id) => `${id},1`).join('\n')}\n`;
+const results = (path: string) =>
+  parse(readFileSync(path), { columns: true, bom: true }) as Record<string, string>[];
 
 describe('a batch fed from several files (issue 27, findings 1–3)', () => {
   it('calls every row of two files once, reports each with its file and line, and treats an edited row as a new one', async () => {
@@ -58,10 +60,11 @@ describe('a batch fed from several files (issue 27, findings 1–3)', () => {
     expect(rerun.code).toBe(0);
     expect(sandbox.stats().endpoints.terminate.calls).toBe(8);
     expect(JSON.parse(rerun.stdout)).toMatchObject({ counts: { total: 8, succeeded: 8 } });
-    expect(results(out).filter((r) => r.file === fb && r.line === '4').map((r) => r.application_id)).toEqual([
-      'app-6',
-      'app-8',
-    ]);
+    expect(
+      results(out)
+        .filter((r) => r.file === fb && r.line === '4')
+        .map((r) => r.application_id),
+    ).toEqual(['app-6', 'app-8']);
     const status = await runCli(['batch', 'fleet1'], env);
     expect(status.stdout).toContain('8 rows: 8 succeeded');
     await openRedis(prefix).closeAndClean();
@@ -93,7 +96,9 @@ describe('a batch fed from several files (issue 27, findings 1–3)', () => {
     ]);
     const progress = await runCli(['status', '--json'], env);
     expect(JSON.parse(progress.stdout)).toMatchObject({
-      batches: expect.arrayContaining([expect.objectContaining({ batchId: 'dc1', rows: 4, jobs: 2, done: 2 })]),
+      batches: expect.arrayContaining([
+        expect.objectContaining({ batchId: 'dc1', rows: 4, jobs: 2, done: 2 }),
+      ]),
     });
     await fleet.close();
     await openRedis(prefix).closeAndClean();
@@ -130,7 +135,9 @@ describe('dlq replay --into (issue 27, finding 2)', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.filter((r) => r.application_id === 'ghost-1').map((r) => [r.file, r.line, r.status])).toEqual([
+    expect(
+      lines.filter((r) => r.application_id === 'ghost-1').map((r) => [r.file, r.line, r.status]),
+    ).toEqual([
       [mix, 3, 'deadLettered'],
       [mix, 3, 'succeeded'],
     ]);
@@ -156,7 +163,8 @@ describe('a batch lost mid-run (issue 27, finding 4)', () => {
     const { runtime } = fleet;
     await new Promise<void>((resolve) => {
       let completed = 0;
-      for (const worker of fleet.workers.workers) worker.on('completed', () => ++completed === 4 && resolve());
+      for (const worker of fleet.workers.workers)
+        worker.on('completed', () => ++completed === 4 && resolve());
     });
     expect(await runtime.batches.lostBatches()).toEqual({ gone1: 4 });
     expect(sandbox.stats().endpoints.terminate.calls).toBe(0);

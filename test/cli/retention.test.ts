@@ -25,16 +25,17 @@ describe('what a batch leaves in Redis (issue 27, finding 5)', () => {
     }
     const redis = openRedis(prefix);
     const withoutTtl: string[] = [];
-    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>)
-      for (const key of keys) if ((await redis.ttl(key)) === -1) withoutTtl.push(key.slice(prefix.length + 1));
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<
+      string[]
+    >)
+      for (const key of keys)
+        if ((await redis.ttl(key)) === -1) withoutTtl.push(key.slice(prefix.length + 1));
     // BullMQ's own keys of the three queues (finished jobs bounded by count and age, dead letters
     // pruned to the retention), the ledger (pruned to its own), the batch counter and the index of
     // batches (pruned to the retention as batches open).
     const bounded = /^((create|terminate|dead-letter):|ledger|batch-seq$|batches$)/;
     expect(withoutTtl.filter((key) => !bounded.test(key))).toEqual([]);
-    const batchTtls = await Promise.all(
-      (await redis.keys(`${prefix}:batch:*`)).map((key) => redis.ttl(key)),
-    );
+    const batchTtls = await Promise.all((await redis.keys(`${prefix}:batch:*`)).map((key) => redis.ttl(key)));
     expect(batchTtls.length).toBeGreaterThan(4 * 4);
     for (const ttl of batchTtls) expect(ttl).toBeGreaterThan(BATCH_RETENTION_S - 600);
     await redis.closeAndClean();

@@ -33,11 +33,11 @@ describe('readInputRows', () => {
     ]);
   });
 
-  it('gives a CSV record spanning lines (a quoted newline) the line it ends on, and a malformed record its own line, in line order', async () => {
+  it('gives a CSV record spanning lines (a quoted newline) the line it starts on, and a malformed record its own line, in line order', async () => {
     const path = file('m.csv', 'talent_id,job_id\n"t\n1",j1\nbad,row,extra\r\nt2,j2\n\nt4,j4\n');
     expect(await read(path)).toEqual([
-      { line: 3, value: { talent_id: 't\n1', job_id: 'j1' } },
-      { line: 4, error: 'Invalid Record Length: columns length is 2, got 3 on line 4' },
+      { line: 2, value: { talent_id: 't\n1', job_id: 'j1' } },
+      { line: 4, error: '3 cells but the header has 2 columns' },
       { line: 5, value: { talent_id: 't2', job_id: 'j2' } },
       { line: 7, value: { talent_id: 't4', job_id: 'j4' } },
     ]);

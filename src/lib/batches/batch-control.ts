@@ -35,8 +35,12 @@ export async function resumeBatch(target: Target, batchId: string): Promise<Cont
 export async function cancelBatch(
   target: Target,
   batchId: string,
-): Promise<ControlResult & { cancelled: number }> {
+): Promise<ControlResult & { cancelled: number; notCalled: number }> {
   const result = await control(target, batchId, 'cancelled', 'cancel');
+  // From here no call of the batch starts: every job not done but the calls in flight ends cancelled,
+  // whether this removes it from the queue or a worker holding it records it.
+  const atCancel = await target.batches.progress(batchId);
+  const notCalled = Math.max(0, atCancel.jobs - atCancel.done - result.inFlight);
   const meta = await target.batches.meta(batchId);
   const queue = target.queues.byOperation(meta!.operation);
   let cancelled = 0;
@@ -53,7 +57,7 @@ export async function cancelBatch(
   }
   await target.batches.unpark(batchId, Number.MAX_SAFE_INTEGER);
   const progress = await target.batches.progress(batchId);
-  return { ...result, state: progress.state, cancelled };
+  return { ...result, state: progress.state, cancelled, notCalled };
 }
 
 /**

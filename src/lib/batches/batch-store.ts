@@ -3,6 +3,7 @@ import { BATCH_RETENTION_S } from '../retention';
 import { runScript } from '../redis/run-script';
 import { BatchedScript } from '../redis/batched-script';
 import { BatchConflictError } from '../errors/batch-conflict-error';
+import { BatchFinishedError } from '../errors/batch-finished-error';
 import type { Operation } from '../feishu/hire-schemas';
 import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
@@ -344,11 +345,13 @@ export class BatchStore {
     },
   ): Promise<void> {
     const k = this.keys.batch(meta.batchId);
-    const existing = await this.redis.hget(k.meta, 'operation');
-    if (existing !== null && existing !== meta.operation) {
+    const [existing, control] = await this.redis.hmget(k.meta, 'operation', 'control');
+    if (existing != null && existing !== meta.operation) {
       throw new BatchConflictError(meta.batchId, existing, meta.operation);
     }
-    if (existing === null) {
+    // A cancelled batch takes no more rows: they would end cancelled, never called.
+    if (control === 'cancelled') throw new BatchFinishedError(meta.batchId, 'cancelled', 'enqueue (give a new --batch)');
+    if (existing == null) {
       const seq = (await this.redis.incr(this.keys.batchSeq)).toString(36);
       await this.redis
         .multi()

@@ -11,13 +11,51 @@ import { z } from 'zod';
 // eslint-disable-next-line no-control-regex
 const UNSAFE_IN_ID = /[\s/?#%\u0000-\u001f\u007f]/;
 
+/**
+ * A number as Excel shows one it has turned into floating point: `7.00000000000000E+18`, `6.8E+18`.
+ * Excel does this to every 19-digit id in a column not formatted as text; the digits past the 15th
+ * are gone for good.
+ */
+const EXCEL_SCIENTIFIC = /^[+-]?\d+(\.\d+)?E[+-]?\d+$/i;
+
+/** "a number", "a list", ...: what a value is, as a message names it. */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'text';
+  if (typeof value === 'boolean') return 'true or false';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** How a message names what zod expected. */
+const expectedWords: Readonly<Record<string, string>> = {
+  string: 'text',
+  number: 'a number',
+  int: 'a whole number',
+  array: 'a list',
+  object: 'an object',
+  boolean: 'true or false',
+};
+
+/** The message of a field that must be text and is not. */
+const mustBeText = (field: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? `${field}: required` : `${field} must be text, got ${kindOf(issue.input)}`;
+
+/** The message of text past its limit, with the limit and the length found. */
+const atMost = (field: string, max: number) => (issue: { input?: unknown }) =>
+  `${field} must be at most ${max.toLocaleString('en-US')} characters, got ${String(issue.input ?? '').length.toLocaleString('en-US')}`;
+
 /** An id field: trimmed, 1 to 128 characters, nothing that would change a path or query. */
 export const idSchema = (field: string) =>
   z
-    .string({ error: `${field} must be a string` })
+    .string({ error: mustBeText(field) })
     .trim()
     .min(1, `${field} must not be empty`)
-    .max(128, `${field} must be at most 128 characters`)
+    .max(128, { error: atMost(field, 128) })
+    .refine((value) => !EXCEL_SCIENTIFIC.test(value), {
+      error: `${field} looks like Excel's scientific notation: the digits are lost; format the column as text in Excel and copy the ids again`,
+    })
     .refine((value) => !UNSAFE_IN_ID.test(value), {
       error: `${field} must not contain whitespace, /, ?, #, % or control characters`,
     });
@@ -57,6 +95,9 @@ export type CreateApplicationInput = z.infer<typeof createApplicationInputSchema
 export const terminationTypes = [1, 22, 27] as const;
 export type TerminationType = (typeof terminationTypes)[number];
 
+/** The seed's limit on a termination note. */
+export const TERMINATION_NOTE_MAX_CHARS = 2000;
+
 /** Body of `POST /open-apis/hire/v1/applications/:application_id/terminate`. */
 export const terminateApplicationBodySchema = z.strictObject({
   termination_type: z.union([z.literal(1), z.literal(22), z.literal(27)], {
@@ -68,8 +109,8 @@ export const terminateApplicationBodySchema = z.strictObject({
     })
     .optional(),
   termination_reason_note: z
-    .string({ error: 'termination_reason_note must be a string' })
-    .max(2000)
+    .string({ error: mustBeText('termination_reason_note') })
+    .max(TERMINATION_NOTE_MAX_CHARS, { error: atMost('termination_reason_note', TERMINATION_NOTE_MAX_CHARS) })
     .optional(),
 });
 export type TerminateApplicationBody = z.infer<typeof terminateApplicationBodySchema>;
@@ -118,12 +159,25 @@ export interface InputOf {
   terminate: TerminateJobInput;
 }
 
+/**
+ * Parses with the offending value kept on each issue (zod leaves it out unless asked), so a message
+ * tells a wrong type ("must be text, got a number") from a missing field ("required").
+ */
+export function checkInput<O extends Operation>(operation: O, value: unknown) {
+  return inputSchemas[operation].safeParse(value, { reportInput: true });
+}
+
 /** Readable one-line reasons, each naming its field, e.g. `delivery_type: must be 1 ... or 2 ...`. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.join('.');
     if (issue.code === 'unrecognized_keys') return `unknown field(s): ${issue.keys.join(', ')}`;
-    if (issue.code === 'invalid_type' && issue.input === undefined) return `${path}: required`;
+    if (issue.code === 'invalid_type') {
+      const input = (issue as { input?: unknown }).input;
+      if (input === undefined) return `${path}: required`;
+      if (!issue.message.startsWith(path))
+        return `${path}: must be ${expectedWords[issue.expected] ?? issue.expected}, got ${kindOf(input)}`;
+    }
     if (!path || issue.message.startsWith(path)) return issue.message;
     return `${path}: ${issue.message}`;
   });

@@ -35,7 +35,7 @@ export async function importLedgerEntries(
       invalid.push({ line: row.line, errors: [row.error ?? 'empty row'] });
       continue;
     }
-    const parsed = importedEntrySchema.safeParse(row.value);
+    const parsed = importedEntrySchema.safeParse(row.value, { reportInput: true });
     if (!parsed.success) {
       invalid.push({ line: row.line, errors: describeIssues(parsed.error) });
       continue;

@@ -36,7 +36,8 @@ export function normalizeRow(raw: Record<string, unknown>): Record<string, unkno
         .split(LIST_SEPARATOR)
         .map((v) => v.trim())
         .filter((v) => v.length > 0);
-    } else if (intFields.has(key) && typeof value === 'string' && /^\s*-?\d+\s*$/.test(value)) {
+    } else if (intFields.has(key) && typeof value === 'string' && /^\s*-?\d+(\.0*)?\s*$/.test(value)) {
+      // `1.0`: how Excel writes a whole number in a column formatted as a number.
       row[key] = Number(value);
     } else {
       row[key] = value;

@@ -1,10 +1,11 @@
 import { Parser as CsvParser, type Options as CsvOptions } from 'csv-parse';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
 import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import iconv from 'iconv-lite';
+import ExcelJS from 'exceljs';
 import { InputFileError } from '../errors/input-file-error';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { Operation } from '../feishu/hire-schemas';
@@ -49,7 +50,10 @@ class StrictUtf8 extends Transform {
       try {
         text += this.decoder.decode(chunk.subarray(start, end), { stream: true });
       } catch {
-        const suggested = CANDIDATE_ENCODINGS.find((encoding) => decodesCleanly(chunk, encoding));
+        const utf16 = this.line === 1 && start === 0 && chunk[0] === 0xff && chunk[1] === 0xfe;
+        const suggested = utf16
+          ? 'utf16le'
+          : CANDIDATE_ENCODINGS.find((encoding) => decodesCleanly(chunk, encoding));
         callback(
           new InputFileError(
             `${this.name}: not valid UTF-8 (near line ${this.line}); name the file's encoding` +
@@ -87,25 +91,43 @@ function decodesCleanly(bytes: Buffer, encoding: string): boolean {
  * Opens PATH, or standard input for `-`, as text: strictly decoded UTF-8 by default, or through
  * iconv-lite in the encoding named. A byte-order mark is skipped either way.
  */
-function openText(path: string, encoding: string | undefined): Readable {
+function openText(path: string, encodingGiven: string | undefined): Readable {
+  let encoding = encodingGiven;
   const name = path === '-' ? 'standard input' : path;
   if (path !== '-') {
     if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
     if (statSync(path).isDirectory()) throw new InputFileError(`${path}: is a directory, not a file`);
   }
+  // A UTF-16 byte-order mark tells the encoding for sure (Excel's "Unicode text" saves so).
+  if (encoding === undefined && path !== '-') encoding = utf16ByMark(path);
   const utf8 = encoding === undefined || /^utf-?8$/i.test(encoding);
-  if (!utf8 && !iconv.encodingExists(encoding))
+  if (encoding !== undefined && !utf8 && !iconv.encodingExists(encoding))
     throw new InvalidOptionError(
       'encoding',
       `"${encoding}" is not an encoding iconv-lite knows (e.g. gbk, gb18030, utf16le, big5)`,
     );
   const bytes = path === '-' ? process.stdin : createReadStream(path);
   // iconv-lite's stream is a Node Transform; its typings only say ReadWriteStream.
-  const decoder = utf8
-    ? new StrictUtf8(name)
-    : (iconv.decodeStream(encoding, { stripBOM: true }) as Transform);
+  const decoder =
+    encoding === undefined || utf8
+      ? new StrictUtf8(name)
+      : (iconv.decodeStream(encoding, { stripBOM: true }) as Transform);
   // pipeline (unlike pipe) carries an error to the last stream, where the reader sees it.
   return pipeline(bytes, decoder, () => undefined);
+}
+
+/** `utf16le` or `utf16be` when the file opens with that byte-order mark. */
+function utf16ByMark(path: string): string | undefined {
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, 'r');
+  try {
+    if (readSync(fd, head, 0, 2, 0) < 2) return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  return undefined;
 }
 
 /** Looks at the first non-blank character when the name does not tell the format. */
@@ -142,6 +164,15 @@ export async function* readInputRows(
   encoding?: string,
 ): AsyncGenerator<RawRow> {
   const name = path === '-' ? 'standard input' : path;
+  if (formatOf(path, explicit) === 'xlsx') {
+    let count = 0;
+    for await (const row of workbookRows(path, operation, name)) {
+      count++;
+      yield row;
+    }
+    if (count === 0) throw new InputFileError(`${name}: no rows to enqueue (the first sheet is empty or has only a header)`);
+    return;
+  }
   let stream = openText(path, encoding);
   let format = formatOf(path, explicit);
   if (!format) ({ format, stream } = await sniff(stream));
@@ -179,8 +210,54 @@ class LinedCsvParser extends CsvParser {
   }
 }
 
-async function* csvRows(stream: Readable, operation: Operation, name: string): AsyncGenerator<RawRow> {
+/**
+ * How a CSV header's columns map to fields: the API's name, or its Chinese name as Feishu's pages
+ * and HR-ops' sheets write it (spaces ignored); null for a column that is skipped (an empty header
+ * cell, as Excel leaves after the last column, or a column hire-queue's own results file adds).
+ */
+function headerMapping(header: string[], operation: Operation, name: string): (string | null)[] {
   const known = new Set(fieldsOf[operation]);
+  const columns = header.map((h) => {
+    const trimmed = h.replace(/\s+/g, '');
+    return fieldOfHeader[trimmed] ?? trimmed;
+  });
+  const isResults = columns.includes('status') && columns.includes('line');
+  const mapped = columns.map((c) =>
+    c === '' || (isResults && resultOnlyColumns.has(c) && !known.has(c)) ? null : c,
+  );
+  const unknown = mapped.filter((c): c is string => c !== null && !known.has(c));
+  const missing = operation === 'create' ? ['talent_id', 'job_id'] : ['application_id', 'termination_type'];
+  const absent = missing.filter((m) => !mapped.includes(m));
+  if (unknown.length > 0 || absent.length > 0) {
+    const problems = [
+      unknown.length > 0 ? `unknown column(s) ${unknown.join(', ')}` : '',
+      absent.length > 0 ? `missing column(s) ${absent.join(', ')}` : '',
+    ].filter(Boolean);
+    throw new InputFileError(
+      `${name}: wrong header for ${operation}: ${problems.join('; ')}. Columns are the API's field names: ${[...known].join(', ')}`,
+    );
+  }
+  return mapped;
+}
+
+/** Columns a results file (`--results`) adds to a row's fields: skipped when such a file is read back. */
+const resultOnlyColumns = new Set(['file', 'line', 'status', 'application_id', 'code', 'message', 'meaning']);
+
+/** Field names by the Chinese headers HR-ops' sheets use (the names of Feishu's pages). */
+export const fieldOfHeader: Readonly<Record<string, string>> = {
+  人才ID: 'talent_id',
+  职位ID: 'job_id',
+  人员ID: 'user_id',
+  简历来源ID: 'resume_source_id',
+  意向城市: 'application_preferred_city_code_list',
+  投递方式: 'delivery_type',
+  投递ID: 'application_id',
+  终止类型: 'termination_type',
+  终止原因ID: 'termination_reason_list',
+  终止备注: 'termination_reason_note',
+};
+
+async function* csvRows(stream: Readable, operation: Operation, name: string): AsyncGenerator<RawRow> {
   const skipped: RawRow[] = [];
   const csv = pipeline(
     stream,
@@ -189,25 +266,9 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
       // A file edited on two systems mixes line endings; detecting one from the first line would
       // keep the other's \r in values and count it as a line of its own.
       record_delimiter: ['\r\n', '\n'],
-      columns: (header: string[]) => {
-        const columns = header.map((h) => h.trim());
-        const unknown = columns.filter((c) => !known.has(c));
-        const missing =
-          operation === 'create' ? ['talent_id', 'job_id'] : ['application_id', 'termination_type'];
-        const absent = missing.filter((m) => !columns.includes(m));
-        if (unknown.length > 0 || absent.length > 0) {
-          const problems = [
-            unknown.length > 0 ? `unknown column(s) ${unknown.join(', ')}` : '',
-            absent.length > 0 ? `missing column(s) ${absent.join(', ')}` : '',
-          ].filter(Boolean);
-          throw new InputFileError(
-            `${name}: wrong header for ${operation}: ${problems.join('; ')}. Columns are the API's field names: ${[...known].join(', ')}`,
-          );
-        }
-        return columns;
-      },
       skip_empty_lines: true,
-      relax_column_count: false,
+      // Cells are matched to the header here: Excel leaves empty cells past the last column.
+      relax_column_count: true,
       max_record_size: MAX_CSV_RECORD_BYTES,
       skip_records_with_error: true,
       on_skip: (error) => {
@@ -220,13 +281,18 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
     }),
     () => undefined,
   );
+  let columns: (string | null)[] | undefined;
   try {
-    for await (const row of csv as AsyncIterable<{ line: number; value: Record<string, string> }>) {
+    for await (const record of csv as AsyncIterable<{ line: number; value: string[] }>) {
+      if (columns === undefined) {
+        columns = headerMapping(record.value, operation, name);
+        continue;
+      }
+      const row = rowOf(record, columns);
       // The parser reports a malformed record as it meets it, possibly before handing over the
       // records read just before it: rows come out in line order all the same.
       while (skipped.length > 0 && skipped[0]!.line < row.line) yield skipped.shift()!;
-      if (tooLong(row.value)) yield { line: row.line, error: `row longer than ${MAX_ROW_BYTES} bytes` };
-      else yield row;
+      yield row;
     }
   } catch (error) {
     if (error instanceof InputFileError) throw error;
@@ -235,6 +301,83 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
     throw new InputFileError(`${name}: ${(error as Error).message}`);
   }
   while (skipped.length > 0) yield skipped.shift()!;
+}
+
+/**
+ * A record's cells by the header's columns, at the line the record starts on (a quoted cell may
+ * span lines). Empty cells past the header's end are Excel's; a filled one is an error.
+ */
+function rowOf(record: { line: number; value: string[] }, columns: readonly (string | null)[]): RawRow {
+  const cells = record.value;
+  let newlines = 0;
+  for (const cell of cells) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) newlines++;
+  const line = record.line - newlines;
+  for (let i = columns.length; i < cells.length; i++)
+    if (cells[i]!.trim() !== '')
+      return { line, error: `${cells.length} cells but the header has ${columns.length} columns` };
+  const value: Record<string, string> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const column = columns[i];
+    if (column !== null && column !== undefined) value[column] = cells[i] ?? '';
+  }
+  if (tooLong(value)) return { line, error: `row longer than ${MAX_ROW_BYTES} bytes` };
+  return { line, value };
+}
+
+/**
+ * The rows of a workbook's first sheet, streamed (a sheet of a million rows never sits in memory),
+ * the header in its first row, each row at its sheet row number. Cells are read as the text a person
+ * sees; a number Excel holds with more digits than it keeps shows as the scientific notation Excel
+ * shows, so validation names it.
+ */
+async function* workbookRows(path: string, operation: Operation, name: string): AsyncGenerator<RawRow> {
+  if (path === '-') throw new InputFileError('standard input: a workbook (.xlsx) must be read from a file');
+  if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'ignore',
+  });
+  let columns: (string | null)[] | undefined;
+  try {
+    for await (const sheet of reader) {
+      for await (const row of sheet) {
+        const values = (row.values as unknown[]).slice(1).map(cellText);
+        if (values.every((v) => v === '')) continue;
+        if (columns === undefined) {
+          columns = headerMapping(values, operation, name);
+          continue;
+        }
+        yield rowOf({ line: row.number, value: values }, columns);
+      }
+      // The first sheet only.
+      break;
+    }
+  } catch (error) {
+    if (error instanceof InputFileError) throw error;
+    throw new InputFileError(`${name}: not a readable Excel workbook (.xlsx): ${(error as Error).message}`);
+  }
+}
+
+/** A cell as the text a person sees in it. */
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) || !Number.isInteger(value)
+      ? String(value)
+      : value.toExponential().toUpperCase();
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'object') {
+    const v = value as { richText?: { text: string }[]; result?: unknown; text?: unknown; error?: string };
+    if (v.richText) return v.richText.map((r) => r.text).join('');
+    if ('result' in v) return cellText(v.result);
+    if (v.text !== undefined) return cellText(v.text);
+    if (v.error) return v.error;
+  }
+  return String(value);
 }
 
 /** Longer than MAX_ROW_BYTES in UTF-8; bytes are counted only when the characters (3 bytes each at most) allow it. */

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 
 /** The file formats rows are read from and written to. */
-export type RowFormat = 'csv' | 'ndjson' | 'json';
+export type RowFormat = 'csv' | 'ndjson' | 'json' | 'xlsx';
 
 /**
  * The one table of file-name endings: what the producers read is what `dlq export` and
@@ -12,6 +12,7 @@ export const rowFormatByExtension: Readonly<Record<string, RowFormat>> = {
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
   '.json': 'json',
+  '.xlsx': 'xlsx',
 };
 
 /** The format a file's name tells, if it does. */

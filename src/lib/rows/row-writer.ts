@@ -1,5 +1,7 @@
 import { stringify } from 'csv-stringify';
-import { createWriteStream } from 'node:fs';
+import ExcelJS from 'exceljs';
+import { accessSync, constants, createWriteStream, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { InvalidOptionError } from '../errors/invalid-option-error';
@@ -25,12 +27,32 @@ export function writableRowFormat(path: string, option: string): RowFormat {
   return format;
 }
 
+/**
+ * Checks, before any work, that `path` can be written: a name that tells the format, in a folder
+ * that exists and may be written to. `option` names the setting that gave the path, for the error.
+ */
+export function checkWritablePath(path: string, option: string): RowFormat {
+  const format = writableRowFormat(path, option);
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new InvalidOptionError(option, `${path}: the folder ${folder} does not exist`);
+  try {
+    accessSync(folder, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch {
+    throw new InvalidOptionError(option, `${path}: not allowed to write there`);
+  }
+  return format;
+}
+
 const cell = (value: unknown) =>
   Array.isArray(value) ? value.join(LIST_SEPARATOR) : value === undefined ? '' : String(value);
 
 /**
  * Writes rows, streamed, in the format the file's name tells: CSV (the operation's fields, then
- * `extraColumns`), NDJSON or a JSON array. Files written here are ones the producers read back.
+ * `extraColumns`), NDJSON, a JSON array, or an Excel workbook for people (the same columns, every
+ * cell text: ids keep their digits, and nothing is a formula). Files written here are ones the
+ * producers read back.
  */
 export function openRowWriter(
   path: string,
@@ -38,10 +60,11 @@ export function openRowWriter(
   extraColumns: string[],
   option: string,
 ): RowWriter {
-  const format = writableRowFormat(path, option);
-  const out = createWriteStream(path);
+  const format = checkWritablePath(path, option);
   // A column the operation's fields already have is not written twice.
   const columns = [...new Set([...fieldsOf[operation], ...extraColumns])];
+  if (format === 'xlsx') return openWorkbookWriter(path, columns);
+  const out = createWriteStream(path);
   const csv = format === 'csv' ? stringify({ header: true, columns }) : undefined;
   if (csv) csv.pipe(out);
   let written = 0;
@@ -62,6 +85,23 @@ export function openRowWriter(
       if (csv) csv.end();
       else out.end(format === 'json' ? '\n]\n' : undefined);
       await finished(out);
+    },
+  };
+}
+
+/** The `.xlsx` writer: one sheet, a header row, every cell text in a text-formatted column. */
+function openWorkbookWriter(path: string, columns: readonly string[]): RowWriter {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true });
+  const sheet = workbook.addWorksheet('rows');
+  // '@': Excel keeps what is typed in these columns as text, so an id edited there keeps its digits.
+  sheet.columns = columns.map((key) => ({ header: key, key, width: Math.max(12, key.length + 2), style: { numFmt: '@' } }));
+  return {
+    async write(row) {
+      sheet.addRow(columns.map((c) => cell(row[c]))).commit();
+    },
+    async close() {
+      sheet.commit();
+      await workbook.commit();
     },
   };
 }

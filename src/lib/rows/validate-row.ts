@@ -1,4 +1,4 @@
-import { describeIssues, inputSchemas, type InputOf, type Operation } from '../feishu/hire-schemas';
+import { checkInput, describeIssues, type InputOf, type Operation } from '../feishu/hire-schemas';
 import { normalizeRow } from './input-fields';
 import type { RawRow } from './read-input-rows';
 
@@ -13,7 +13,7 @@ export function validateRow<O extends Operation>(operation: O, row: RawRow): Che
     return { line: row.line, ok: false, errors: [row.error ?? 'empty row'] };
   }
   const normalized = normalizeRow(row.value);
-  const parsed = inputSchemas[operation].safeParse(normalized);
+  const parsed = checkInput(operation, normalized);
   if (!parsed.success)
     return { line: row.line, ok: false, errors: describeIssues(parsed.error), input: normalized };
   return { line: row.line, ok: true, input: parsed.data as InputOf[O] };
