@@ -56,27 +56,22 @@ export function configFrom(flags: ConnectionFlags, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Serves /metrics and /healthz while `body` runs, when a port is configured; `stoppedBecause` tells
- * health why this process stopped, if it did.
+ * Starts /metrics and /healthz when a port is configured, before anything else is done: a port
+ * that is taken stops the command before a row is enqueued or a job taken.
  */
-export async function withMetricsServer<T>(
+export async function startMetricsFor(
   ctx: QueueContext,
   stoppedBecause: () => string | undefined,
-  body: () => Promise<T>,
-): Promise<T> {
+): Promise<{ close(): Promise<void> } | undefined> {
   const port = ctx.config.metricsPort;
-  if (port === undefined) return body();
+  if (port === undefined) return undefined;
   const server = await startMetricsServer({
     metrics: ctx.metrics.withProcessMetrics(),
     health: () => fleetHealth(ctx, stoppedBecause),
     port,
   });
   process.stderr.write(`hire-queue: metrics on ${server.url}/metrics, health on ${server.url}/healthz\n`);
-  try {
-    return await body();
-  } finally {
-    await server.close();
-  }
+  return server;
 }
 
 /** What commands that only read or write queues need (no Feishu credentials). */

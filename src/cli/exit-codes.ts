@@ -18,6 +18,7 @@ export const ExitCode = {
 const exitByErrorCode: Readonly<Record<string, number>> = {
   CONFIG: ExitCode.fatal,
   REDIS_UNAVAILABLE: ExitCode.fatal,
+  PORT_UNAVAILABLE: ExitCode.fatal,
   FLEET_FATAL: ExitCode.fatal,
   INPUT_FILE: ExitCode.usage,
   INVALID_OPTION: ExitCode.usage,

@@ -8,7 +8,7 @@ import {
   addMetricsOption,
   configFrom,
   openFeishuContext,
-  withMetricsServer,
+  startMetricsFor,
   type ConnectionFlags,
 } from './cli-context';
 import {
@@ -41,7 +41,10 @@ export async function runBatch(
   const ctx = await openFeishuContext(configFrom(flags, env));
   // From the start: a Ctrl-C while the file is being read stops the enqueue at a chunk boundary.
   const shutdown = watchShutdown();
+  let stopped: string | undefined;
+  let metrics: Awaited<ReturnType<typeof startMetricsFor>>;
   try {
+    metrics = await startMetricsFor(ctx, () => stopped);
     // Refused credentials end the run before anything is enqueued, and stop nothing else.
     if (!flags.dryRun) await verifyCredentials(ctx);
     const batchId = flags.batch ?? newBatchId(operation);
@@ -73,17 +76,11 @@ export async function runBatch(
       return error;
     });
     try {
-      let stopped: string | undefined;
       void workers.fatal.then((error) => (stopped = error.message));
-      await withMetricsServer(
-        ctx,
-        () => stopped,
-        () =>
-          waitForBatch(ctx, batchId, {
-            signal: AbortSignal.any([halted.signal, shutdown.signal]),
-            label: `${operation} ${batchId}`,
-          }),
-      );
+      await waitForBatch(ctx, batchId, {
+        signal: AbortSignal.any([halted.signal, shutdown.signal]),
+        label: `${operation} ${batchId}`,
+      });
     } finally {
       await workers.close();
     }
@@ -113,6 +110,7 @@ export async function runBatch(
     return exitCode;
   } finally {
     shutdown.dispose();
+    await metrics?.close();
     await ctx.close();
   }
 }

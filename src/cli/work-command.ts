@@ -7,7 +7,7 @@ import {
   addMetricsOption,
   configFrom,
   openFeishuContext,
-  withMetricsServer,
+  startMetricsFor,
   type ConnectionFlags,
 } from './cli-context';
 import { ExitCode } from './exit-codes';
@@ -48,12 +48,18 @@ export function registerWorkCommand(program: Command): void {
     const config = configFrom(opts);
     const ctx = await openFeishuContext(config);
     const logger = createLogger('hire-queue');
+    let stopped: string | undefined;
+    const metrics = await startMetricsFor(ctx, () => stopped).catch(async (error: unknown) => {
+      await ctx.close();
+      throw error;
+    });
     const workers = await startWorkers({
       runtime: ctx,
       operations: opts.queues,
       logger,
       ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
     }).catch(async (error: unknown) => {
+      await metrics?.close();
       await ctx.close();
       throw error;
     });
@@ -62,23 +68,16 @@ export function registerWorkCommand(program: Command): void {
       'workers started; SIGINT or SIGTERM stops them gracefully',
     );
     const shutdown = watchShutdown();
-    let stopped: string | undefined;
-    const ended = await withMetricsServer(
-      ctx,
-      () => stopped,
-      () =>
-        Promise.race([
-          new Promise<{ signal: string }>((resolve) =>
-            shutdown.signal.addEventListener('abort', () =>
-              resolve({ signal: String(shutdown.signal.reason) }),
-            ),
-          ),
-          workers.fatal.then((fatal) => {
-            stopped = fatal.message;
-            return { fatal };
-          }),
-        ]),
-    );
+    const ended = await Promise.race([
+      new Promise<{ signal: string }>((resolve) =>
+        shutdown.signal.addEventListener('abort', () => resolve({ signal: String(shutdown.signal.reason) })),
+      ),
+      workers.fatal.then((fatal) => {
+        stopped = fatal.message;
+        return { fatal };
+      }),
+    ]);
+    await metrics?.close();
     await workers.close();
     await ctx.close();
     shutdown.dispose();

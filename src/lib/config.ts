@@ -59,6 +59,18 @@ export const defaultConfig = {
   ledgerDays: 400,
 } as const;
 
+/** The database a Redis URL names (0 when none), or undefined when its path is not a number. */
+export function databaseOf(url: string): number | undefined {
+  let path: string;
+  try {
+    path = new URL(url).pathname.replace(/^\//, '');
+  } catch {
+    return undefined;
+  }
+  if (path === '') return 0;
+  return /^\d+$/.test(path) ? Number(path) : undefined;
+}
+
 const envSchema = z.object({
   FEISHU_APP_ID: z.string().min(1).optional(),
   FEISHU_APP_SECRET: z.string().min(1).optional(),
@@ -67,6 +79,9 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'REDIS_URL must look like redis://host:6379 or rediss://host:6380')
+    .refine((url) => databaseOf(url) !== undefined, {
+      error: 'REDIS_URL: the database after the last / must be a number, like redis://host:6379/0',
+    })
     .optional(),
   REDIS_CLUSTER_NODES: z
     .string()

@@ -1,3 +1,4 @@
+import { listenOn } from '../lib/listen';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -405,10 +406,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   });
   server.keepAliveTimeout = 30_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
+  await listenOn(server, options.port ?? 0, options.host ?? '127.0.0.1', 'the sandbox');
   const { port } = server.address() as AddressInfo;
 
   function stats(): SandboxStats {

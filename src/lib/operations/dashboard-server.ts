@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { listenOn } from '../listen';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -71,11 +73,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const app = express();
   if (options.credentials) app.use(basicAuth(options.credentials.user, options.credentials.password));
   app.use('/', board.getRouter() as express.Router);
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port ?? 3000, host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
-  });
+  const server: Server = createServer(app);
+  await listenOn(server, options.port ?? 3000, host, 'the dashboard');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HireMetrics } from './hire-metrics';
+import { listenOn } from '../listen';
 
 export interface Health {
   ok: boolean;
@@ -51,10 +52,7 @@ export async function startMetricsServer(options: {
       res.end(`error: ${(error as Error).message}\n`);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
+  await listenOn(server, options.port, options.host ?? '0.0.0.0', 'metrics (/metrics, /healthz)');
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,3 +1,4 @@
+import { databaseOf } from '../config';
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors/config-error';
@@ -82,7 +83,20 @@ export async function assertRedisReachable(target: RedisTarget, timeoutMs = 3000
       probe.connect().then(() => probe.ping()),
       timeoutMs,
     );
+    // ioredis selects the URL's database as it connects, and goes on in database 0 if Redis refuses.
+    const db = target.redisClusterNodes?.length ? 0 : (databaseOf(target.redisUrl) ?? 0);
+    if (db > 0 && probe instanceof Redis) {
+      const refused = await probe.select(db).then(
+        () => undefined,
+        (error: Error) => error,
+      );
+      if (refused)
+        throw new ConfigError(
+          `REDIS_URL names database ${db}, which Redis at ${describeTarget(target)} refuses (${refused.message}); name one it has, e.g. redis://host:6379/0`,
+        );
+    }
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new RedisUnavailableError(
       `Redis at ${describeTarget(target)} did not answer (${(cause ?? (error as Error)).message}); start it or set REDIS_URL${target.redisClusterNodes?.length ? ' / REDIS_CLUSTER_NODES' : ''}`,
     );
