@@ -1,6 +1,7 @@
 import { isHireQueueError, type HireQueueError } from '../lib/errors/hire-queue-error';
 import { InputFileError } from '../lib/errors/input-file-error';
 import { InvalidOptionError } from '../lib/errors/invalid-option-error';
+import { RedisFullError } from '../lib/errors/redis-full-error';
 
 /** Exit codes are a public contract: cron entries and scripts branch on them. */
 export const ExitCode = {
@@ -19,6 +20,7 @@ const exitByErrorCode: Readonly<Record<string, number>> = {
   CONFIG: ExitCode.fatal,
   REDIS_UNAVAILABLE: ExitCode.fatal,
   PORT_UNAVAILABLE: ExitCode.fatal,
+  REDIS_FULL: ExitCode.fatal,
   FLEET_FATAL: ExitCode.fatal,
   INPUT_FILE: ExitCode.usage,
   INVALID_OPTION: ExitCode.usage,
@@ -51,6 +53,8 @@ export function describeFailure(error: HireQueueError): { exitCode: number; mess
     return { exitCode, message: `${flagOfOption[error.option] ?? error.option} ${error.problem}` };
   }
   if (error.code === 'BATCH_CONFLICT') return { exitCode, message: `${error.message} (--batch)` };
+  if (error instanceof RedisFullError && error.batch)
+    return { exitCode, message: `${error.message} (the same command with --batch ${error.batch.batchId})` };
   if (error instanceof InputFileError && error.encoding) {
     const { suggested } = error.encoding;
     return {

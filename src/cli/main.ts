@@ -1,3 +1,4 @@
+import { isRedisFull, RedisFullError } from '../lib/errors/redis-full-error';
 import { Command, CommanderError } from 'commander';
 import { describeFailure, ExitCode, isHireQueueError } from './exit-codes';
 import { registerBatchCommand } from './batch-command';
@@ -57,13 +58,26 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       return;
     }
+    // With --json a script reads stdout: it gets one object saying what failed, never nothing.
+    const json = argv.includes('--json');
+    const fail = (code: string, message: string, exitCode: number) => {
+      console.error(`hire-queue: ${message}`);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+      process.exitCode = exitCode;
+    };
     if (isHireQueueError(error)) {
       const { exitCode, message } = describeFailure(error);
-      console.error(`hire-queue: ${message}`);
-      process.exitCode = exitCode;
-      return;
+      return fail(error.code, message, exitCode);
+    }
+    if (isRedisFull(error)) {
+      const full = new RedisFullError((error as Error).message);
+      return fail(full.code, full.message, ExitCode.fatal);
     }
     console.error(`hire-queue: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    if (json)
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: 'UNEXPECTED', message: (error as Error).message ?? String(error) } })}\n`,
+      );
     process.exitCode = ExitCode.fatal;
   }
 }

@@ -27,6 +27,10 @@ export function printReport(
       `${c.deadLettered} dead-lettered, ${c.cancelled} cancelled, ${c.invalid} invalid, ${c.pending} pending`,
   );
   out(`  elapsed ${(report.elapsedMs / 1000).toFixed(1)} s, ${report.ratePerSecond} rows/s`);
+  if (!report.allRowsIn)
+    out(
+      `  not every row of the input is in yet: a producer is still adding rows, or stopped before the end of its file; enqueue the same file with --batch ${report.batchId} to add the rest`,
+    );
   if (report.invalid.length > 0) {
     out(`  invalid rows (not enqueued):`);
     for (const row of report.invalid.slice(0, 20)) out(`    line ${row.line}: ${row.errors.join('; ')}`);

@@ -25,6 +25,8 @@ import { reportBatch } from './report-batch';
 import { watchShutdown } from './shutdown';
 import { checkWritablePath } from '../lib/rows/row-writer';
 
+const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
 export interface RunFlags extends FileFlags, ConnectionFlags {
   results?: string;
   concurrency?: number;
@@ -50,10 +52,11 @@ export async function runBatch(
     const batchId = flags.batch ?? newBatchId(operation);
     const enqueued = await enqueueFromFile(ctx, operation, { ...flags, batch: batchId }, shutdown.signal);
     if (shutdown.signal.aborted) {
-      console.error(
-        `hire-queue: interrupted while enqueuing: ${enqueued.accepted} rows of batch ${batchId} enqueued. ` +
-          `To go on: hire-queue run ${operation} --file ${flags.file} --batch ${batchId}`,
-      );
+      const message =
+        `interrupted while enqueuing: ${enqueued.accepted} rows of batch ${batchId} enqueued. ` +
+        `To go on: hire-queue run ${operation} --file ${flags.file} --batch ${batchId}`;
+      console.error(`hire-queue: ${message}`);
+      if (flags.json) printJson({ batchId, operation, error: { code: 'INTERRUPTED', message } });
       return shutdown.exitCode()!;
     }
     const rejected = summarizeEnqueue(enqueued, Boolean(flags.strict), Boolean(flags.json));
@@ -91,11 +94,18 @@ export async function runBatch(
         `hire-queue: interrupted: ${progress.done} of ${progress.jobs} rows of batch ${batchId} done; the rest are released, not lost. ` +
           `To finish them: hire-queue run ${operation} --file ${flags.file} --batch ${batchId} (or hire-queue work)`,
       );
+      // The partial report: what a cron line's .json file holds after a SIGTERM.
+      if (flags.json || flags.results)
+        await reportBatch(ctx, batchId, {
+          json: Boolean(flags.json),
+          ...(flags.results ? { results: flags.results } : {}),
+        });
       return interrupted;
     }
     if (halted.signal.aborted) {
       const error = await fatal;
       console.error(`hire-queue: ${error.message}`);
+      if (flags.json) printJson({ batchId, operation, error: { code: error.code, message: error.message } });
       console.error(
         error.scope === 'process'
           ? `hire-queue: batch ${batchId} stays queued for the rest of the fleet (hire-queue batch ${batchId} --wait); once fixed here, run this command again.`

@@ -38,7 +38,7 @@ export function registerStatusCommand(program: Command): void {
       out('recent batches:');
       for (const b of status.batches)
         out(
-          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows, ${b.done}/${b.jobs} calls done: ${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
+          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}, ${b.done}/${b.jobs} calls done: ${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
         );
       const lost = Object.entries(status.lostBatches);
       if (lost.length > 0) {

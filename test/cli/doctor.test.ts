@@ -24,6 +24,7 @@ describe('hire-queue doctor', () => {
     expect(healthy.checks.map((c) => c.name)).toEqual([
       'redis',
       'maxmemory-policy',
+      'memory',
       'persistence',
       'cluster-slot',
       'credentials',

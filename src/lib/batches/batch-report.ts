@@ -11,6 +11,12 @@ export interface BatchReport {
   source?: string;
   /** `running`, `paused`, `cancelled` or `finished`. */
   state: BatchState;
+  /**
+   * False while a producer is still adding rows, or when one stopped before the end of its input
+   * (interrupted, Redis full): the counts are not the whole file's. Enqueuing the same input into
+   * the same batch adds the rest.
+   */
+  allRowsIn: boolean;
   counts: {
     total: number;
     succeeded: number;
@@ -151,6 +157,7 @@ export async function buildBatchReport(
     operation: meta.operation,
     ...(meta.source !== undefined ? { source: meta.source } : {}),
     state: cancelled ? 'cancelled' : done ? 'finished' : meta.control,
+    allRowsIn: meta.sealed || cancelled,
     counts,
     reconciled,
     startedAt: new Date(meta.createdAtMs).toISOString(),

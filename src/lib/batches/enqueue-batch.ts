@@ -5,6 +5,7 @@ import { hireJobId, storedInput, type HireJobData } from '../jobs/hire-job';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
 import { placementOf, type HireQueues } from '../jobs/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
+import { isRedisFull, RedisFullError } from '../errors/redis-full-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './batch-store';
 
@@ -204,6 +205,13 @@ export async function enqueueBatch<O extends Operation>(
   } catch (error) {
     // The caller hears of a failure only once nothing of this batch is still being written.
     await Promise.allSettled(inFlight);
+    if (isRedisFull(error)) {
+      const rowsIn = await batches.progress(batchId).then(
+        (p) => p.rows,
+        () => result.accepted,
+      );
+      throw new RedisFullError('while enqueuing', { batchId, rowsIn });
+    }
     throw error;
   }
   if (options.signal?.aborted) return result;

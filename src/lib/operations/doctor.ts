@@ -84,6 +84,7 @@ async function redisChecks(config: HireQueueConfig): Promise<DoctorCheck[]> {
     const infos = await Promise.all(masters.map((node) => node.info()));
     const checks: DoctorCheck[] = [versionCheck(where, infos.map(infoOf))];
     checks.push(await evictionCheck(masters, infos.map(infoOf)));
+    checks.push(memoryCheck(infos.map(infoOf)));
     checks.push(await persistenceCheck(masters, infos.map(infoOf)));
     checks.push(await slotCheck(config, client, infos.map(infoOf)));
     return checks;
@@ -106,6 +107,28 @@ function versionCheck(where: string, infos: Map<string, string>[]): DoctorCheck 
         message: `Redis ${oldest} at ${where}: BullMQ needs ${needed} or later`,
         fix: `upgrade Redis to ${needed} or later`,
       };
+}
+
+/** Above these shares of `maxmemory`, doctor warns, then fails: under noeviction a full Redis refuses every write. */
+const MEMORY_WARN_SHARE = 0.8;
+const MEMORY_FAIL_SHARE = 0.95;
+
+function memoryCheck(infos: Map<string, string>[]): DoctorCheck {
+  let fullest: { used: number; max: number } | undefined;
+  for (const info of infos) {
+    const used = Number(info.get('used_memory') ?? 0);
+    const max = Number(info.get('maxmemory') ?? 0);
+    if (max > 0 && (!fullest || used / max > fullest.used / fullest.max)) fullest = { used, max };
+  }
+  if (!fullest) return { name: 'memory', status: 'ok', message: 'no maxmemory set: Redis grows with the machine' };
+  const share = fullest.used / fullest.max;
+  const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
+  const message = `${mb(fullest.used)} of maxmemory ${mb(fullest.max)} used (${Math.round(share * 100)}%)`;
+  const fix =
+    'free memory (hire-queue dlq purge, old batches expire after 30 days) or raise maxmemory; at 100% every write is refused';
+  if (share > MEMORY_FAIL_SHARE) return { name: 'memory', status: 'fail', message, fix };
+  if (share > MEMORY_WARN_SHARE) return { name: 'memory', status: 'warn', message, fix };
+  return { name: 'memory', status: 'ok', message };
 }
 
 async function evictionCheck(masters: Redis[], infos: Map<string, string>[]): Promise<DoctorCheck> {

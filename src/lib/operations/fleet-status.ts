@@ -26,6 +26,8 @@ export interface FleetStatus {
     batchId: string;
     operation: string;
     state: BatchState;
+    /** False while rows are still being added, or when a producer stopped before the end of its input. */
+    allRowsIn: boolean;
     /** Rows the batch holds (its report's total), the jobs they make (a repeated row shares one), and jobs done. */
     rows: number;
     jobs: number;
@@ -80,6 +82,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
       batchId,
       operation: meta.operation,
       state: progress.state,
+      allRowsIn: meta.sealed || progress.state === 'cancelled',
       rows: progress.rows,
       jobs: progress.jobs,
       done: progress.done,
