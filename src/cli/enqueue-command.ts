@@ -107,7 +107,8 @@ export function summarizeEnqueue(result: EnqueueFileResult, strict: boolean, qui
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (!quiet) {
     const verb = result.enqueued ? 'enqueued' : 'would enqueue';
-    const done = result.alreadyDone > 0 ? `, ${result.alreadyDone} already done in this batch (not called again)` : '';
+    const done =
+      result.alreadyDone > 0 ? `, ${result.alreadyDone} already done in this batch (not called again)` : '';
     say(
       `batch ${result.batchId}: ${result.rows} rows read, ${result.accepted} ${strict && !result.enqueued ? 'valid' : verb}${done}, ${result.invalidCount} invalid`,
     );

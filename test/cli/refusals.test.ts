@@ -32,7 +32,10 @@ describe('refused at start, in one line, before anything is enqueued (issue 27, 
       [join(files.dir, 'r70.txt'), /--results .*r70\.txt: end the name in/],
       ['/nonexistent/dir/r.csv', /--results .*the folder \/nonexistent\/dir does not exist/],
     ] as const) {
-      const run = await runCli(['run', 'terminate', '--file', input, '--results', results], testEnv(sandbox, prefix));
+      const run = await runCli(
+        ['run', 'terminate', '--file', input, '--results', results],
+        testEnv(sandbox, prefix),
+      );
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(said);
       noStack(run.stderr);
@@ -107,7 +110,9 @@ describe('a full Redis (issue 27, finding 6)', () => {
     const input = files.write('oom.csv', terminateCsv(1, 60_000));
     const full = await runCli(['enqueue', 'terminate', '--file', input, '--batch', 'oom1'], env);
     expect(full.code).toBe(1);
-    expect(full.stderr).toMatch(/^hire-queue: Redis is full: .*; \d+ row\(s\) went into batch oom1 .*--batch oom1\)\n$/);
+    expect(full.stderr).toMatch(
+      /^hire-queue: Redis is full: .*; \d+ row\(s\) went into batch oom1 .*--batch oom1\)\n$/,
+    );
     noStack(full.stderr);
     const report = JSON.parse((await runCli(['batch', 'oom1', '--json'], env)).stdout) as {
       allRowsIn: boolean;
@@ -117,9 +122,14 @@ describe('a full Redis (issue 27, finding 6)', () => {
     expect(report.counts.total).toBeLessThan(60_000);
     expect((await runCli(['status'], env)).stdout).toMatch(/oom1.*input not all in/);
     const doctor = await runCli(['doctor', '--json'], env);
-    const memory = (JSON.parse(doctor.stdout) as { checks: DoctorCheck[] }).checks.find((c) => c.name === 'memory');
+    const memory = (JSON.parse(doctor.stdout) as { checks: DoctorCheck[] }).checks.find(
+      (c) => c.name === 'memory',
+    );
     expect(memory).toMatchObject({ status: 'fail', fix: expect.stringContaining('maxmemory') });
-    const oneRow = await runCli(['run', 'terminate', '--file', files.write('one.csv', terminateCsv(1, 1)), '--json'], env);
+    const oneRow = await runCli(
+      ['run', 'terminate', '--file', files.write('one.csv', terminateCsv(1, 1)), '--json'],
+      env,
+    );
     expect(oneRow.code).toBe(1);
     expect(JSON.parse(oneRow.stdout)).toMatchObject({ error: { code: 'REDIS_FULL' } });
     noStack(oneRow.stderr);

@@ -57,8 +57,7 @@ export interface InvalidRow {
  * there, and its input as stored (see `storedInput`); or a row refused by validation.
  */
 export type NewRow =
-  | ({ source: string; line: number } & StoredInput)
-  | { source: string; line: number; refused: InvalidRow };
+  ({ source: string; line: number } & StoredInput) | { source: string; line: number; refused: InvalidRow };
 
 /**
  * What adding a row found: `new` (its job is to be queued), `known` (an earlier run added this row,
@@ -350,7 +349,8 @@ export class BatchStore {
       throw new BatchConflictError(meta.batchId, existing, meta.operation);
     }
     // A cancelled batch takes no more rows: they would end cancelled, never called.
-    if (control === 'cancelled') throw new BatchFinishedError(meta.batchId, 'cancelled', 'enqueue (give a new --batch)');
+    if (control === 'cancelled')
+      throw new BatchFinishedError(meta.batchId, 'cancelled', 'enqueue (give a new --batch)');
     if (existing == null) {
       const seq = (await this.redis.incr(this.keys.batchSeq)).toString(36);
       await this.redis
@@ -394,8 +394,7 @@ export class BatchStore {
     const positionOf = new Map(sources.map((source, i) => [source, i + 1]));
     const args: (string | number)[] = [mode, seq, RETENTION_S, sources.length, ...sources];
     for (const row of rows) {
-      if ('refused' in row)
-        args.push(positionOf.get(row.source)!, row.line, '', JSON.stringify(row.refused));
+      if ('refused' in row) args.push(positionOf.get(row.source)!, row.line, '', JSON.stringify(row.refused));
       else args.push(positionOf.get(row.source)!, row.line, row.digest, row.json);
     }
     const replies = (await runScript(
@@ -485,14 +484,15 @@ export class BatchStore {
   /** How far the batch is: the one answer to "is this batch done?". */
   async progress(batchId: string): Promise<BatchProgress> {
     const k = this.keys.batch(batchId);
-    const [rows, invalid, legacyInvalid, legacyJobs, counts, [sealed, control, repeats, seq]] = await Promise.all([
-      this.redis.hlen(k.rows),
-      this.redis.hlen(k.invalidLines),
-      this.redis.llen(k.invalid),
-      this.redis.scard(k.jobs),
-      this.redis.hgetall(k.counts),
-      this.redis.hmget(k.meta, 'sealed', 'control', 'repeats', 'seq'),
-    ]);
+    const [rows, invalid, legacyInvalid, legacyJobs, counts, [sealed, control, repeats, seq]] =
+      await Promise.all([
+        this.redis.hlen(k.rows),
+        this.redis.hlen(k.invalidLines),
+        this.redis.llen(k.invalid),
+        this.redis.scard(k.jobs),
+        this.redis.hgetall(k.counts),
+        this.redis.hmget(k.meta, 'sealed', 'control', 'repeats', 'seq'),
+      ]);
     // Before 0.3 a batch listed its job ids; now a row is a job unless it repeats another.
     const jobs = seq == null ? legacyJobs : rows - Number(repeats ?? 0);
     const c = Object.fromEntries(jobStatuses.map((s) => [s, Number(counts[s] ?? 0)])) as Record<

@@ -481,7 +481,9 @@ async function sourceOf(
   const line = ref.origin?.line ?? ref.line;
   if (line === undefined) return undefined;
   const file =
-    ref.batchId === undefined ? undefined : await deps.batches.sourceName(ref.batchId, ref.origin?.source ?? 1);
+    ref.batchId === undefined
+      ? undefined
+      : await deps.batches.sourceName(ref.batchId, ref.origin?.source ?? 1);
   return file === undefined ? { line } : { file, line };
 }
 

@@ -120,7 +120,8 @@ function memoryCheck(infos: Map<string, string>[]): DoctorCheck {
     const max = Number(info.get('maxmemory') ?? 0);
     if (max > 0 && (!fullest || used / max > fullest.used / fullest.max)) fullest = { used, max };
   }
-  if (!fullest) return { name: 'memory', status: 'ok', message: 'no maxmemory set: Redis grows with the machine' };
+  if (!fullest)
+    return { name: 'memory', status: 'ok', message: 'no maxmemory set: Redis grows with the machine' };
   const share = fullest.used / fullest.max;
   const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MB`;
   const message = `${mb(fullest.used)} of maxmemory ${mb(fullest.max)} used (${Math.round(share * 100)}%)`;

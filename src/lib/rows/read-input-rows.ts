@@ -170,7 +170,8 @@ export async function* readInputRows(
       count++;
       yield row;
     }
-    if (count === 0) throw new InputFileError(`${name}: no rows to enqueue (the first sheet is empty or has only a header)`);
+    if (count === 0)
+      throw new InputFileError(`${name}: no rows to enqueue (the first sheet is empty or has only a header)`);
     return;
   }
   let stream = openText(path, encoding);
@@ -310,7 +311,8 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
 function rowOf(record: { line: number; value: string[] }, columns: readonly (string | null)[]): RawRow {
   const cells = record.value;
   let newlines = 0;
-  for (const cell of cells) for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) newlines++;
+  for (const cell of cells)
+    for (let i = cell.indexOf('\n'); i !== -1; i = cell.indexOf('\n', i + 1)) newlines++;
   const line = record.line - newlines;
   for (let i = columns.length; i < cells.length; i++)
     if (cells[i]!.trim() !== '')

@@ -94,7 +94,12 @@ function openWorkbookWriter(path: string, columns: readonly string[]): RowWriter
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true });
   const sheet = workbook.addWorksheet('rows');
   // '@': Excel keeps what is typed in these columns as text, so an id edited there keeps its digits.
-  sheet.columns = columns.map((key) => ({ header: key, key, width: Math.max(12, key.length + 2), style: { numFmt: '@' } }));
+  sheet.columns = columns.map((key) => ({
+    header: key,
+    key,
+    width: Math.max(12, key.length + 2),
+    style: { numFmt: '@' },
+  }));
   return {
     async write(row) {
       sheet.addRow(columns.map((c) => cell(row[c]))).commit();
