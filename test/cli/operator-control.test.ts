@@ -45,9 +45,16 @@ describe('an operator in control', () => {
     const cancel = await runCli(['batch', 'wrong', '--cancel', '--yes', '--json'], env);
     expect(cancel.code).toBe(0);
     const callsWhenCancelled = arrivals.ids.length;
-    const control = JSON.parse(cancel.stdout) as { state: string; inFlight: number; cancelled: number };
+    const control = JSON.parse(cancel.stdout) as {
+      state: string;
+      inFlight: number;
+      cancelled: number;
+      notCalled: number;
+    };
     expect(control.state).toBe('cancelled');
     expect(control.cancelled).toBeGreaterThan(0);
+    // What the command says is what the report ends with (issue 27, finding 16).
+    expect(cancel.stderr).toContain(`${control.notCalled} call(s) will not be made`);
 
     const { code } = await run.exited;
     expect(code).toBe(3);
@@ -58,6 +65,7 @@ describe('an operator in control', () => {
     expect(parsed.state).toBe('cancelled');
     expect(parsed.counts.pending).toBe(0);
     expect(parsed.counts.cancelled + parsed.counts.succeeded).toBe(60);
+    expect(parsed.counts.cancelled).toBe(control.notCalled);
     expect(parsed.counts.cancelled).toBeGreaterThanOrEqual(control.cancelled);
     expect(arrivals.ids.length - callsWhenCancelled).toBeLessThanOrEqual(control.inFlight);
     expect(arrivals.ids.length).toBe(parsed.counts.succeeded);

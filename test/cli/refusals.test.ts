@@ -6,6 +6,7 @@ import { runCli } from '../helpers/cli';
 import { inputDir, terminateCsv } from '../helpers/files';
 import { PrivateRedis } from '../helpers/private-redis';
 import { openRedis, testPrefix } from '../helpers/redis';
+import { startCli } from '../helpers/processes';
 import { track } from '../helpers/resources';
 import { testEnv } from '../helpers/runtime';
 import { openSandbox } from '../helpers/sandbox';
@@ -142,6 +143,41 @@ describe('a full Redis (issue 27, finding 6)', () => {
     expect(after).toMatchObject({ allRowsIn: true, counts: { total: 60_000 } });
     await control.quit();
     await stopRedis();
+    await sandbox.close();
+  });
+});
+
+describe('--json always prints one object (issue 27, finding 15)', () => {
+  it('prints the error on a fatal refusal and the partial report on SIGTERM', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 40) } });
+    const prefix = testPrefix();
+    const env = testEnv(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '5/s' });
+    const input = files.write('json.csv', terminateCsv(1, 40));
+    const wrong = await runCli(['run', 'terminate', '--file', input, '--json'], {
+      ...env,
+      FEISHU_APP_SECRET: 'not-the-secret',
+    });
+    expect(wrong.code).toBe(1);
+    const error = JSON.parse(wrong.stdout) as { error: { code: string; message: string } };
+    expect(error.error.code).toBe('FLEET_FATAL');
+    expect(wrong.stdout).not.toContain('not-the-secret');
+
+    const arrived = new Promise<void>((resolve) => {
+      let calls = 0;
+      sandbox.onArrival((event) => event.endpoint === 'terminate' && ++calls === 3 && resolve());
+    });
+    const run = startCli(['run', 'terminate', '--file', input, '--batch', 'term1', '--json'], { env });
+    await arrived;
+    const { code } = await run.stop('SIGTERM');
+    expect(code).toBe(143);
+    const partial = JSON.parse(run.stdout()) as {
+      batchId: string;
+      allRowsIn: boolean;
+      counts: { total: number; pending: number };
+    };
+    expect(partial).toMatchObject({ batchId: 'term1', allRowsIn: true, counts: { total: 40 } });
+    expect(partial.counts.pending).toBeGreaterThan(0);
+    await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
 });

@@ -10,6 +10,8 @@ export interface ControlResult {
   state: BatchState;
   /** Calls of the batch admitted before the change; they finish and are recorded. */
   inFlight: number;
+  /** Jobs of the batch not done at the change (read in the same step). */
+  notDone: number;
 }
 
 /**
@@ -39,8 +41,7 @@ export async function cancelBatch(
   const result = await control(target, batchId, 'cancelled', 'cancel');
   // From here no call of the batch starts: every job not done but the calls in flight ends cancelled,
   // whether this removes it from the queue or a worker holding it records it.
-  const atCancel = await target.batches.progress(batchId);
-  const notCalled = Math.max(0, atCancel.jobs - atCancel.done - result.inFlight);
+  const notCalled = Math.max(0, result.notDone - result.inFlight);
   const meta = await target.batches.meta(batchId);
   const queue = target.queues.byOperation(meta!.operation);
   let cancelled = 0;
@@ -99,5 +100,5 @@ async function control(
   const changed = await target.batches.setControl(batchId, wanted);
   if (!changed) throw new UnknownBatchError(batchId, target.batches.prefix);
   const after = await target.batches.progress(batchId);
-  return { batchId, state: after.state, inFlight: changed.inFlight };
+  return { batchId, state: after.state, inFlight: changed.inFlight, notDone: changed.notDone };
 }

@@ -292,12 +292,18 @@ export interface JobContext {
   batchKnown: boolean;
 }
 
-/** KEYS: meta, in-flight. ARGV: control, retention s. Returns the control before, or false for no batch. */
+/**
+ * KEYS: meta, in-flight, rows, counts. ARGV: control. Replies with the control before, the calls in
+ * flight and the jobs not done at the change (one step: no call starts after it), or false for no
+ * batch.
+ */
 const SET_CONTROL = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local before = redis.call('HGET', KEYS[1], 'control') or 'running'
 if before ~= 'cancelled' then redis.call('HSET', KEYS[1], 'control', ARGV[1]) end
-return { before, redis.call('SCARD', KEYS[2]) }`;
+local jobs = redis.call('HLEN', KEYS[3]) - tonumber(redis.call('HGET', KEYS[1], 'repeats') or '0')
+for _, n in ipairs(redis.call('HVALS', KEYS[4])) do jobs = jobs - tonumber(n) end
+return { before, redis.call('SCARD', KEYS[2]), jobs }`;
 
 /** KEYS: meta, in-flight, and optionally the job's journal (2 keys). ARGV: job id, retention s, the journal's `beginCall` arguments. */
 const ADMIT_CALL = `${ADMIT_FN}
@@ -515,12 +521,20 @@ export class BatchStore {
   async setControl(
     batchId: string,
     control: BatchControl,
-  ): Promise<{ before: BatchControl; inFlight: number } | undefined> {
+  ): Promise<{ before: BatchControl; inFlight: number; notDone: number } | undefined> {
     const k = this.keys.batch(batchId);
-    const answer = (await runScript(this.redis, SET_CONTROL, 2, k.meta, k.inFlight, control)) as
-      [string, number] | null;
+    const answer = (await runScript(
+      this.redis,
+      SET_CONTROL,
+      4,
+      k.meta,
+      k.inFlight,
+      k.rows,
+      k.counts,
+      control,
+    )) as [string, number, number] | null;
     if (!answer) return undefined;
-    return { before: answer[0] as BatchControl, inFlight: Number(answer[1]) };
+    return { before: answer[0] as BatchControl, inFlight: Number(answer[1]), notDone: Number(answer[2]) };
   }
 
   /** What the operator asked of the batch; `running` for a batch Redis no longer knows. */
