@@ -13,6 +13,8 @@ export interface WaitOptions {
   label?: string;
   /** Stop early (e.g. the fleet halted). */
   signal?: AbortSignal;
+  /** What is holding the batch back, if anything (Feishu unreachable, ...): shown with the progress. */
+  note?: () => string | undefined;
 }
 
 /** Waits for the batch to finish (`lib/batches/wait-for-batch`), showing its progress on stderr. */
@@ -27,7 +29,7 @@ export async function waitForBatch(
   const bar = tty
     ? new SingleBar(
         {
-          format: `${label} [{bar}] {value}/{total} rows · {rate}/s · {eta_formatted} left`,
+          format: `${label} [{bar}] {value}/{total} rows · {rate}/s · {eta_formatted} left{note}`,
           stream: process.stderr,
           hideCursor: true,
         },
@@ -43,11 +45,13 @@ export async function waitForBatch(
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => {
         const rate = (progress.done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1);
+        const noted = options.note?.();
+        const note = noted ? ` · ${noted}` : '';
         if (bar) {
-          if (!started) bar.start(progress.jobs, progress.done, { rate });
+          if (!started) bar.start(progress.jobs, progress.done, { rate, note });
           started = true;
           bar.setTotal(progress.jobs);
-          bar.update(progress.done, { rate });
+          bar.update(progress.done, { rate, note });
         } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
           lastLineAt = Date.now();
           const { succeeded, alreadyDone, deadLettered } = progress.counts;
@@ -55,7 +59,7 @@ export async function waitForBatch(
           const perSecond = Number(rate);
           const eta = pending === 0 ? '0 s' : perSecond > 0 ? `${Math.ceil(pending / perSecond)} s` : '?';
           process.stderr.write(
-            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s, ETA ${eta}\n`,
+            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s, ETA ${eta}${note}\n`,
           );
         }
       },

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
+import { Redis } from 'ioredis';
+import { createRedis } from '../lib/redis/redis-connection';
 import { createLogger } from '../lib/logger';
 import { newBatchId } from '../lib/batches/batch-id';
 import { enqueueBatch } from '../lib/batches/enqueue-batch';
@@ -62,7 +64,10 @@ export async function runDemo(): Promise<number> {
         throw error;
       });
   const redisUrl = process.env.REDIS_URL ?? privateRedis!.url;
-  const prefix = `{hire-queue-demo-${Date.now().toString(36)}}`;
+  // A prefix given is the user's: what the demo writes stays there to look at. Without one, the demo
+  // writes under a prefix of its own and deletes it at the end.
+  const ownPrefix = !process.env.HIRE_QUEUE_PREFIX;
+  const prefix = process.env.HIRE_QUEUE_PREFIX || `{hire-queue-demo-${Date.now().toString(36)}}`;
   const env = {
     ...process.env,
     FEISHU_BASE_URL: sandbox.url,
@@ -125,13 +130,31 @@ export async function runDemo(): Promise<number> {
     say(
       privateRedis
         ? 'Dead letters above lived in a private Redis that stops with the demo; against your Redis: hire-queue dlq list --batch <id>'
-        : `Dead letters: hire-queue dlq list --prefix '${prefix}'`,
+        : ownPrefix
+          ? `The demo's keys under ${prefix} are deleted; set HIRE_QUEUE_PREFIX to keep them and look around.`
+          : `Its batches and dead letters stay under prefix ${prefix}: hire-queue batch, hire-queue dlq list`,
     );
     say(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return ExitCode.ok;
   } finally {
+    if (!privateRedis && ownPrefix) await deletePrefix(redisUrl, prefix);
     await sandbox.close();
     await privateRedis?.stop();
+  }
+}
+
+/** Deletes every key under `prefix` (the demo's own, on the user's Redis). */
+async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(loadConfig({ REDIS_URL: redisUrl, FEISHU_APP_ID: 'demo', FEISHU_APP_SECRET: 'demo' }), {
+    name: 'hire-queue-demo-cleanup',
+  });
+  try {
+    if (!(redis instanceof Redis)) return;
+    const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
+    for await (const keys of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.unlink(...keys);
+  } finally {
+    redis.disconnect();
   }
 }
 

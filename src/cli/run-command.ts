@@ -25,6 +25,9 @@ import { reportBatch } from './report-batch';
 import { watchShutdown } from './shutdown';
 import { checkWritablePath } from '../lib/rows/row-writer';
 
+/** How long a failed attempt stays on the progress line. */
+const FAILURE_SHOWN_MS = 15_000;
+
 const printJson = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 export interface RunFlags extends FileFlags, ConnectionFlags {
@@ -78,11 +81,21 @@ export async function runBatch(
       halted.abort();
       return error;
     });
+    // A failed attempt shows on the progress line for a while: a Feishu that stopped answering is
+    // seen at once, not as a stalled count (the worker's own log lines are below `run`'s level).
+    let lastFailure: { message: string; at: number } | undefined;
+    for (const worker of workers.workers)
+      worker.on('failed', (_job, error) => (lastFailure = { message: error.message, at: Date.now() }));
+    const note = () =>
+      lastFailure && Date.now() - lastFailure.at < FAILURE_SHOWN_MS
+        ? `retrying after: ${lastFailure.message}`
+        : undefined;
     try {
       void workers.fatal.then((error) => (stopped = error.message));
       await waitForBatch(ctx, batchId, {
         signal: AbortSignal.any([halted.signal, shutdown.signal]),
         label: `${operation} ${batchId}`,
+        note,
       });
     } finally {
       await workers.close();
