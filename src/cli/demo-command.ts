@@ -145,9 +145,12 @@ export async function runDemo(): Promise<number> {
 
 /** Deletes every key under `prefix` (the demo's own, on the user's Redis). */
 async function deletePrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = createRedis(loadConfig({ REDIS_URL: redisUrl, FEISHU_APP_ID: 'demo', FEISHU_APP_SECRET: 'demo' }), {
-    name: 'hire-queue-demo-cleanup',
-  });
+  const redis = createRedis(
+    loadConfig({ REDIS_URL: redisUrl, FEISHU_APP_ID: 'demo', FEISHU_APP_SECRET: 'demo' }),
+    {
+      name: 'hire-queue-demo-cleanup',
+    },
+  );
   try {
     if (!(redis instanceof Redis)) return;
     const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}:*`;
