@@ -33,6 +33,15 @@ export interface EndpointFaults {
   latencyMs: number;
   /** Uniform extra latency in [0, jitterMs). @default 0 */
   jitterMs: number;
+  /**
+   * A long tail: this share of arrivals is held a further `tailMinMs` to `tailMaxMs` (uniform)
+   * before it is counted, as a network's rare slow packet is. @default 0
+   */
+  tail: number;
+  /** @default 20 */
+  tailMinMs: number;
+  /** @default 40 */
+  tailMaxMs: number;
   /** When above 0, faults (not latency) strike only the first this-many calls of the endpoint. @default 0 */
   firstCalls: number;
 }
@@ -47,6 +56,9 @@ const faultsSchema = z.strictObject({
   dropAfterEffect: probability.default(0),
   latencyMs: z.number().nonnegative().default(0),
   jitterMs: z.number().nonnegative().default(0),
+  tail: probability.default(0),
+  tailMinMs: z.number().nonnegative().default(20),
+  tailMaxMs: z.number().nonnegative().default(40),
   firstCalls: z.number().int().nonnegative().default(0),
 });
 export const noFaults: EndpointFaults = faultsSchema.parse({});

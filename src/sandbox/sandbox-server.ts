@@ -302,7 +302,10 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     };
 
     // Inbound network latency: the call "arrives" (and is counted) only after it.
-    const latency = f.latencyMs + (f.jitterMs > 0 ? random() * f.jitterMs : 0);
+    const held = f.tail > 0 && random() < f.tail;
+    if (held) counter.injected('tail');
+    const tail = held ? f.tailMinMs + random() * (f.tailMaxMs - f.tailMinMs) : 0;
+    const latency = f.latencyMs + (f.jitterMs > 0 ? random() * f.jitterMs : 0) + tail;
     if (latency > 0) await sleep(latency);
     const arrivedMs = performance.now();
     counter.arrived(arrivedMs);

@@ -4,7 +4,7 @@ import type { EndpointFaults, SandboxEndpoint } from './sandbox-config';
 
 export type InjectedFault = Exclude<
   keyof EndpointFaults,
-  'slowAnswerDelayMs' | 'latencyMs' | 'jitterMs' | 'firstCalls'
+  'slowAnswerDelayMs' | 'latencyMs' | 'jitterMs' | 'tailMinMs' | 'tailMaxMs' | 'firstCalls'
 >;
 
 /** What one endpoint has seen since the sandbox started; the truth tests and benchmarks read. */

@@ -254,4 +254,55 @@ describe('fleet rate limiter', () => {
     await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
+
+  it('widens the next window fleet-wide after one late call, the spacing of another process included', async () => {
+    const sandbox = await openSandbox();
+    const prefix = testPrefix();
+    const env = { HIRE_LIMIT_TERMINATE: '20/s' };
+    const one = openRuntime(sandbox, prefix, env);
+    const other = openRuntime(sandbox, prefix, env);
+    // A steady process: 60 calls answered in 3 ms, sent on time; the fleet learns a small margin.
+    for (let i = 0; i < 60; i++) await one.limiter.margin.record('terminate', 0, 3);
+    const steady = (await other.limiter.state('terminate')).marginMs;
+    expect(steady).toBeLessThan(15);
+    // One call arrives 35 ms late (its answer came 38 ms after it was written): the fleet's margin
+    // covers it at once, not once it is a percentile.
+    await one.limiter.margin.record('terminate', 0, 38);
+    const widened = (await other.limiter.state('terminate')).marginMs;
+    expect(widened).toBeGreaterThanOrEqual(35);
+    // And the other process's reservations are spaced by it: (window + margin) / limit.
+    const first = await other.limiter.reserve('terminate');
+    const second = await other.limiter.reserve('terminate');
+    expect(second.marginMs).toBeCloseTo(widened, 0);
+    expect(second.atMs - first.atMs).toBeCloseTo((1000 + widened) / 20, 0);
+    await one.close();
+    await other.close();
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
+
+  it('keeps every window under its cap when the network has a long tail: 400 terminations, one process, no 429', async () => {
+    // Rare arrivals held 60–100 ms, beyond the raised floor: only a margin that covers the tail
+    // (not a p99 of the delays, which 0.6% of calls exceed) keeps their windows under the cap.
+    const sandbox = await openSandbox({
+      config: {
+        fixture: smallFixture(Date.now(), 3),
+        limits: { terminate: [{ limit: 20, windowMs: 1000 }] },
+        faults: { terminate: { latencyMs: 3, jitterMs: 6, tail: 0.006, tailMinMs: 60, tailMaxMs: 100 } },
+      },
+    });
+    const prefix = testPrefix();
+    const env = {
+      ...testEnv(sandbox, prefix, { HIRE_LIMIT_TERMINATE: '20/s', HIRE_LIMIT_MARGIN_MS: CI_FLOOR_MS }),
+      HAMMER_IDS: 'app-1,app-2,app-3',
+    };
+    await runChildren<Hammer>(1, 'limiter-hammer.ts', env, ['terminate', '400', '8']);
+    const stats = sandbox.stats().endpoints.terminate;
+    expect(stats.calls).toBe(400);
+    expect(stats.faults.tail).toBeGreaterThanOrEqual(1);
+    expect(stats.http429).toBe(0);
+    expect(stats.peakInWindow['1000']).toBeLessThanOrEqual(20);
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
 });

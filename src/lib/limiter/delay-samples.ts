@@ -38,3 +38,27 @@ export function quantileOf(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/**
+ * The largest value pushed within the last `windowMs`, kept as a monotonic queue: each value is
+ * looked at a bounded number of times, whatever the rate, so a minute of calls at 50/s costs a few
+ * entries, not 3,000.
+ */
+export class RecentMaximum {
+  private readonly entries: { atMs: number; value: number }[] = [];
+
+  constructor(readonly windowMs: number) {}
+
+  push(value: number, atMs: number): void {
+    if (!Number.isFinite(value)) return;
+    // A later, larger value outlives every smaller one before it: they can never be the maximum again.
+    while (this.entries.length > 0 && this.entries[this.entries.length - 1]!.value <= value) this.entries.pop();
+    this.entries.push({ atMs, value });
+  }
+
+  /** The largest value pushed in the `windowMs` before `nowMs`; undefined when none was. */
+  max(nowMs: number): number | undefined {
+    while (this.entries.length > 0 && this.entries[0]!.atMs < nowMs - this.windowMs) this.entries.shift();
+    return this.entries[0]?.value;
+  }
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { runScript } from '../redis/run-script';
 import { hostname } from 'node:os';
 import type { RedisClient } from '../redis/redis-connection';
-import { DelaySamples, quantileOf } from './delay-samples';
+import { DelaySamples, RecentMaximum } from './delay-samples';
 import type { LimitedEndpoint } from './fleet-rate-limiter';
 import type { RedisKeys } from '../redis/redis-keys';
 
@@ -21,12 +21,17 @@ export interface MarginOptions {
 
 /** How the measurements become a margin; fixed, so that the README can explain them. */
 export const marginLearning = {
-  /** Each process reports this quantile of its recent delays. */
-  quantile: 0.99,
-  /** How many recent calls each process remembers per endpoint. */
+  /**
+   * Each process reports the largest delay of its calls in this recent past, tail included: a
+   * window goes over its cap when its first call is delayed more than the call `limit` places
+   * later by more than the margin, so the margin must cover the spread of delays, not a
+   * percentile of them (about 1% of a run's calls exceed a p99 margin, and any one of them can
+   * open such a window). The largest fades out of the figure after this long; the fleet's margin
+   * then decays (`decayHalfLifeMs`).
+   */
+  tailWindowMs: 60_000,
+  /** How many recent calls each process remembers per endpoint, for the fastest round trip. */
   samples: 256,
-  /** With fewer samples a process reports the largest: a percentile of a few says little. */
-  minSamplesForQuantile: 50,
   /** Every reported figure is padded: times this, plus `padMs`. */
   padFactor: 1.05,
   padMs: 1,
@@ -122,6 +127,9 @@ interface EndpointSamples {
   /** Of every call answered, pushed together: how late it was sent, and its round trip. */
   sentLateness: DelaySamples;
   roundTrip: DelaySamples;
+  /** The largest lateness plus round trip of the recent past, and the largest round trip. */
+  recentDelay: RecentMaximum;
+  recentRoundTrip: RecentMaximum;
   reportedAtMs: number;
 }
 
@@ -146,8 +154,11 @@ export class MarginLearner {
   /** A call sent `latenessMs` after its slot and answered `roundTripMs` after it was written. */
   async record(endpoint: LimitedEndpoint, latenessMs: number, roundTripMs: number): Promise<void> {
     const samples = this.samplesOf(endpoint);
+    const nowMs = performance.now();
     samples.sentLateness.push(Math.max(0, latenessMs));
     samples.roundTrip.push(roundTripMs);
+    samples.recentDelay.push(Math.max(0, latenessMs) + roundTripMs, nowMs);
+    samples.recentRoundTrip.push(roundTripMs, nowMs);
     if (this.options.mode === 'fixed') return;
     const fleet = this.known.get(endpoint);
     // Until the fleet has learned, every call counts: the cold-start margin should end soon.
@@ -200,12 +211,18 @@ export class MarginLearner {
     return samples.sentLateness.all().map((lateness, i) => lateness + roundTrips[i]! - fastest);
   }
 
-  /** What this process asks of the margin (`needMs`), and how much of it the network's spread takes. */
+  /**
+   * What this process asks of the margin (`needMs`): the largest delay of the recent past above the
+   * fastest round trip (which bounds the spread of the calls' delays, tail included); and how much
+   * of it the network's spread takes.
+   */
   private estimate(samples: EndpointSamples): { needMs: number; spreadMs: number } {
     const pad = (ms: number) => ms * marginLearning.padFactor + marginLearning.padMs;
-    const p = samples.roundTrip.count < marginLearning.minSamplesForQuantile ? 1 : marginLearning.quantile;
-    const spread = samples.roundTrip.quantile(p) - samples.roundTrip.min();
-    return { needMs: pad(quantileOf(this.delays(samples), p)), spreadMs: pad(spread) };
+    const nowMs = performance.now();
+    const fastest = samples.roundTrip.min();
+    const need = Math.max(0, (samples.recentDelay.max(nowMs) ?? fastest) - fastest);
+    const spread = Math.max(0, (samples.recentRoundTrip.max(nowMs) ?? fastest) - fastest);
+    return { needMs: pad(need), spreadMs: pad(spread) };
   }
 
   private samplesOf(endpoint: LimitedEndpoint): EndpointSamples {
@@ -214,6 +231,8 @@ export class MarginLearner {
       samples = {
         sentLateness: new DelaySamples(marginLearning.samples),
         roundTrip: new DelaySamples(marginLearning.samples),
+        recentDelay: new RecentMaximum(marginLearning.tailWindowMs),
+        recentRoundTrip: new RecentMaximum(marginLearning.tailWindowMs),
         reportedAtMs: -Infinity,
       };
       this.samples.set(endpoint, samples);
