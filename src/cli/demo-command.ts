@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../lib/config';
@@ -19,6 +19,7 @@ import { ExitCode } from './exit-codes';
 import { startPrivateRedisServer } from './private-redis-server';
 import { reportBatch } from './report-batch';
 import { runBatch } from './run-command';
+import { watchShutdown } from './shutdown';
 
 const say = (line = '') => process.stderr.write(`${line}\n`);
 
@@ -80,6 +81,9 @@ export async function runDemo(): Promise<number> {
     `sandbox ${sandbox.url} · Redis ${privateRedis ? `private redis-server at ${redisUrl}` : 'from REDIS_URL'} · prefix ${prefix}\n`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'hire-queue-demo-'));
+  // Held for the whole demo (each step also watches its own): a signal between steps ends it
+  // here too, cleaned up, rather than killing it with its keys left behind.
+  const shutdown = watchShutdown(() => undefined);
   try {
     say('1) Nightly sync: create applications from a CSV (with duplicates and bad rows)');
     const file = writeSyncFile(dir, sandbox.state);
@@ -89,8 +93,11 @@ export async function runDemo(): Promise<number> {
       { file, batch: newBatchId('demo-create'), results: join(dir, 'results.csv') },
       env,
     );
+    // Stopped by Ctrl-C or SIGTERM: the demo ends here, cleaning up after itself.
+    if (createExit >= 128) return createExit;
+    if (shutdown.exitCode() !== undefined) return shutdown.exitCode()!;
     say(
-      `   exit code ${createExit} (3: some rows invalid or dead-lettered); per-row results in ${join(dir, 'results.csv')}\n`,
+      `   exit code ${createExit} (3: some rows invalid or dead-lettered)\n`,
     );
 
     say("2) Close-out: terminate job 1's active applications not updated for 30 days");
@@ -117,8 +124,13 @@ export async function runDemo(): Promise<number> {
         operations: ['terminate'],
         logger: createLogger('hire-queue', { level: 'warn' }),
       });
-      await waitForBatch(ctx, batchId, { label: `terminate ${batchId}` });
-      await workers.close();
+      try {
+        await waitForBatch(ctx, batchId, { label: `terminate ${batchId}`, signal: shutdown.signal });
+      } finally {
+        await workers.close();
+      }
+      const interrupted = shutdown.exitCode();
+      if (interrupted !== undefined) return interrupted;
       await reportBatch(ctx, batchId, { json: false });
     } finally {
       await ctx.close();
@@ -137,6 +149,8 @@ export async function runDemo(): Promise<number> {
     say(`Demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return ExitCode.ok;
   } finally {
+    shutdown.dispose();
+    rmSync(dir, { recursive: true, force: true });
     if (!privateRedis && ownPrefix) await deletePrefix(redisUrl, prefix);
     await sandbox.close();
     await privateRedis?.stop();

@@ -96,6 +96,7 @@ export function enqueueSummary(result: EnqueueBatchResult & { enqueued?: boolean
     operation: result.operation,
     total: result.rows,
     accepted: result.accepted,
+    alreadyQueued: result.alreadyQueued,
     alreadyDone: result.alreadyDone,
     enqueued: result.enqueued ?? true,
     invalid: result.invalidSample.map((row) => ({ line: row.line, errors: row.errors })),

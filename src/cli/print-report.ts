@@ -19,8 +19,9 @@ export function printReport(
     return;
   }
   const c = report.counts;
+  const more = report.files.length > 1 ? ` + ${report.files.length - 1} more file(s)` : '';
   out(
-    `Batch ${report.batchId} (${report.operation}${report.source ? `, ${report.source}` : ''}): ${report.state}`,
+    `Batch ${report.batchId} (${report.operation}${report.source ? `, ${report.source}${more}` : ''}): ${report.state}`,
   );
   out(
     `  ${c.total} rows: ${c.succeeded} succeeded${report.reconciled ? ` (${report.reconciled} reconciled)` : ''}, ${c.alreadyDone} already done, ${c.skipped} skipped, ` +

@@ -2,6 +2,15 @@ import type { Command } from 'commander';
 import { fleetStatus } from '../lib/operations/fleet-status';
 import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
 
+const callWords: Readonly<Record<string, string>> = {
+  pending: 'pending',
+  succeeded: 'succeeded',
+  alreadyDone: 'already done',
+  skipped: 'skipped',
+  deadLettered: 'dead-lettered',
+  cancelled: 'cancelled',
+};
+
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 const eta = (seconds: number | null) =>
   seconds === null ? '-' : seconds < 90 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
@@ -36,10 +45,16 @@ export function registerStatusCommand(program: Command): void {
           `  ${endpoint.padEnd(9)} ${l.limits}, margin ${l.marginMs} ms, allowance ${Math.round(l.allowance * 100)}%${l.blockedUntil ? `, blocked until ${l.blockedUntil}` : ''}`,
         );
       out('recent batches:');
-      for (const b of status.batches)
+      for (const b of status.batches) {
+        // Counted by call, as the limit works: a row that repeats another shares its call.
+        const calls = Object.entries(b.counts)
+          .filter(([state, n]) => n > 0 || state === 'pending')
+          .map(([state, n]) => `${n} ${callWords[state] ?? state}`)
+          .join(', ');
         out(
-          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}, ${b.done}/${b.jobs} calls done: ${b.counts.pending} pending, ${b.counts.succeeded} succeeded, ${b.counts.deadLettered} dead-lettered\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
+          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}; ${b.done}/${b.jobs} calls done: ${calls}\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
         );
+      }
       const lost = Object.entries(status.lostBatches);
       if (lost.length > 0) {
         out('lost batches (gone from Redis while their jobs were queued; no call made for these jobs):');

@@ -59,16 +59,28 @@ export const defaultConfig = {
   ledgerDays: 400,
 } as const;
 
-/** The database a Redis URL names (0 when none), or undefined when its path is not a number. */
+/**
+ * The database a Redis URL names, as ioredis reads it (`?db=N` over the path's `/N`; 0 when
+ * neither), or undefined when what names it is not a number. Call on a URL that parses.
+ */
 export function databaseOf(url: string): number | undefined {
-  let path: string;
+  const parsed = new URL(url);
+  const named = parsed.searchParams.get('db') ?? parsed.pathname.replace(/^\//, '');
+  if (named === '') return 0;
+  return /^\d+$/.test(named) ? Number(named) : undefined;
+}
+
+/** Why a Redis URL cannot be used as it is, or undefined when it can. */
+function redisUrlProblem(url: string): string | undefined {
+  if (!/^rediss?:\/\/\S+$/.test(url)) return 'REDIS_URL must look like redis://host:6379 or rediss://host:6380';
   try {
-    path = new URL(url).pathname.replace(/^\//, '');
+    new URL(url);
   } catch {
-    return undefined;
+    return 'REDIS_URL is not a valid URL (is the port a number from 1 to 65535?)';
   }
-  if (path === '') return 0;
-  return /^\d+$/.test(path) ? Number(path) : undefined;
+  if (databaseOf(url) === undefined)
+    return 'REDIS_URL: the database (after the last /, or ?db=) must be a number, like redis://host:6379/0';
+  return undefined;
 }
 
 const envSchema = z.object({
@@ -78,9 +90,9 @@ const envSchema = z.object({
   FEISHU_BASE_URL: z.url({ error: 'FEISHU_BASE_URL must be a URL like https://open.feishu.cn' }).optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\/\S+$/, 'REDIS_URL must look like redis://host:6379 or rediss://host:6380')
-    .refine((url) => databaseOf(url) !== undefined, {
-      error: 'REDIS_URL: the database after the last / must be a number, like redis://host:6379/0',
+    .superRefine((url, ctx) => {
+      const problem = redisUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),
   REDIS_CLUSTER_NODES: z

@@ -128,6 +128,7 @@ async function check<O extends Operation>(
     operation: options.operation,
     rows: 0,
     accepted: 0,
+    alreadyQueued: 0,
     alreadyDone: 0,
     invalidCount: 0,
     invalidSample: [],

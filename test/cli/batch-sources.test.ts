@@ -83,21 +83,21 @@ describe('a batch fed from several files (issue 27, findings 1–3)', () => {
     await fleet.waitForBatch('dc1');
     const out = join(files.dir, 'dc1.csv');
     const report = await runCli(['batch', 'dc1', '--json', '--results', out], env);
-    // X:2 and Y:2 share one call; X:3 stays invalid; Y:3 is its own row.
+    // Y:2 holds X:2's input: X:2's row serves it, and the batch holds no second row for it. X:3
+    // stays invalid (X was run again last); Y:3 is its own row.
     expect(JSON.parse(report.stdout)).toMatchObject({
-      counts: { total: 4, succeeded: 3, invalid: 1, pending: 0 },
+      counts: { total: 3, succeeded: 2, invalid: 1, pending: 0 },
     });
     expect(sandbox.stats().endpoints.terminate.calls).toBe(2);
     expect(results(out).map((r) => [r.file, r.line, r.status])).toEqual([
       [x, '2', 'succeeded'],
       [x, '3', 'invalid'],
-      [y, '2', 'succeeded'],
       [y, '3', 'succeeded'],
     ]);
     const progress = await runCli(['status', '--json'], env);
     expect(JSON.parse(progress.stdout)).toMatchObject({
       batches: expect.arrayContaining([
-        expect.objectContaining({ batchId: 'dc1', rows: 4, jobs: 2, done: 2 }),
+        expect.objectContaining({ batchId: 'dc1', rows: 3, jobs: 2, done: 2 }),
       ]),
     });
     await fleet.close();
@@ -122,13 +122,17 @@ describe('dlq replay --into (issue 27, finding 2)', () => {
         id,
       });
     const before = sandbox.stats().endpoints.terminate.calls;
+    const firstEnd = (JSON.parse(first.stdout) as BatchReport).finishedAt!;
     const replay = await runCli(['dlq', 'replay', '--batch', 'mix1', '--into', 'mix1', '--json'], env);
     expect(JSON.parse(replay.stdout)).toMatchObject({ accepted: 2, enqueued: true, kept: [] });
     const fleet = await openFleet(sandbox, {}, { operations: ['terminate'] }, prefix);
     await fleet.waitForBatch('mix1');
     expect(sandbox.stats().endpoints.terminate.calls - before).toBe(2);
+    // The letters' own rows ran again: each row is reported once, with its last outcome.
     const report = JSON.parse((await runCli(['batch', 'mix1', '--json'], env)).stdout) as BatchReport;
-    expect(report.counts).toMatchObject({ total: 6, succeeded: 4, deadLettered: 2 });
+    expect(report.counts).toMatchObject({ total: 4, succeeded: 4, deadLettered: 0 });
+    // Reopened by the replay, the batch ended again later.
+    expect(Date.parse(report.finishedAt!)).toBeGreaterThan(Date.parse(firstEnd));
     const rows = join(files.dir, 'mix1.ndjson');
     await runCli(['batch', 'mix1', '--results', rows], env);
     const lines = readFileSync(rows, 'utf8')
@@ -137,10 +141,7 @@ describe('dlq replay --into (issue 27, finding 2)', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(
       lines.filter((r) => r.application_id === 'ghost-1').map((r) => [r.file, r.line, r.status]),
-    ).toEqual([
-      [mix, 3, 'deadLettered'],
-      [mix, 3, 'succeeded'],
-    ]);
+    ).toEqual([[mix, 3, 'succeeded']]);
     expect((await runCli(['dlq', 'list', '--batch', 'mix1'], env)).stderr).toContain('0 dead letter(s)');
     await fleet.close();
     await openRedis(prefix).closeAndClean();

@@ -85,6 +85,37 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
     expect(await dryRun('terminate', files.write('u16.csv', utf16))).toMatchObject({ accepted: 1 });
   });
 
+  it("reads Excel's text formula, refuses an id written as a float, and names UTF-16 without its mark and tab-separated text", async () => {
+    const ids = files.write(
+      'formula.csv',
+      [
+        'application_id,termination_type',
+        '"=""7300000000000000027""",1',
+        '7300000000000000027.0,1',
+        "'7300000000000000028,1",
+      ].join('\n'),
+    );
+    const checked = await dryRun('terminate', ids);
+    expect(checked).toMatchObject({ total: 3, accepted: 2 });
+    expect(checked.invalid).toEqual([
+      {
+        line: 3,
+        errors: [expect.stringMatching(/^application_id looks like a number with a decimal point/)],
+      },
+    ]);
+    const noMark = files.write(
+      'u16-nomark.csv',
+      iconv.encode('application_id,termination_type\napp-1,1\n', 'utf16le'),
+    );
+    const refused = await runCli(['enqueue', 'terminate', '--file', noMark, '--dry-run'], offline);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--encoding utf16le');
+    const tabs = files.write('tabs.csv', 'application_id\ttermination_type\napp-1\t1\n');
+    const tabbed = await runCli(['enqueue', 'terminate', '--file', tabs, '--dry-run'], offline);
+    expect(tabbed.code).toBe(2);
+    expect(tabbed.stderr).toContain('separated by tabs');
+  });
+
   it('reports a record spanning lines at the line it starts on', async () => {
     const path = files.write(
       'm.csv',

@@ -229,6 +229,7 @@ describe('input as people have it', () => {
       operation: 'terminate',
       total: 4,
       accepted: 1,
+      alreadyQueued: 0,
       alreadyDone: 0,
       enqueued: true,
       invalid: [2, 3, 4].map((line) => ({

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DoctorCheck } from '../../src/lib/operations/doctor';
 import { runCli } from '../helpers/cli';
@@ -29,9 +30,13 @@ describe('refused at start, in one line, before anything is enqueued (issue 27, 
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 2) } });
     const prefix = testPrefix();
     const input = files.write('r.csv', terminateCsv(1, 2));
+    const folder = join(files.dir, 'folder.csv');
+    mkdirSync(folder);
     for (const [results, said] of [
       [join(files.dir, 'r70.txt'), /--results .*r70\.txt: end the name in/],
       ['/nonexistent/dir/r.csv', /--results .*the folder \/nonexistent\/dir does not exist/],
+      [folder, /--results .*folder\.csv: is a folder, not a file/],
+      ['/proc/r.csv', /--results \/proc\/r\.csv: cannot be written/],
     ] as const) {
       const run = await runCli(
         ['run', 'terminate', '--file', input, '--results', results],
@@ -82,7 +87,12 @@ describe('refused at start, in one line, before anything is enqueued (issue 27, 
     const prefix = testPrefix();
     for (const [url, said] of [
       ['redis://127.0.0.1:6379/99', /REDIS_URL names database 99/],
-      ['redis://127.0.0.1:6379/abc', /REDIS_URL: the database after the last \/ must be a number/],
+      ['redis://127.0.0.1:6379?db=99', /REDIS_URL names database 99/],
+      ['redis://127.0.0.1:99999', /REDIS_URL is not a valid URL/],
+      [
+        'redis://127.0.0.1:6379/abc',
+        /REDIS_URL: the database \(after the last \/, or \?db=\) must be a number/,
+      ],
     ] as const) {
       for (const args of [['status'], ['work']]) {
         const run = await runCli(args, testEnv(sandbox, prefix, { REDIS_URL: url }));

@@ -9,6 +9,8 @@ export interface BatchReport {
   batchId: string;
   operation: Operation;
   source?: string;
+  /** Every file (or other source) the batch took rows from, in the order it took them. */
+  files: string[];
   /** `running`, `paused`, `cancelled` or `finished`. */
   state: BatchState;
   /**
@@ -156,6 +158,7 @@ export async function buildBatchReport(
     batchId,
     operation: meta.operation,
     ...(meta.source !== undefined ? { source: meta.source } : {}),
+    files: await batches.sourceNames(batchId),
     state: cancelled ? 'cancelled' : done ? 'finished' : meta.control,
     allRowsIn: meta.sealed || cancelled,
     counts,

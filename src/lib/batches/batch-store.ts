@@ -62,15 +62,17 @@ export type NewRow =
 /**
  * What adding a row found: `new` (its job is to be queued), `known` (an earlier run added this row,
  * same source, line and input; queued again only if it has no outcome, BullMQ keeping one job per
- * id), `repeat` (the same input as another row: that row's job serves both), `repeatKnown` (such a
- * repeat an earlier run recorded already), `invalid` (recorded as refused).
+ * id), `repeat` (the same input as another line of its file: that line's job serves both),
+ * `served` (another row's job serves it, and no row is added: the same input from another file, or
+ * a repeat an earlier run recorded), `invalid` (recorded as refused).
  */
-export type AddedRow = 'new' | 'known' | 'repeat' | 'repeatKnown' | 'invalid';
+export type AddedRow = 'new' | 'known' | 'repeat' | 'served' | 'invalid';
 
-/** What adding one row found, and the number of the row whose job serves it (0 for `invalid`). */
+/** What adding one row found, and the row whose job serves it with that job's id (0 and '' for `invalid`). */
 export interface AddedRowResult {
   status: AddedRow;
   jobRow: number;
+  jobId: string;
 }
 
 /** An accepted row: where it came from, its job, input and (once done) outcome. */
@@ -123,21 +125,23 @@ return 0`;
 const RETENTION_S = BATCH_RETENTION_S;
 
 /**
- * KEYS: meta, rows, digests, invalid lines, outcomes. ARGV: mode (`replay` or ''), the batch's
- * number, the retention in seconds (every key written expires with the batch), how many source
- * names follow, the names, then per row: its source's position among the
- * names, its line, its digest ('' for a row refused by validation) and its input JSON (or the
- * refused row as JSON).
+ * KEYS: meta, rows, digests, invalid lines, outcomes, counts. ARGV: mode (`replay` or ''), the
+ * batch's number, the retention in seconds (every key written expires with the batch), how many
+ * source names follow, the names, then per row: its source's position among the names, its line,
+ * its digest ('' for a row refused by validation) and its input JSON (or the refused row as JSON).
  *
  * A row is numbered in its batch: the first file's rows by their line, every later row after the
  * highest number so far, so any number of files share a batch without one row taking another's
- * place. The number names the row's job. A row's value is `SOURCE:LINE|` then its input, or
- * `=N` when row N has the same input. Digests are kept for the batch's life: the same input again,
- * from the same file and line, is the same row (`known`); from another line, a repeat that shares
- * its job (recorded once per line); with another input, a new row, while the old one keeps its
- * outcome under its old input. In `replay` mode an input whose job already ended gets a new row:
- * the replay asked for a call. Replies per row: status (0 new, 1 known, 2 repeat, 3 repeat known
- * already, 4 invalid), and the number of the row whose job serves it.
+ * place. The number names the row's job. A row's value is `SOURCE:LINE|` (`SOURCE:LINE:G|` once
+ * replayed G times) then its input, or `=N` when row N of the same file has the same input.
+ * Digests are kept for the batch's life: the same input again from the same file and line is the
+ * same row (`known`); from another line of the same file, a repeat that shares its job (recorded
+ * once per line); from another file, that row's job serves it and no row is added; with another
+ * input, a new row, while the old one keeps its outcome under its old input. In `replay` mode an
+ * input whose job already ended runs again: its own row (same file and line) is reopened under a
+ * new job (its old outcome taken out of the counts), any other gets a new row. Replies per row:
+ * status (0 new, 1 known, 2 repeat, 3 served by another row's job, 4 invalid), the number of the
+ * row whose job serves it, and that job's id.
  */
 const ADD_ROWS = `
 local function base36(n)
@@ -170,13 +174,26 @@ for i = 1, nSources do
   indexOf[i] = index
 end
 redis.call('HSET', KEYS[1], 'sourceCount', sourceCount)
-local function originOf(value)
+-- A row's origin ('SOURCE:LINE'), its replay generation and its body, from its stored value.
+local function parse(value, n)
   local bar = string.find(value, '|', 1, true)
-  if bar then return string.sub(value, 1, bar - 1) end
-  return nil
+  if not bar or string.sub(value, 1, 1) == '{' or string.sub(value, 1, 1) == '=' then
+    return '1:' .. n, 0, value
+  end
+  local s, l, g = string.match(string.sub(value, 1, bar - 1), '^(%d+):(%d+):?(%d*)$')
+  return s .. ':' .. l, tonumber(g) or 0, string.sub(value, bar + 1)
+end
+local function jobIdOf(n, generation)
+  if generation > 0 then return seq .. '-' .. base36(n) .. '.' .. base36(generation) end
+  return seq .. '-' .. base36(n)
 end
 local replies = {}
-local repeats = 0
+local repeats, reopened = 0, 0
+local function reply(status, n, jobId)
+  replies[#replies + 1] = status
+  replies[#replies + 1] = n
+  replies[#replies + 1] = jobId
+end
 local function newRow(source, line, value)
   local n = maxLine + 1
   if source == 1 and line > maxLine then n = line end
@@ -190,8 +207,7 @@ for i = 5 + nSources, #ARGV, 4 do
   local origin = source .. ':' .. line
   if digest == '' then
     redis.call('HSET', KEYS[4], origin, payload)
-    replies[#replies + 1] = 4
-    replies[#replies + 1] = 0
+    reply(4, 0, '')
   else
     redis.call('HDEL', KEYS[4], origin)
     if source == 1 then redis.call('HDEL', KEYS[4], line) end
@@ -199,45 +215,65 @@ for i = 5 + nSources, #ARGV, 4 do
     if m == 0 and source == 1 then
       -- A batch sealed before digests were kept: its line may hold this input already.
       local old = redis.call('HGET', KEYS[2], line)
-      if old and not originOf(old) and (old == payload or string.sub(old, 1, 1) == '=') then
+      if old and (string.sub(old, 1, 1) == '{' or string.sub(old, 1, 1) == '=') and (old == payload or string.sub(old, 1, 1) == '=') then
         m = line
         if string.sub(old, 1, 1) == '=' then m = tonumber(string.sub(old, 2)) end
         redis.call('HSET', KEYS[3], digest, m)
       end
     end
-    if m ~= 0 and replay and redis.call('HEXISTS', KEYS[5], seq .. '-' .. base36(m)) == 1 then m = 0 end
+    local heldOrigin, generation, body = nil, 0, nil
+    if m ~= 0 then
+      local held = redis.call('HGET', KEYS[2], m)
+      if held then heldOrigin, generation, body = parse(held, m) else m = 0 end
+    end
+    if m ~= 0 and replay then
+      local ended = redis.call('HGET', KEYS[5], jobIdOf(m, generation))
+      if ended and heldOrigin == origin then
+        -- The row's own letter replayed: the row runs again under a new job, its old outcome out of the counts.
+        redis.call('HDEL', KEYS[5], jobIdOf(m, generation))
+        redis.call('HINCRBY', KEYS[6], cjson.decode(ended).status, -1)
+        generation = generation + 1
+        redis.call('HSET', KEYS[2], m, origin .. ':' .. generation .. '|' .. body)
+        reopened = reopened + 1
+        reply(0, m, jobIdOf(m, generation))
+        m = -1
+      elseif ended then
+        m = 0
+      end
+    end
     if m == 0 then
       local n = newRow(source, line, origin .. '|' .. payload)
       redis.call('HSET', KEYS[3], digest, n)
-      replies[#replies + 1] = 0
-      replies[#replies + 1] = n
-    else
-      local held = redis.call('HGET', KEYS[2], m)
-      local heldOrigin = held and (originOf(held) or ('1:' .. m))
+      reopened = reopened + 1
+      reply(0, n, jobIdOf(n, 0))
+    elseif m > 0 then
       if heldOrigin == origin then
-        replies[#replies + 1] = 1
-        replies[#replies + 1] = m
+        reply(1, m, jobIdOf(m, generation))
+      elseif string.match(heldOrigin, '^%d+') ~= tostring(source) then
+        -- The same input from another file: the row that holds it serves this one too.
+        reply(3, m, jobIdOf(m, generation))
       else
         local repeatKey = digest .. '@' .. origin
         if redis.call('HEXISTS', KEYS[3], repeatKey) == 1 then
-          replies[#replies + 1] = 3
+          reply(3, m, jobIdOf(m, generation))
         else
           local n = newRow(source, line, origin .. '|=' .. m)
           redis.call('HSET', KEYS[3], repeatKey, n)
           repeats = repeats + 1
-          replies[#replies + 1] = 2
+          reply(2, m, jobIdOf(m, generation))
         end
-        replies[#replies + 1] = m
       end
     end
   end
 end
 redis.call('HSET', KEYS[1], 'maxLine', maxLine)
 if repeats > 0 then redis.call('HINCRBY', KEYS[1], 'repeats', repeats) end
+-- New work reopens a batch that had finished: its end is fixed again when it ends.
+if reopened > 0 then redis.call('HDEL', KEYS[1], 'finishedAtMs') end
 for k = 1, 4 do redis.call('EXPIRE', KEYS[k], retentionS) end
 return replies`;
 
-const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat', 'repeatKnown', 'invalid'];
+const ADDED: readonly AddedRow[] = ['new', 'known', 'repeat', 'served', 'invalid'];
 
 /**
  * A call of the batch may start only while it runs; the check and the note that the call is in
@@ -356,7 +392,7 @@ export class BatchStore {
     }
     // A cancelled batch takes no more rows: they would end cancelled, never called.
     if (control === 'cancelled')
-      throw new BatchFinishedError(meta.batchId, 'cancelled', 'enqueue (give a new --batch)');
+      throw new BatchFinishedError(meta.batchId, 'cancelled', 'enqueue into it (use a new batch id)');
     if (existing == null) {
       const seq = (await this.redis.incr(this.keys.batchSeq)).toString(36);
       await this.redis
@@ -406,15 +442,20 @@ export class BatchStore {
     const replies = (await runScript(
       this.redis,
       ADD_ROWS,
-      5,
+      6,
       k.meta,
       k.rows,
       k.digests,
       k.invalidLines,
       k.outcomes,
+      k.counts,
       ...args,
-    )) as number[];
-    return rows.map((_, i) => ({ status: ADDED[replies[2 * i]!]!, jobRow: replies[2 * i + 1]! }));
+    )) as (number | string)[];
+    return rows.map((_, i) => ({
+      status: ADDED[Number(replies[3 * i])]!,
+      jobRow: Number(replies[3 * i + 1]),
+      jobId: String(replies[3 * i + 2]),
+    }));
   }
 
   /** The ids of the jobs of these rows (a batch's jobs are named by its number and their row's). */
@@ -703,7 +744,8 @@ export class BatchStore {
       const row = stored.get(n);
       if (row === undefined) continue;
       const jobRow = row.repeatOf ?? n;
-      const input = stored.get(jobRow)?.input;
+      const job = stored.get(jobRow);
+      const input = job?.input;
       if (input === undefined) continue;
       const file = sources.get(row.source);
       rows.push({
@@ -711,7 +753,7 @@ export class BatchStore {
         line: row.line,
         source: row.source,
         ...(file !== undefined && file !== '' ? { file } : {}),
-        jobId: hireJobId(seq, jobRow),
+        jobId: hireJobId(seq, jobRow, job!.generation),
         input: JSON.parse(input) as Record<string, unknown>,
       });
     }
@@ -728,6 +770,12 @@ export class BatchStore {
       for (let i = 0; i < flat.length; i += 2) max = Math.max(max, Number(flat[i]));
     } while (cursor !== '0');
     return max;
+  }
+
+  /** Every source the batch took rows from, in order (`source:N`). */
+  async sourceNames(batchId: string): Promise<string[]> {
+    const names = sourceNamesOf(await this.redis.hgetall(this.keys.batch(batchId).meta));
+    return [...names.entries()].sort(([a], [b]) => a - b).map(([, name]) => name);
   }
 
   /** The name of the batch's source of this number (a file, `stdin`, `api`, ...), if known. */
@@ -791,6 +839,8 @@ function legacyRows(lines: readonly number[], raw: readonly (string | null)[]): 
 interface StoredRow {
   source: number;
   line: number;
+  /** How often the row was replayed in place: its job's id says it. */
+  generation: number;
   /** The input JSON, unless the row repeats another. */
   input?: string;
   repeatOf?: number;
@@ -803,15 +853,19 @@ interface StoredRow {
 export function parseStoredRow(value: string, n: number): StoredRow {
   let source = 1;
   let line = n;
+  let generation = 0;
   let body = value;
   if (value[0] !== '{' && value[0] !== '=') {
     const bar = value.indexOf('|');
-    const colon = value.indexOf(':');
-    source = Number(value.slice(0, colon));
-    line = Number(value.slice(colon + 1, bar));
+    const [s, l, g] = value.slice(0, bar).split(':');
+    source = Number(s);
+    line = Number(l);
+    generation = g === undefined ? 0 : Number(g);
     body = value.slice(bar + 1);
   }
-  return body[0] === '=' ? { source, line, repeatOf: Number(body.slice(1)) } : { source, line, input: body };
+  return body[0] === '='
+    ? { source, line, generation, repeatOf: Number(body.slice(1)) }
+    : { source, line, generation, input: body };
 }
 
 /** The batch's sources by number, from its meta (`source:N`); a batch of before them has its file as 1. */

@@ -1,7 +1,7 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import type { JobsOptions } from 'bullmq';
-import { hireJobId, storedInput, type HireJobData } from '../jobs/hire-job';
+import { storedInput, type HireJobData } from '../jobs/hire-job';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
 import { placementOf, type HireQueues } from '../jobs/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
@@ -63,6 +63,8 @@ export interface EnqueueBatchResult {
   rows: number;
   /** Valid rows that will run: a job queued for them, or a pending one of the batch serving them. */
   accepted: number;
+  /** Of `accepted`, rows the batch already held and had not run yet (queued by an earlier run). */
+  alreadyQueued: number;
   /**
    * Valid rows that will not run because they are done: the batch finished them in an earlier run
    * (the same file and line, or the same input), or the ledger knows their application.
@@ -123,6 +125,7 @@ export async function enqueueBatch<O extends Operation>(
     operation,
     rows: 0,
     accepted: 0,
+    alreadyQueued: 0,
     alreadyDone: 0,
     invalidCount: 0,
     invalidSample: [],
@@ -152,6 +155,7 @@ export async function enqueueBatch<O extends Operation>(
         replay: Boolean(options.replay),
       });
       result.accepted += recorded.running.length;
+      result.alreadyQueued += recorded.alreadyQueued;
       result.alreadyDone += rowsOfChunk.length - recorded.running.length;
       runningOf.set(rowsOfChunk, recorded.running);
       return recorded.jobs;
@@ -240,8 +244,13 @@ async function recordRows<O extends Operation>(
   rows: AcceptedRow<O>[],
   refused: InvalidRow[],
   how: Opened & { ledger: ApplicationLedger | undefined; source: string; replay: boolean },
-): Promise<{ jobs: { name: string; data: HireJobData; opts: JobsOptions }[]; running: AcceptedRow<O>[] }> {
-  if (rows.length === 0 && refused.length === 0) return { jobs: [], running: [] };
+): Promise<{
+  jobs: { name: string; data: HireJobData; opts: JobsOptions }[];
+  running: AcceptedRow<O>[];
+  /** Of the rows that will run, those the batch held already, still to run. */
+  alreadyQueued: number;
+}> {
+  if (rows.length === 0 && refused.length === 0) return { jobs: [], running: [], alreadyQueued: 0 };
   const added = await batches.addRows(
     batchId,
     how.seq,
@@ -251,22 +260,20 @@ async function recordRows<O extends Operation>(
     ],
     how.replay ? 'replay' : '',
   );
-  // Which rows' jobs have ended already: a row known from an earlier run, or a repeat of one.
-  const toCheck = [
-    ...new Set(rows.flatMap((_, i) => (added[i]!.status === 'new' ? [] : [added[i]!.jobRow]))),
-  ];
-  const ended = await batches.hasOutcomes(
-    batchId,
-    toCheck.map((n) => hireJobId(how.seq, n)),
-  );
-  const endedRows = new Set(toCheck.filter((_, i) => ended[i]));
-  const queued = new Set<number>();
-  const fresh: { row: AcceptedRow<O>; jobRow: number }[] = [];
+  // Which rows' jobs have ended already: a row known from an earlier run, or one another row serves.
+  const toCheck = [...new Set(rows.flatMap((_, i) => (added[i]!.status === 'new' ? [] : [added[i]!.jobId])))];
+  const ended = await batches.hasOutcomes(batchId, toCheck);
+  const endedJobs = new Set(toCheck.filter((_, i) => ended[i]));
+  const queued = new Set<string>();
+  const fresh: { row: AcceptedRow<O>; jobRow: number; jobId: string }[] = [];
+  let alreadyQueued = 0;
   rows.forEach((row, i) => {
-    const { status, jobRow } = added[i]!;
-    if ((status === 'new' || status === 'known') && !endedRows.has(jobRow) && !queued.has(jobRow)) {
-      queued.add(jobRow);
-      fresh.push({ row, jobRow });
+    const { status, jobRow, jobId } = added[i]!;
+    if (endedJobs.has(jobId)) return;
+    if (status !== 'new') alreadyQueued++;
+    if ((status === 'new' || status === 'known') && !queued.has(jobId)) {
+      queued.add(jobId);
+      fresh.push({ row, jobRow, jobId });
     }
   });
   const known = how.ledger
@@ -276,8 +283,8 @@ async function recordRows<O extends Operation>(
   await Promise.all(
     known.map((entry, i) => {
       if (!entry) return undefined;
-      endedRows.add(fresh[i]!.jobRow);
-      return batches.recordOutcome(batchId, hireJobId(how.seq, fresh[i]!.jobRow), {
+      endedJobs.add(fresh[i]!.jobId);
+      return batches.recordOutcome(batchId, fresh[i]!.jobId, {
         status: 'alreadyDone',
         applicationId: entry.application_id,
         code: 'KNOWN',
@@ -288,14 +295,14 @@ async function recordRows<O extends Operation>(
   );
   const jobs = fresh
     .filter((_, i) => !known[i])
-    .map(({ row, jobRow }) => ({
+    .map(({ row, jobRow, jobId }) => ({
       // Shown in the dashboard: a person finds the row by its batch, file and line.
       name: `${operation} ${batchId} line ${row.line}${row.file ? ` of ${row.file}` : ''}`,
       data: { batchId, line: jobRow } satisfies HireJobData,
-      opts: { jobId: hireJobId(how.seq, jobRow), ...how.placement },
+      opts: { jobId, ...how.placement },
     }));
   // Added at the taking end, the last added runs first: reversed, a chunk runs in line order.
   if (how.placement.lifo) jobs.reverse();
-  const running = rows.filter((_, i) => !endedRows.has(added[i]!.jobRow));
-  return { jobs, running };
+  const running = rows.filter((_, i) => !endedJobs.has(added[i]!.jobId));
+  return { jobs, running, alreadyQueued };
 }

@@ -17,6 +17,8 @@ const UNSAFE_IN_ID = /[\s/?#%\u0000-\u001f\u007f]/;
  * are gone for good.
  */
 const EXCEL_SCIENTIFIC = /^[+-]?\d+(\.\d+)?E[+-]?\d+$/i;
+/** A long id written as a float (`7300000000000000027.0`): past 15 digits, a float cannot hold it. */
+const FLOAT_ID = /^\d{16,}\.\d*$/;
 
 /** "a number", "a list", ...: what a value is, as a message names it. */
 export function kindOf(value: unknown): string {
@@ -55,6 +57,9 @@ export const idSchema = (field: string) =>
     .max(128, { error: atMost(field, 128) })
     .refine((value) => !EXCEL_SCIENTIFIC.test(value), {
       error: `${field} looks like Excel's scientific notation: the digits are lost; format the column as text in Excel and copy the ids again`,
+    })
+    .refine((value) => !FLOAT_ID.test(value), {
+      error: `${field} looks like a number with a decimal point (a spreadsheet or pandas wrote the id as a float): digits past the 15th may be lost; keep the column as text and copy the ids again`,
     })
     .refine((value) => !UNSAFE_IN_ID.test(value), {
       error: `${field} must not contain whitespace, /, ?, #, % or control characters`,

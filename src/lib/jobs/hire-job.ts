@@ -87,8 +87,10 @@ function canonical(value: unknown): string {
  * same line of the same batch always gets the same id, so enqueuing it again while its job is
  * still known makes no second job. BullMQ ids may not contain `:` nor be integers; these don't.
  */
-export function hireJobId(batchSeq: string, line: number): string {
-  return `${batchSeq}-${line.toString(36)}`;
+export function hireJobId(batchSeq: string, line: number, generation = 0): string {
+  const id = `${batchSeq}-${line.toString(36)}`;
+  // A row replayed in place runs under a new job: BullMQ keeps a finished job's id a while.
+  return generation > 0 ? `${id}.${generation.toString(36)}` : id;
 }
 
 /** A row's input as its batch stores it, and what makes two rows of a batch the same row. */

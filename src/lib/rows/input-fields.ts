@@ -16,6 +16,18 @@ export const fieldsOf: Record<Operation, readonly string[]> = {
 };
 
 const listFields = new Set(['application_preferred_city_code_list', 'termination_reason_list']);
+const idFields = new Set(['talent_id', 'job_id', 'user_id', 'resume_source_id', 'application_id']);
+
+/**
+ * A cell as Excel's ways of keeping text write it: `="7300000000000000027"` (a formula that keeps
+ * an id's digits in a CSV) is its text; an id's leading `'` (Excel's mark for text) is not part of it.
+ */
+function excelText(key: string, value: string): string {
+  const formula = /^="(.*)"$/s.exec(value);
+  if (formula) return formula[1]!.replace(/""/g, '"');
+  if (idFields.has(key) && value.startsWith("'")) return value.slice(1);
+  return value;
+}
 const intFields = new Set(['delivery_type', 'termination_type']);
 
 /** Separator of list fields inside one CSV cell. */
@@ -29,7 +41,8 @@ export function normalizeRow(raw: Record<string, unknown>): Record<string, unkno
   const row: Record<string, unknown> = {};
   // Keys, not entries: a million rows' worth of [key, value] pairs kept the collector busy.
   for (const key of Object.keys(raw)) {
-    const value = raw[key];
+    const cell = raw[key];
+    const value = typeof cell === 'string' ? excelText(key, cell) : cell;
     if (value === '' || value === null || value === undefined) continue;
     if (listFields.has(key) && typeof value === 'string') {
       row[key] = value

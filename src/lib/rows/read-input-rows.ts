@@ -50,7 +50,7 @@ class StrictUtf8 extends Transform {
       try {
         text += this.decoder.decode(chunk.subarray(start, end), { stream: true });
       } catch {
-        const utf16 = this.line === 1 && start === 0 && chunk[0] === 0xff && chunk[1] === 0xfe;
+        const utf16 = (this.line === 1 && start === 0 && chunk[0] === 0xff && chunk[1] === 0xfe) || mostlyUtf16le(chunk);
         const suggested = utf16
           ? 'utf16le'
           : CANDIDATE_ENCODINGS.find((encoding) => decodesCleanly(chunk, encoding));
@@ -78,6 +78,14 @@ class StrictUtf8 extends Transform {
       );
     }
   }
+}
+
+/** Text whose every other byte is mostly zero: UTF-16 (little-endian) without its mark. */
+function mostlyUtf16le(bytes: Buffer): boolean {
+  const sample = bytes.subarray(0, 4096);
+  let zeros = 0;
+  for (let i = 1; i < sample.length; i += 2) if (sample[i] === 0) zeros++;
+  return sample.length >= 8 && zeros > sample.length / 4 / 2;
 }
 
 /** Encodings a file that is not UTF-8 is most likely in, for this tool's users: Excel on a Chinese Windows. */
@@ -218,6 +226,12 @@ class LinedCsvParser extends CsvParser {
  */
 function headerMapping(header: string[], operation: Operation, name: string): (string | null)[] {
   const known = new Set(fieldsOf[operation]);
+  if (header.some((h) => h.includes('\u0000')))
+    throw new InputFileError(`${name}: looks like UTF-16 text without a byte-order mark`, { suggested: 'utf16le' });
+  if (header.length === 1 && header[0]!.includes('\t'))
+    throw new InputFileError(
+      `${name}: the columns are separated by tabs (Excel's "Unicode Text"): save the sheet as "CSV UTF-8 (comma delimited)" or as an .xlsx workbook`,
+    );
   const columns = header.map((h) => {
     const trimmed = h.replace(/\s+/g, '');
     return fieldOfHeader[trimmed] ?? trimmed;
@@ -339,7 +353,8 @@ async function* workbookRows(path: string, operation: Operation, name: string): 
     worksheets: 'emit',
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
-    styles: 'ignore',
+    // Styles tell a date cell from a number: a date then reads as a date, not as 45292.
+    styles: 'cache',
   });
   let columns: (string | null)[] | undefined;
   try {

@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
-import { accessSync, constants, createWriteStream, existsSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -34,14 +34,19 @@ export function writableRowFormat(path: string, option: string): RowFormat {
 export function checkWritablePath(path: string, option: string): RowFormat {
   const format = writableRowFormat(path, option);
   const folder = dirname(resolve(path));
-  if (!existsSync(folder) || !statSync(folder).isDirectory())
-    throw new InvalidOptionError(option, `${path}: the folder ${folder} does not exist`);
+  if (!existsSync(folder)) throw new InvalidOptionError(option, `${path}: the folder ${folder} does not exist`);
+  if (!statSync(folder).isDirectory()) throw new InvalidOptionError(option, `${path}: ${folder} is not a folder`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new InvalidOptionError(option, `${path}: is a folder, not a file`);
+  // Opened for appending and closed: what the writer will meet later (a read-only place, /proc, a
+  // full disk's refusal to create) is met now, and an existing file is left as it is.
+  const existed = existsSync(path);
   try {
-    accessSync(folder, constants.W_OK);
-    if (existsSync(path)) accessSync(path, constants.W_OK);
-  } catch {
-    throw new InvalidOptionError(option, `${path}: not allowed to write there`);
+    closeSync(openSync(path, 'a'));
+  } catch (error) {
+    throw new InvalidOptionError(option, `${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+  if (!existed) rmSync(path, { force: true });
   return format;
 }
 
@@ -65,12 +70,18 @@ export function openRowWriter(
   const columns = [...new Set([...fieldsOf[operation], ...extraColumns])];
   if (format === 'xlsx') return openWorkbookWriter(path, columns);
   const out = createWriteStream(path);
+  // A failure of the file (the disk filled up) is the command's error, not an unhandled event.
+  let failed: InvalidOptionError | undefined;
+  out.on('error', (error: NodeJS.ErrnoException) => {
+    failed ??= new InvalidOptionError(option, `${path}: writing failed (${error.code ?? error.message})`);
+  });
   const csv = format === 'csv' ? stringify({ header: true, columns }) : undefined;
   if (csv) csv.pipe(out);
   let written = 0;
   if (format === 'json') out.write('[');
   return {
     async write(row) {
+      if (failed) throw failed;
       const roomLeft = csv
         ? csv.write(columns.map((c) => cell(row[c])))
         : out.write(
@@ -84,7 +95,8 @@ export function openRowWriter(
     async close() {
       if (csv) csv.end();
       else out.end(format === 'json' ? '\n]\n' : undefined);
-      await finished(out);
+      await finished(out).catch(() => undefined);
+      if (failed) throw failed;
     },
   };
 }
