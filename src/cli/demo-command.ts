@@ -96,9 +96,7 @@ export async function runDemo(): Promise<number> {
     // Stopped by Ctrl-C or SIGTERM: the demo ends here, cleaning up after itself.
     if (createExit >= 128) return createExit;
     if (shutdown.exitCode() !== undefined) return shutdown.exitCode()!;
-    say(
-      `   exit code ${createExit} (3: some rows invalid or dead-lettered)\n`,
-    );
+    say(`   exit code ${createExit} (3: some rows invalid or dead-lettered)\n`);
 
     say("2) Close-out: terminate job 1's active applications not updated for 30 days");
     const jobId = generatedIds.job(1);

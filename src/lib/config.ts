@@ -72,7 +72,8 @@ export function databaseOf(url: string): number | undefined {
 
 /** Why a Redis URL cannot be used as it is, or undefined when it can. */
 function redisUrlProblem(url: string): string | undefined {
-  if (!/^rediss?:\/\/\S+$/.test(url)) return 'REDIS_URL must look like redis://host:6379 or rediss://host:6380';
+  if (!/^rediss?:\/\/\S+$/.test(url))
+    return 'REDIS_URL must look like redis://host:6379 or rediss://host:6380';
   try {
     new URL(url);
   } catch {

@@ -52,7 +52,8 @@ export class RecentMaximum {
   push(value: number, atMs: number): void {
     if (!Number.isFinite(value)) return;
     // A later, larger value outlives every smaller one before it: they can never be the maximum again.
-    while (this.entries.length > 0 && this.entries[this.entries.length - 1]!.value <= value) this.entries.pop();
+    while (this.entries.length > 0 && this.entries[this.entries.length - 1]!.value <= value)
+      this.entries.pop();
     this.entries.push({ atMs, value });
   }
 

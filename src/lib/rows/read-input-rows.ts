@@ -50,7 +50,8 @@ class StrictUtf8 extends Transform {
       try {
         text += this.decoder.decode(chunk.subarray(start, end), { stream: true });
       } catch {
-        const utf16 = (this.line === 1 && start === 0 && chunk[0] === 0xff && chunk[1] === 0xfe) || mostlyUtf16le(chunk);
+        const utf16 =
+          (this.line === 1 && start === 0 && chunk[0] === 0xff && chunk[1] === 0xfe) || mostlyUtf16le(chunk);
         const suggested = utf16
           ? 'utf16le'
           : CANDIDATE_ENCODINGS.find((encoding) => decodesCleanly(chunk, encoding));
@@ -227,7 +228,9 @@ class LinedCsvParser extends CsvParser {
 function headerMapping(header: string[], operation: Operation, name: string): (string | null)[] {
   const known = new Set(fieldsOf[operation]);
   if (header.some((h) => h.includes('\u0000')))
-    throw new InputFileError(`${name}: looks like UTF-16 text without a byte-order mark`, { suggested: 'utf16le' });
+    throw new InputFileError(`${name}: looks like UTF-16 text without a byte-order mark`, {
+      suggested: 'utf16le',
+    });
   if (header.length === 1 && header[0]!.includes('\t'))
     throw new InputFileError(
       `${name}: the columns are separated by tabs (Excel's "Unicode Text"): save the sheet as "CSV UTF-8 (comma delimited)" or as an .xlsx workbook`,

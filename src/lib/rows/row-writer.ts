@@ -34,8 +34,10 @@ export function writableRowFormat(path: string, option: string): RowFormat {
 export function checkWritablePath(path: string, option: string): RowFormat {
   const format = writableRowFormat(path, option);
   const folder = dirname(resolve(path));
-  if (!existsSync(folder)) throw new InvalidOptionError(option, `${path}: the folder ${folder} does not exist`);
-  if (!statSync(folder).isDirectory()) throw new InvalidOptionError(option, `${path}: ${folder} is not a folder`);
+  if (!existsSync(folder))
+    throw new InvalidOptionError(option, `${path}: the folder ${folder} does not exist`);
+  if (!statSync(folder).isDirectory())
+    throw new InvalidOptionError(option, `${path}: ${folder} is not a folder`);
   if (existsSync(path) && statSync(path).isDirectory())
     throw new InvalidOptionError(option, `${path}: is a folder, not a file`);
   // Opened for appending and closed: what the writer will meet later (a read-only place, /proc, a
@@ -44,7 +46,10 @@ export function checkWritablePath(path: string, option: string): RowFormat {
   try {
     closeSync(openSync(path, 'a'));
   } catch (error) {
-    throw new InvalidOptionError(option, `${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new InvalidOptionError(
+      option,
+      `${path}: cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   if (!existed) rmSync(path, { force: true });
   return format;
