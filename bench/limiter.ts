@@ -1,7 +1,9 @@
 // npm run bench:limiter — the fleet limiter (its margin learned) against BullMQ's limiter and a
 // sleep loop, at the documented limits, for 1, 4 and 8 processes and 0, 10 and 50 ms of inbound
 // jitter. The sandbox's own counts (429s, most calls in any window, arrival times) are the truth.
-// BENCH_PROCESSES, BENCH_JITTERS, BENCH_METHODS, BENCH_ENDPOINTS narrow the grid.
+// A long-tail column runs the fleet limiter again with 1% of arrivals held a further 20–40 ms (the
+// sandbox's `tail` fault): the margin must cover the tail, not a percentile. BENCH_PROCESSES,
+// BENCH_JITTERS, BENCH_METHODS, BENCH_ENDPOINTS, BENCH_TAIL (0 leaves the tail cells out) narrow it.
 import { fork } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,10 @@ interface Row {
   endpoint: 'create' | 'terminate';
   processes: number;
   jitterMs: number;
+  /** The long tail: the share of arrivals held a further 20–40 ms. */
+  tail: number;
+  /** Arrivals the tail held in this run. */
+  tailHeld: number;
   /** The fleet's learned margin at the end of the run. */
   marginMs: number;
   calls: number;
@@ -48,6 +54,7 @@ async function run(
   endpoint: 'create' | 'terminate',
   processes: number,
   jitterMs: number,
+  tail = 0,
 ): Promise<Row> {
   const calls = callsPerRun[endpoint];
   const sandbox = await startSandbox({
@@ -59,7 +66,7 @@ async function run(
         applications: endpoint === 'terminate' ? calls + 10 : 0,
         maxAgeDays: 1,
       },
-      faults: { [endpoint]: { latencyMs: 2, jitterMs } },
+      faults: { [endpoint]: { latencyMs: 2, jitterMs, tail, tailMinMs: 20, tailMaxMs: 40 } },
     },
   });
   // Arrivals as the sandbox counts them (after the inbound delay): the rate the platform sees.
@@ -147,6 +154,8 @@ async function run(
     endpoint,
     processes,
     jitterMs,
+    tail,
+    tailHeld: stats.faults.tail ?? 0,
     marginMs: Number(learned ?? NaN),
     calls: stats.calls,
     successes: stats.successes,
@@ -165,18 +174,22 @@ async function run(
 
 function table(rows: Row[]): string {
   const head =
-    '| endpoint | processes | jitter ms | method | calls | 429s | most calls in any window | achieved /s | of documented rate | of physical limit | learned margin ms | late sends recorded / re-reserved |';
-  const sep = '|---|---|---|---|---|---|---|---|---|---|---|---|';
+    '| endpoint | processes | jitter ms | long tail (held) | method | calls | 429s | most calls in any window | achieved /s | of documented rate | of physical limit | learned margin ms | late sends recorded / re-reserved |';
+  const sep = '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const fleet = (r: Row, text: string) => (r.method === 'fleet-limiter' ? text : '-');
   const body = rows.map(
     (r) =>
-      `| ${r.endpoint} | ${r.processes} | ${r.jitterMs} | ${r.method} | ${r.calls} | ${r.http429} | ${r.peak} | ${r.achieved.toFixed(2)} | ${r.utilization.toFixed(3)} | ${r.ofPhysical.toFixed(3)} | ${fleet(r, r.marginMs.toFixed(1))} | ${fleet(r, `${r.movedSlots} / ${r.lateSlots}`)} |`,
+      `| ${r.endpoint} | ${r.processes} | ${r.jitterMs} | ${r.tail > 0 ? `${r.tail * 100}% 20–40 ms (${r.tailHeld})` : '-'} | ${r.method} | ${r.calls} | ${r.http429} | ${r.peak} | ${r.achieved.toFixed(2)} | ${r.utilization.toFixed(3)} | ${r.ofPhysical.toFixed(3)} | ${fleet(r, r.marginMs.toFixed(1))} | ${fleet(r, `${r.movedSlots} / ${r.lateSlots}`)} |`,
   );
   return [head, sep, ...body].join('\n');
 }
 
-/** The issue's goal for the fleet limiter: no 429, and this share of the documented rate. */
+/**
+ * The goals for the fleet limiter: no 429, and this share of the documented rate (with the long
+ * tail, no 429 is the goal: the margin that covers it costs rate on purpose).
+ */
 function goalMet(row: Row): boolean {
+  if (row.tail > 0) return row.http429 === 0;
   return row.http429 === 0 && row.utilization >= (row.jitterMs >= 50 ? 0.93 : 0.97);
 }
 
@@ -186,6 +199,7 @@ async function main() {
   const processCounts = list('BENCH_PROCESSES', '1,4,8').map(Number);
   const jitters = list('BENCH_JITTERS', '0,10,50').map(Number);
   const endpoints = list('BENCH_ENDPOINTS', 'terminate,create') as ('create' | 'terminate')[];
+  const tail = Number(process.env.BENCH_TAIL ?? 0.01);
   const rows: Row[] = [];
   for (const endpoint of endpoints) {
     for (const processes of processCounts) {
@@ -195,6 +209,12 @@ async function main() {
           rows.push(row);
           process.stderr.write(`${table([row]).split('\n')[2]}\n`);
         }
+      }
+      // The long tail, for the fleet limiter: every cell must stay free of 429s.
+      if (tail > 0 && methods.includes('fleet-limiter')) {
+        const row = await run('fleet-limiter', endpoint, processes, 0, tail);
+        rows.push(row);
+        process.stderr.write(`${table([row]).split('\n')[2]}\n`);
       }
     }
   }
@@ -209,11 +229,11 @@ async function main() {
   const fleet = rows.filter((r) => r.method === 'fleet-limiter');
   const missed = fleet.filter((r) => !goalMet(r));
   console.log(
-    `\nFleet limiter: ${fleet.length - missed.length} of ${fleet.length} cells meet the goal (0 429s; >= 0.97 of the documented rate, >= 0.93 at 50 ms of jitter).`,
+    `\nFleet limiter: ${fleet.length - missed.length} of ${fleet.length} cells meet the goal (0 429s; >= 0.97 of the documented rate, >= 0.93 at 50 ms of jitter; with the long tail, 0 429s).`,
   );
   for (const r of missed)
     console.log(
-      `  missed: ${r.endpoint}, ${r.processes} processes, ${r.jitterMs} ms: ${r.http429} 429s, ${r.utilization.toFixed(3)}`,
+      `  missed: ${r.endpoint}, ${r.processes} processes, ${r.jitterMs} ms${r.tail > 0 ? ', long tail' : ''}: ${r.http429} 429s, ${r.utilization.toFixed(3)}`,
     );
 }
 

@@ -71,7 +71,14 @@ export function registerStaleCommand(enqueue: Command): void {
       );
       for (const id of ids.slice(0, 20)) say(`  ${id}`);
       if (ids.length > 20) say(`  ... and ${ids.length - 20} more`);
-      const inputs = terminateInputs(ids, flags.terminationType, flags.reasonId, flags.note, cutoffMs);
+      const inputs = terminateInputs(
+        ids,
+        flags.terminationType,
+        flags.reasonId,
+        flags.note,
+        cutoffMs,
+        flags.jobId,
+      );
       if (flags.out) {
         const writer = openRowWriter(flags.out, 'terminate', [], 'outPath');
         // A person reviews this file: the guard reads as a time, and goes back in as one.

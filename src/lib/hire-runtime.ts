@@ -4,6 +4,7 @@ import { ApplicationLedger } from './ledger/application-ledger';
 import { HireMetrics } from './operations/hire-metrics';
 import { requireCredentials, type HireQueueConfig } from './config';
 import { FeishuClient } from './feishu/feishu-client';
+import { UpdatedSinceListing } from './jobs/updated-since-listing';
 import { openQueues, type HireQueues } from './jobs/hire-queues';
 import { FleetRateLimiter } from './limiter/fleet-rate-limiter';
 import { assertRedisReachable, createRedis } from './redis/redis-connection';
@@ -27,6 +28,8 @@ export interface QueueRuntime {
 export interface HireRuntime extends QueueRuntime {
   limiter: FleetRateLimiter;
   client: FeishuClient;
+  /** The close-out guard by job: one listing of a job's moved applications for the fleet. */
+  updatedSince: UpdatedSinceListing;
 }
 
 /** The queue runtime, built once from the config; needs no credentials. `name` shows in `CLIENT LIST`. */
@@ -85,6 +88,7 @@ export function createRuntime(config: HireQueueConfig, name = 'hire-queue'): Hir
     ...base,
     limiter,
     client,
+    updatedSince: new UpdatedSinceListing(base.redis, base.keys, client),
     close: async () => {
       client.close();
       await base.close();

@@ -72,9 +72,10 @@ export async function checkTerminationReasons(
 }
 
 /**
- * Terminate rows for the ids found. Each carries the cutoff as `if_not_updated_since`: an
- * application a person moves between the listing and its turn (minutes later, or days later for a
- * reviewed `--out` file) is skipped, not terminated.
+ * Terminate rows for the ids found. Each carries the cutoff as `if_not_updated_since` and its job:
+ * an application a person moves between the listing and its turn (minutes later, or days later for
+ * a reviewed `--out` file) is skipped, not terminated, as the fleet's listing of the job's
+ * applications updated since the cutoff shows (`UpdatedSinceListing`).
  */
 export function terminateInputs(
   ids: string[],
@@ -82,10 +83,12 @@ export function terminateInputs(
   reasonIds: string[],
   note: string | undefined,
   cutoffMs: number,
+  jobId?: string,
 ): TerminateJobInput[] {
   return ids.map((application_id) => ({
     application_id,
     if_not_updated_since: cutoffMs,
+    ...(jobId !== undefined ? { job_id: jobId } : {}),
     termination_type: terminationType,
     ...(reasonIds.length > 0 ? { termination_reason_list: reasonIds } : {}),
     ...(note !== undefined ? { termination_reason_note: note } : {}),

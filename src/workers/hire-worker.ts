@@ -154,6 +154,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
             batches,
             queues,
             ledger: runtime.ledger,
+            updatedSince: runtime.updatedSince,
             metrics: runtime.metrics,
             ...(notifier
               ? { onOutcomeRecorded: (batchId: string) => notifier.batchMayHaveEnded(batchId) }

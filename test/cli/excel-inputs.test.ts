@@ -183,6 +183,7 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
       'termination_reason_list',
       'termination_reason_note',
       'if_not_updated_since',
+      'job_id',
       'file',
       'line',
       'status',
@@ -194,13 +195,13 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
     expect(row.getCell(2).value).toBe('1');
     expect(row.getCell(4).value).toBe('=HYPERLINK("x")');
     expect(row.getCell(4).formula).toBeUndefined();
-    expect(row.getCell(8).value).toBe('succeeded');
+    expect(row.getCell(9).value).toBe('succeeded');
     // The workbook, and a CSV of the same results, go back in as input.
     expect(await dryRun('terminate', out)).toMatchObject({ total: 1, accepted: 1 });
     const csv = join(files.dir, 'close-results.csv');
     await runCli(['batch', 'xl1', '--results', csv], env);
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toBe(
-      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since,file,line,status,code,message',
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since,job_id,file,line,status,code,message',
     );
     expect(await dryRun('terminate', csv)).toMatchObject({ total: 1, accepted: 1 });
     await openRedis(prefix).closeAndClean();

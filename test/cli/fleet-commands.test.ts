@@ -140,10 +140,10 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     expect(review.stderr).toContain('3 active application(s) of job job-1');
     const cutoff = /not updated since (\S+)/.exec(review.stderr)?.[1];
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
-      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since',
-      `app-3,1,reason-1,,${cutoff}`,
-      `app-4,1,reason-1,,${cutoff}`,
-      `app-5,1,reason-1,,${cutoff}`,
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since,job_id',
+      `app-3,1,reason-1,,${cutoff},job-1`,
+      `app-4,1,reason-1,,${cutoff},job-1`,
+      `app-5,1,reason-1,,${cutoff},job-1`,
     ]);
     const noTty = await runCli(base, env);
     expect(noTty.code).toBe(2);

@@ -147,6 +147,12 @@ export const ifNotUpdatedSinceSchema = z.union([z.number(), z.string()]).transfo
 /** A terminate job: the call's input plus hire-queue's guard. */
 export const terminateJobInputSchema = terminateApplicationInputSchema.extend({
   if_not_updated_since: ifNotUpdatedSinceSchema.optional(),
+  /**
+   * hire-queue's own, never sent to Feishu: the application's job. With `if_not_updated_since`, the
+   * guard lists the job's applications updated since then once for the fleet, instead of reading
+   * each application (`UpdatedSinceListing`).
+   */
+  job_id: idSchema('job_id').optional(),
 });
 export type TerminateJobInput = z.infer<typeof terminateJobInputSchema>;
 

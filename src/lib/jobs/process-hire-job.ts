@@ -4,7 +4,9 @@ import pRetry from 'p-retry';
 import type { BatchStore } from '../batches/batch-store';
 import { releaseParked } from '../batches/batch-control';
 import { addDeadLetter } from '../batches/dead-letters';
+import { ApplicationMovedError } from '../errors/application-moved-error';
 import { BatchHeldError } from '../errors/batch-held-error';
+import type { UpdatedSinceListing } from './updated-since-listing';
 import { WorkerStoppingError } from '../errors/worker-stopping-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { classifyOutcome, type Classification } from '../feishu/classify-outcome';
@@ -50,6 +52,8 @@ export interface ProcessorDeps {
   queues: HireQueues;
   /** Remembers every application a create job made or adopted. */
   ledger: ApplicationLedger;
+  /** The close-out guard of rows that carry their job: one listing for the fleet, not a read per row. */
+  updatedSince?: UpdatedSinceListing;
   policy: RetryPolicy;
   /** Aborted when the worker shuts down: calls not yet sent are not sent, their jobs released. */
   stopping?: AbortSignal;
@@ -74,7 +78,8 @@ type Hold = 'paused' | 'cancelled' | 'stopping';
 type CallAttempt =
   | { ok: true; result: CallResult }
   | { ok: false; failure: Classification; error: unknown }
-  | { ok: false; held: Hold };
+  | { ok: false; held: Hold }
+  | { ok: false; moved: string };
 
 /** A parked job wakes this often to look at its batch again, should a resume have missed it. */
 const PARKED_RECHECK_MS = 3_600_000;
@@ -158,9 +163,19 @@ export async function processHireJob(
   }
   const jobContext = { job, row, token, deps, journal, adoptExisting: context.existing === 'adopt' };
 
+  // The close-out guard, only before the first call (after one, the application's change may be
+  // our own): with the row's job, checked at its slot against the fleet's listing of the job, so the
+  // call leaves within a second of a listing that showed the application untouched; without it,
+  // a read of the application now.
+  let guardAtSend: (() => Promise<string | undefined>) | undefined;
   if (row.operation === 'terminate' && row.input.if_not_updated_since !== undefined) {
-    // Only before the first call: after one, the application's change may be our own.
-    if ((await journal.state()).calls === 0) {
+    const { job_id: jobOfRow, if_not_updated_since: cutoffMs, application_id: applicationId } = row.input;
+    if ((await journal.state()).calls > 0) {
+      // Nothing to check.
+    } else if (jobOfRow !== undefined && deps.updatedSince) {
+      const listing = deps.updatedSince;
+      guardAtSend = () => listing.movedSince(jobOfRow, cutoffMs, applicationId);
+    } else {
       try {
         const moved = await applicationMovedSince(
           deps.client,
@@ -175,7 +190,9 @@ export async function processHireJob(
     }
   }
 
-  const attempt = await callWithQuickRetries(row, journal, deps, context.admitted);
+  const attempt = await callWithQuickRetries(row, journal, deps, context.admitted, guardAtSend);
+  if ('moved' in attempt)
+    return finish(job, row, deps, journal, { status: 'skipped', message: attempt.moved, finishedAt: now() });
   if ('held' in attempt) return hold(job, row, token, deps, journal, attempt.held);
   if (attempt.ok) {
     const { applicationId, logId } = attempt.result;
@@ -366,7 +383,10 @@ async function callWithQuickRetries(
   journal: AttemptJournal,
   deps: ProcessorDeps,
   admittedWithContext: boolean,
+  /** Checked at the first call's slot, before it is admitted: a reason stops the call. */
+  guardAtSend?: () => Promise<string | undefined>,
 ): Promise<CallAttempt> {
+  let guard = guardAtSend;
   const { policy } = deps;
   // The error pRetry gives up on is the one we classified last; anything else (Redis gone
   // while journalling) is not an answer from Feishu and fails the attempt as it is.
@@ -384,6 +404,11 @@ async function callWithQuickRetries(
     ...(deps.stopping ? { signal: deps.stopping } : {}),
     // The limiter may ask again for the same call (a slot given up, taken again): begun once.
     beforeSend: async () => {
+      // At every slot until the call leaves (a late slot given up and taken again checks again).
+      if (guard) {
+        const moved = await guard();
+        if (moved !== undefined) throw new ApplicationMovedError(moved);
+      }
       if (admissionStillFresh) {
         admissionStillFresh = false;
         return;
@@ -408,16 +433,19 @@ async function callWithQuickRetries(
             row.operation === 'create'
               ? await deps.client.createApplication(row.input, control)
               : await deps.client.terminateApplication(callInputOf(row.input), control);
+          guard = undefined;
           // Left as it is: the outcome, recorded next, ends the call and the journal in one step.
           // Should this worker die first, the journal still says a call was in flight, and the
           // job is reconciled before any new call.
           admitted = false;
           return result;
         } catch (error) {
-          if (holdOf(error) !== undefined) {
+          if (holdOf(error) !== undefined || error instanceof ApplicationMovedError) {
             await endAdmission({ mayHaveTakenEffect: false });
             throw error;
           }
+          // Sent (or maybe sent): a retry's change may be our own call's, so no guard after it.
+          guard = undefined;
           const classification = classifyOutcome(row.operation, error);
           await endAdmission({
             mayHaveTakenEffect: classification.ambiguous,
@@ -440,6 +468,7 @@ async function callWithQuickRetries(
     );
     return { ok: true, result };
   } catch (error) {
+    if (error instanceof ApplicationMovedError) return { ok: false, moved: error.reason };
     const held = holdOf(error);
     if (held !== undefined) return { ok: false, held };
     const failed = lastFailure as typeof lastFailure;
@@ -463,7 +492,7 @@ async function endAdmissionOf(
 
 /** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */
 function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
-  const { if_not_updated_since: _guard, ...call } = input;
+  const { if_not_updated_since: _guard, job_id: _job, ...call } = input;
   return call;
 }
 

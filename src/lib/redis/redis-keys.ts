@@ -45,6 +45,14 @@ export function redisKeys(prefix: string) {
     /** Applications hire-queue created or adopted, by talent and job; kept beyond batch retention. */
     ledger: { entries: `${prefix}:ledger`, byTime: `${prefix}:ledger:by-time` },
     fleetHalt: `${prefix}:fleet-halt`,
+    /**
+     * A job's applications updated since a close-out's cutoff, as the fleet last listed them: the
+     * set, and when that listing began (Redis clock), and who is listing now.
+     */
+    updatedSince: (jobId: string, cutoffMs: number) => {
+      const base = `${prefix}:updated-since:${tag(`${jobId}:${cutoffMs}`)}`;
+      return { ids: `${base}:ids`, listed: `${base}:listed`, lock: `${base}:lock` };
+    },
     /** Batches whose jobs outlived them (the batch expired or was deleted), with how many were dropped. */
     lostBatches: `${prefix}:lost-batches`,
   };

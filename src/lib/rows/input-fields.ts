@@ -2,7 +2,7 @@ import type { Operation } from '../feishu/hire-schemas';
 import { createApplicationInputSchema, terminateApplicationBodySchema } from '../feishu/hire-schemas';
 
 /** Columns that are hire-queue's own and never sent to Feishu. */
-export const guardFields = { terminate: ['if_not_updated_since'] } as const;
+export const guardFields = { terminate: ['if_not_updated_since', 'job_id'] } as const;
 
 /** Column names a file may have: the API's own field names. */
 export const fieldsOf: Record<Operation, readonly string[]> = {
