@@ -6,12 +6,12 @@ import { runScript } from '../redis/run-script';
 export interface UpdatedSinceOptions {
   /** A terminate call leaves at most this long after the listing that let it go. @default 1000 */
   freshnessMs: number;
-  /** A listing older than this is renewed in the background by the next check. @default 500 */
+  /** A listing older than this is renewed in the background by the next check. @default 700 */
   renewAfterMs: number;
   /**
    * Each listing after the first asks for updates since the one before began, less this: Feishu's
    * clock and Redis's may differ by a few seconds, and what is listed twice is only listed twice.
-   * @default 10000
+   * @default 5000
    */
   overlapMs: number;
   /** Another process listing: waited for this long at most, looking every `waitStepMs`. @default 5000 */
@@ -23,8 +23,8 @@ export interface UpdatedSinceOptions {
 
 export const updatedSinceDefaults: UpdatedSinceOptions = {
   freshnessMs: 1000,
-  renewAfterMs: 500,
-  overlapMs: 10_000,
+  renewAfterMs: 700,
+  overlapMs: 5000,
   waitForOtherMs: 5000,
   waitStepMs: 50,
   ttlS: 86_400,
