@@ -37,6 +37,8 @@ export async function waitForBatch(
       )
     : undefined;
   const startedAt = Date.now();
+  // The rate counts what got done while this command watched, not what was done before it began.
+  let doneAtStart: number | undefined;
   let lastLineAt = 0;
   let started = false;
   try {
@@ -44,7 +46,9 @@ export async function waitForBatch(
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (progress) => {
-        const rate = (progress.done / Math.max(0.001, (Date.now() - startedAt) / 1000)).toFixed(1);
+        doneAtStart ??= progress.done;
+        const watchedS = (Date.now() - startedAt) / 1000;
+        const rate = (watchedS < 0.5 ? 0 : (progress.done - doneAtStart) / watchedS).toFixed(1);
         const noted = options.note?.();
         const note = noted ? ` · ${noted}` : '';
         if (bar) {

@@ -66,6 +66,13 @@ describe('an operator in control', () => {
     expect(parsed.counts.pending).toBe(0);
     expect(parsed.counts.cancelled + parsed.counts.succeeded).toBe(60);
     expect(parsed.counts.cancelled).toBe(control.notCalled);
+    // A cancelled batch takes no more rows: they would end cancelled, never called.
+    const more = await runCli(
+      ['enqueue', 'terminate', '--file', closeFile('more.csv', 1, 3), '--batch', 'wrong'],
+      env,
+    );
+    expect(more.code).toBe(2);
+    expect(more.stderr).toContain('batch wrong is cancelled: nothing to enqueue into it');
     expect(parsed.counts.cancelled).toBeGreaterThanOrEqual(control.cancelled);
     expect(arrivals.ids.length - callsWhenCancelled).toBeLessThanOrEqual(control.inFlight);
     expect(arrivals.ids.length).toBe(parsed.counts.succeeded);
