@@ -1,3 +1,4 @@
+import { defaultPeople, type SandboxPerson } from './sign-in';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../lib/errors/config-error';
@@ -163,6 +164,12 @@ const configFileSchema = z.strictObject({
   clockSkewMs: z.number().int().optional(),
   limits: z.partialRecord(z.enum(sandboxEndpoints), limitSpec).optional(),
   bots: z.array(z.strictObject({ hook: z.string().min(1), secret: z.string().min(1).optional() })).optional(),
+  people: z
+    .array(
+      z.strictObject({ open_id: z.string().min(1), name: z.string().min(1), en_name: z.string().min(1) }),
+    )
+    .min(1)
+    .optional(),
   faults: z.partialRecord(z.enum(sandboxEndpoints), faultsSchema).optional(),
   generate: generateSchema.optional(),
   fixture: z.union([z.string(), fixtureSchema]).optional(),
@@ -199,6 +206,8 @@ export interface SandboxConfig {
   faults: Record<SandboxEndpoint, EndpointFaults>;
   /** Group custom bots: `POST /open-apis/bot/v2/hook/<hook>`, signature checked when a secret is set. */
   bots?: SandboxBot[];
+  /** The tenant's people who can sign in to a web app (the console) on its authorize page. */
+  people: SandboxPerson[];
   /** Initial state: a fixture when given, else generated from `generate`. */
   fixture?: Fixture;
   generate: GenerateSpec;
@@ -218,6 +227,7 @@ export const defaultSandboxConfig: SandboxConfig = {
   maxApplicationsPerTalent: 20,
   rngSeed: 1,
   clockSkewMs: 0,
+  people: [...defaultPeople],
   limits: {
     token: [],
     create: parseRateLimits('50/s,1000/min', 'limits.create'),

@@ -1,3 +1,4 @@
+import { createSignIn } from './sign-in';
 import { listenOn } from '../lib/listen';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -280,10 +281,13 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     return send(res, 404, { code: 404, msg: `no route ${req.method} ${path}`, data: {} });
   };
 
+  const signIn = createSignIn({ apps: config.apps, people: config.people, now });
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const body = await readBody(req);
     if (url.pathname.startsWith('/__sandbox/')) return handleSandboxRoute(req, res, url.pathname, body);
+    if (signIn.handle(req, res, url, body)) return;
     const hook = /^\/open-apis\/bot\/v2\/hook\/([^/]+)$/.exec(url.pathname)?.[1];
     if (req.method === 'POST' && hook !== undefined) return handleBot(res, decodeURIComponent(hook), body);
     const matched = route(req.method ?? 'GET', url.pathname);
