@@ -72,3 +72,29 @@ describe('the guard of a stale close-out (issue 32)', () => {
     await sandbox.close();
   });
 });
+
+describe('a row naming the wrong job (issue 32)', () => {
+  it('is read on its own: the job’s listing cannot vouch for another job’s application', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 4) } });
+    const prefix = testPrefix();
+    const env = testEnv(sandbox, prefix);
+    const cutoff = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    const path = files.write(
+      'wrongjob.csv',
+      [
+        'application_id,termination_type,if_not_updated_since,job_id',
+        `app-1,1,${cutoff},job-1`,
+        `app-2,1,${cutoff},job-1`,
+        // app-3 is job-1's, and a recruiter moved it: named with job-2, the listing of job-2 knows nothing of it.
+        `app-3,1,${cutoff},job-2`,
+      ].join('\n'),
+    );
+    sandbox.touchApplication('app-3');
+    const run = await runCli(['run', 'terminate', '--file', path, '--json'], env);
+    expect(JSON.parse(run.stdout)).toMatchObject({ counts: { total: 3, succeeded: 2, skipped: 1 } });
+    expect(sandbox.state.applications.get('app-3')?.active_status).toBe(1);
+    expect(sandbox.stats().endpoints.getApplication.calls).toBe(1);
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
+});

@@ -174,7 +174,16 @@ export async function processHireJob(
       // Nothing to check.
     } else if (jobOfRow !== undefined && deps.updatedSince) {
       const listing = deps.updatedSince;
-      guardAtSend = () => listing.movedSince(jobOfRow, cutoffMs, applicationId);
+      guardAtSend = async () => {
+        const checked = await listing.check(jobOfRow, cutoffMs, applicationId);
+        if (checked.verdict === 'moved') return checked.reason;
+        // Not among the job's applications as listed: the listing cannot vouch for it; read it.
+        if (checked.verdict === 'notOfJob')
+          return applicationMovedSince(deps.client, applicationId, cutoffMs).then(
+            (moved) => moved && `${moved} (not one of job ${jobOfRow}'s applications: read on its own)`,
+          );
+        return undefined;
+      };
     } else {
       try {
         const moved = await applicationMovedSince(

@@ -31,14 +31,15 @@ export const updatedSinceDefaults: UpdatedSinceOptions = {
 };
 
 /**
- * KEYS: ids, listed. ARGV: application id. Replies with the Redis time (ms), when the last listing
- * began (0 for none) and whether the application is among the updated ones.
+ * KEYS: ids, listed, members. ARGV: application id. Replies with the Redis time (ms), when the
+ * last listing began (0 for none), whether the application is among the updated ones, and whether
+ * it is one of the job's.
  */
 const LOOK = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local from = tonumber(redis.call('HGET', KEYS[2], 'from') or '0')
-return { now, from, redis.call('SISMEMBER', KEYS[1], ARGV[1]) }`;
+return { now, from, redis.call('SISMEMBER', KEYS[1], ARGV[1]), redis.call('SISMEMBER', KEYS[3], ARGV[1]) }`;
 
 /** KEYS: lock. ARGV: owner, ttl ms. Replies with the Redis time (ms) if the lock was taken, else 0. */
 const TAKE_LOCK = `
@@ -49,13 +50,19 @@ end
 return 0`;
 
 /**
- * KEYS: ids, listed, lock. ARGV: owner, when the listing began (ms), ttl s, then the ids. Adds
- * the ids, notes the listing (never moving it back), and frees the lock if still ours.
+ * KEYS: ids, listed, lock, members. ARGV: owner, when the listing began (ms), ttl s, how many of
+ * the job's applications follow, those, then the updated ids. Adds both, notes the listing (never
+ * moving it back), and frees the lock if still ours.
  */
 const RECORD = `
-for i = 4, #ARGV, 500 do
+local members = tonumber(ARGV[4])
+for i = 5, 4 + members, 500 do
+  redis.call('SADD', KEYS[4], unpack(ARGV, i, math.min(i + 499, 4 + members)))
+end
+for i = 5 + members, #ARGV, 500 do
   redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 499, #ARGV)))
 end
+redis.call('EXPIRE', KEYS[4], ARGV[3])
 local from = tonumber(redis.call('HGET', KEYS[2], 'from') or '0')
 if tonumber(ARGV[2]) > from then redis.call('HSET', KEYS[2], 'from', ARGV[2]) end
 redis.call('EXPIRE', KEYS[1], ARGV[3])
@@ -87,23 +94,36 @@ export class UpdatedSinceListing {
   }
 
   /**
-   * Why the application must not be terminated (it was updated since the cutoff), or undefined to
-   * go ahead; decided on a listing that began at most `freshnessMs` ago.
+   * Whether the application may be terminated: `moved` with why not (it was updated since the
+   * cutoff), `untouched`, or `notOfJob` when it is not one of the job's applications as first listed
+   * (a row naming the wrong job, or an application newer than the list): the listing cannot vouch
+   * for it, and the caller reads it instead. Decided on a listing that began at most `freshnessMs` ago.
    */
-  async movedSince(jobId: string, cutoffMs: number, applicationId: string): Promise<string | undefined> {
+  async check(
+    jobId: string,
+    cutoffMs: number,
+    applicationId: string,
+  ): Promise<{ verdict: 'moved'; reason: string } | { verdict: 'untouched' | 'notOfJob' }> {
     const keys = this.keys.updatedSince(jobId, cutoffMs);
     for (;;) {
-      const [now, from, member] = (await runScript(this.redis, LOOK, 2, keys.ids, keys.listed, applicationId)) as [
-        number,
-        number,
-        number,
-      ];
+      const [now, from, updated, ofJob] = (await runScript(
+        this.redis,
+        LOOK,
+        3,
+        keys.ids,
+        keys.listed,
+        keys.members,
+        applicationId,
+      )) as [number, number, number, number];
       const age = now - from;
       if (from > 0 && age <= this.options.freshnessMs) {
         if (age > this.options.renewAfterMs) void this.renew(jobId, cutoffMs).catch(() => undefined);
-        return member === 1
-          ? `updated after ${new Date(cutoffMs).toISOString()} (job ${jobId}'s applications listed ${age} ms before this row's turn): someone moved it since the list was made`
-          : undefined;
+        if (ofJob !== 1) return { verdict: 'notOfJob' };
+        if (updated !== 1) return { verdict: 'untouched' };
+        return {
+          verdict: 'moved',
+          reason: `updated after ${new Date(cutoffMs).toISOString()} (job ${jobId}'s applications listed ${age} ms before this row's turn): someone moved it since the list was made`,
+        };
       }
       await this.renew(jobId, cutoffMs);
     }
@@ -124,7 +144,9 @@ export class UpdatedSinceListing {
     const keys = this.keys.updatedSince(jobId, cutoffMs);
     const { waitForOtherMs, waitStepMs, overlapMs, ttlS } = this.options;
     const before = Number((await this.redis.hget(keys.listed, 'from')) ?? 0);
-    const startedAt = Number(await runScript(this.redis, TAKE_LOCK, 1, keys.lock, this.owner, waitForOtherMs * 2));
+    const startedAt = Number(
+      await runScript(this.redis, TAKE_LOCK, 1, keys.lock, this.owner, waitForOtherMs * 2),
+    );
     if (startedAt === 0) {
       // Another process lists: its listing serves this one too.
       const giveUpAt = Date.now() + waitForOtherMs;
@@ -136,6 +158,14 @@ export class UpdatedSinceListing {
       return;
     }
     const since = before > 0 ? Math.max(cutoffMs, before - overlapMs) : cutoffMs;
+    // The first listing also takes every application of the job, once: a row naming another job's
+    // application is then known, and read on its own.
+    const members: string[] = [];
+    if (before === 0)
+      for await (const id of this.client.applicationIds({ job_id: jobId, active_status: '3' })) {
+        members.push(id);
+        if (members.length % 200 === 1) this.counts.pages++;
+      }
     const ids: string[] = [];
     let found = 0;
     for await (const id of this.client.applicationIds({
@@ -148,6 +178,20 @@ export class UpdatedSinceListing {
     }
     if (found === 0) this.counts.pages++;
     this.counts.listings++;
-    await runScript(this.redis, RECORD, 3, keys.ids, keys.listed, keys.lock, this.owner, startedAt, ttlS, ...ids);
+    await runScript(
+      this.redis,
+      RECORD,
+      4,
+      keys.ids,
+      keys.listed,
+      keys.lock,
+      keys.members,
+      this.owner,
+      startedAt,
+      ttlS,
+      members.length,
+      ...members,
+      ...ids,
+    );
   }
 }

@@ -51,7 +51,12 @@ export function redisKeys(prefix: string) {
      */
     updatedSince: (jobId: string, cutoffMs: number) => {
       const base = `${prefix}:updated-since:${tag(`${jobId}:${cutoffMs}`)}`;
-      return { ids: `${base}:ids`, listed: `${base}:listed`, lock: `${base}:lock` };
+      return {
+        ids: `${base}:ids`,
+        listed: `${base}:listed`,
+        lock: `${base}:lock`,
+        members: `${base}:members`,
+      };
     },
     /** Batches whose jobs outlived them (the batch expired or was deleted), with how many were dropped. */
     lostBatches: `${prefix}:lost-batches`,
