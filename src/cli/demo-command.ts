@@ -111,14 +111,7 @@ export async function runDemo(): Promise<number> {
       });
       say(`   found ${ids.length} stale application(s)`);
       const batchId = newBatchId('demo-close');
-      const inputs = terminateInputs(
-        ids,
-        1,
-        ['7230753910687080002'],
-        'hiring round closed',
-        cutoffMs,
-        jobId,
-      );
+      const inputs = terminateInputs(ids, 1, ['7230753910687080002'], 'hiring round closed', cutoffMs, jobId);
       await enqueueBatch(
         ctx,
         { batchId, operation: 'terminate', source: `stale applications of job ${jobId}` },
