@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors/config-error';
+import { databaseOf } from './redis/redis-url';
 import { limiterDefaults } from './limiter/fleet-rate-limiter';
 import type { MarginOptions } from './limiter/margin-learner';
 import { parseRateLimits, type RateLimit } from './limiter/rate-limit-spec';
@@ -58,17 +59,6 @@ export const defaultConfig = {
   requestTimeoutMs: 10_000,
   ledgerDays: 400,
 } as const;
-
-/**
- * The database a Redis URL names, as ioredis reads it (`?db=N` over the path's `/N`; 0 when
- * neither), or undefined when what names it is not a number. Call on a URL that parses.
- */
-export function databaseOf(url: string): number | undefined {
-  const parsed = new URL(url);
-  const named = parsed.searchParams.get('db') ?? parsed.pathname.replace(/^\//, '');
-  if (named === '') return 0;
-  return /^\d+$/.test(named) ? Number(named) : undefined;
-}
 
 /** Why a Redis URL cannot be used as it is, or undefined when it can. */
 function redisUrlProblem(url: string): string | undefined {

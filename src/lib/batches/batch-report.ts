@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { BatchState, BatchStore } from './batch-store';
-import type { DeadLetter } from './dead-letters';
+import type { DeadLetter } from './dead-letter';
 import type { Operation } from '../feishu/hire-schemas';
 import type { JobStatus } from '../jobs/job-outcome';
 

@@ -7,29 +7,10 @@ import { validateRow } from '../rows/validate-row';
 import { checkBatchId, newBatchId } from './batch-id';
 import type { BatchStore } from './batch-store';
 import { enqueueBatch, type EnqueueBatchResult } from './enqueue-batch';
-import type { AttemptRecord } from '../jobs/attempt-journal';
-import type { RowSource } from '../jobs/hire-job';
+import type { DeadLetter } from './dead-letter';
 import type { Operation } from '../feishu/hire-schemas';
 
-/** Everything needed to inspect and replay a failed row. Never a token or secret. */
-export interface DeadLetter {
-  jobId: string;
-  batchId: string;
-  operation: Operation;
-  input: Record<string, unknown>;
-  source?: RowSource;
-  /** Feishu's code, or NETWORK, INVALID_INPUT, HTTP_<status>. */
-  code: string;
-  message: string;
-  httpStatus?: number;
-  logId?: string;
-  /** Why it landed here: a permanent answer, retries exhausted, a real duplicate, ... */
-  reason: string;
-  attemptsMade: number;
-  attempts: AttemptRecord[];
-  firstAttemptAt?: string;
-  deadLetteredAt: string;
-}
+export type { DeadLetter } from './dead-letter';
 
 export interface DeadLetterFilter {
   operation?: Operation;

@@ -2,7 +2,7 @@ import { BATCH_RETENTION_S } from '../retention';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connection';
 import type { BatchPriority } from '../batches/batch-store';
-import type { DeadLetter } from '../batches/dead-letters';
+import type { DeadLetter } from '../batches/dead-letter';
 import type { HireJobData } from './hire-job';
 import type { Operation } from '../feishu/hire-schemas';
 import type { JobOutcome } from './job-outcome';

@@ -4,11 +4,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisClient } from '../redis/redis-connection';
 import { localNowMs, RedisClock } from './redis-clock';
 import { MarginLearner, type MarginOptions } from './margin-learner';
-import type { RateLimit } from './rate-limit-spec';
+import type { LimitedEndpoint, RateLimit } from './rate-limit-spec';
 import type { RedisKeys } from '../redis/redis-keys';
 
-/** Endpoint families with their own caps on the platform. */
-export type LimitedEndpoint = 'create' | 'terminate' | 'read';
+export type { LimitedEndpoint } from './rate-limit-spec';
 
 /**
  * Hands out the next free send time for an endpoint, on Redis server time, for the whole fleet.

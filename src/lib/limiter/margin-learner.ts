@@ -3,7 +3,7 @@ import { runScript } from '../redis/run-script';
 import { hostname } from 'node:os';
 import type { RedisClient } from '../redis/redis-connection';
 import { DelaySamples, RecentMaximum } from './delay-samples';
-import type { LimitedEndpoint } from './fleet-rate-limiter';
+import type { LimitedEndpoint } from './rate-limit-spec';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** How the margin added to every window is chosen. */

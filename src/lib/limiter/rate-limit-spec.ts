@@ -49,3 +49,6 @@ export function formatRateLimits(limits: readonly RateLimit[]): string {
     })
     .join(',');
 }
+
+/** Endpoint families with their own caps on the platform. */
+export type LimitedEndpoint = 'create' | 'terminate' | 'read';

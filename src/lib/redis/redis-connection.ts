@@ -1,4 +1,4 @@
-import { databaseOf } from '../config';
+import { databaseOf } from './redis-url';
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ConfigError } from '../errors/config-error';
