@@ -7,8 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Plain Node scripts (the TypeScript compiler checks names in .ts files).
-    files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', URL: 'readonly', module: 'writable' },
+    },
   },
   {
     rules: {
