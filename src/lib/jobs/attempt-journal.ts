@@ -42,9 +42,6 @@ local function beginCall(key, logKey, nowMs, ttlMs)
   return redis.call('HGETALL', key)
 end`;
 
-const BEGIN_CALL = `${BEGIN_CALL_FN}
-return beginCall(KEYS[1], KEYS[2], ARGV[1], ARGV[2])`;
-
 const RETENTION_MS = BATCH_RETENTION_S * 1000;
 
 /**
@@ -67,19 +64,7 @@ export class AttemptJournal {
     readonly jobId: string,
   ) {
     this.key = keys.attempts(jobId);
-    this.logKey = `${this.key}:log`;
-  }
-
-  /** Records that a call begins now; returns the state before it. */
-  async beginCall(): Promise<JournalState> {
-    const flat = (await runScript(
-      this.redis,
-      BEGIN_CALL,
-      2,
-      ...this.keys,
-      ...this.beginCallArgs(),
-    )) as string[];
-    return stateOfReply(flat);
+    this.logKey = keys.attemptLog(jobId);
   }
 
   /** ARGV of `BEGIN_CALL_FN` for a call beginning now. */

@@ -27,13 +27,7 @@ export class BatchNotifier {
     try {
       const { batches, queues, redis, keys } = this.target;
       if (!(await batches.progress(batchId)).finished) return;
-      const claimed = await redis.set(
-        `${keys.batch(batchId).meta}:notified`,
-        '1',
-        'EX',
-        NOTIFIED_TTL_S,
-        'NX',
-      );
+      const claimed = await redis.set(keys.batch(batchId).notified, '1', 'EX', NOTIFIED_TTL_S, 'NX');
       if (claimed !== 'OK') return;
       const report = await buildBatchReport(batches, queues.deadLetter, batchId);
       if (report) await this.post(batchEndCard(report), { batchId });
@@ -49,7 +43,7 @@ export class BatchNotifier {
   async fleetHalted(halt: { code: string; message: string; fix?: string | undefined }): Promise<void> {
     try {
       const claimed = await this.target.redis.set(
-        `${this.target.keys.fleetHalt}:notified`,
+        this.target.keys.fleetHaltNotified,
         '1',
         'EX',
         86_400,

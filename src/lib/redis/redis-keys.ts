@@ -20,6 +20,8 @@ export function redisKeys(prefix: string) {
       };
     },
     attempts: (jobId: string) => `${prefix}:attempts:${tag(jobId)}`,
+    /** The failures of a job's calls, oldest first. */
+    attemptLog: (jobId: string) => `${prefix}:attempts:${tag(jobId)}:log`,
     batch: (batchId: string) => {
       const base = `${prefix}:batch:${tag(batchId)}`;
       return {
@@ -36,6 +38,8 @@ export function redisKeys(prefix: string) {
         /** Input digest -> first line with that input, while rows are being added. */
         digests: `${base}:digests`,
         inFlight: `${base}:in-flight`,
+        /** Set once the group was told the batch ended. */
+        notified: `${base}:meta:notified`,
         parked: `${base}:parked`,
       };
     },
@@ -45,6 +49,8 @@ export function redisKeys(prefix: string) {
     /** Applications hire-queue created or adopted, by talent and job; kept beyond batch retention. */
     ledger: { entries: `${prefix}:ledger`, byTime: `${prefix}:ledger:by-time` },
     fleetHalt: `${prefix}:fleet-halt`,
+    /** Set once the group was told of the current halt. */
+    fleetHaltNotified: `${prefix}:fleet-halt:notified`,
     /**
      * A job's applications updated since a close-out's cutoff, as the fleet last listed them: the
      * set, and when that listing began (Redis clock), and who is listing now.
