@@ -58,12 +58,13 @@ export async function waitForBatch(
           bar.update(progress.done, { rate, note });
         } else if (show && Date.now() - lastLineAt >= (options.lineEveryMs ?? 5000)) {
           lastLineAt = Date.now();
-          const { succeeded, alreadyDone, deadLettered } = progress.counts;
+          const { succeeded, alreadyDone, deadLettered, skipped, cancelled } = progress.counts;
+          const more = `${skipped > 0 ? `, ${skipped} skipped` : ''}${cancelled > 0 ? `, ${cancelled} cancelled` : ''}`;
           const pending = progress.jobs - progress.done;
           const perSecond = Number(rate);
           const eta = pending === 0 ? '0 s' : perSecond > 0 ? `${Math.ceil(pending / perSecond)} s` : '?';
           process.stderr.write(
-            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered) ${rate}/s, ETA ${eta}${note}\n`,
+            `${label}: ${progress.done}/${progress.jobs} done (${succeeded} succeeded, ${alreadyDone} already done, ${deadLettered} dead-lettered${more}) ${rate}/s, ETA ${eta}${note}\n`,
           );
         }
       },

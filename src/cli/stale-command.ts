@@ -111,7 +111,12 @@ export function registerStaleCommand(enqueue: Command): void {
       }
       await enqueueBatch(
         ctx,
-        { batchId, operation: 'terminate', source: `stale applications of job ${flags.jobId}` },
+        {
+          batchId,
+          operation: 'terminate',
+          // The cutoff names the listing: the same job listed again with another cutoff is another source.
+          source: `stale applications of job ${flags.jobId} not updated since ${new Date(cutoffMs).toISOString()}`,
+        },
         acceptedRows(inputs),
       );
       say(

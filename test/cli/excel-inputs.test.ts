@@ -144,6 +144,16 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
       ['termination_reason_note must be at most 2,000 characters, got 10,240'],
       ['application_id: required'],
     ]);
+    // A close-out's cutoff: seconds for milliseconds, a date in the future, a US date.
+    const cutoffs = files.write(
+      'cutoffs.csv',
+      'application_id,termination_type,if_not_updated_since\napp-1,1,1793947549\napp-2,1,2030-01-01\napp-3,1,1/2/2026\napp-4,1,2026-11-01\n',
+    );
+    expect((await dryRun('terminate', cutoffs)).invalid.map((row) => [row.line, row.errors[0]])).toEqual([
+      [2, expect.stringContaining('looks like seconds, not milliseconds')],
+      [3, expect.stringContaining('is in the future')],
+      [4, expect.stringContaining('must be a millisecond timestamp or an ISO time')],
+    ]);
     const create = files.write('talent.ndjson', '{"talent_id":123,"job_id":"job-1"}\n');
     expect((await dryRun('create', create)).invalid[0]!.errors).toEqual([
       'talent_id must be text, got a number',

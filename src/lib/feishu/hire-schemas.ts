@@ -126,19 +126,34 @@ export const terminateApplicationInputSchema = terminateApplicationBodySchema.ex
 });
 export type TerminateApplicationInput = z.infer<typeof terminateApplicationInputSchema>;
 
+/** An ISO 8601 date, or date and time with an optional zone: what `Date.parse` reads the same everywhere. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A cutoff this far ahead is a clock's difference, not a typo. */
+const FUTURE_TOLERANCE_MS = 60_000;
+
 /**
  * hire-queue's own guard on a terminate row, never sent to Feishu: terminate only if the
  * application was not updated after this instant. A millisecond timestamp or an ISO time; kept as ms.
  */
 export const ifNotUpdatedSinceSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const text = typeof value === 'string' ? value.trim() : undefined;
   const ms =
-    typeof value === 'number' ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isSafeInteger(ms) || ms < 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        'if_not_updated_since must be a millisecond timestamp or an ISO time like 2026-11-01T00:00:00Z',
-    });
+    typeof value === 'number'
+      ? value
+      : /^\d+$/.test(text!)
+        ? Number(text)
+        : ISO_TIME.test(text!)
+          ? Date.parse(text!)
+          : Number.NaN;
+  const problem = !Number.isSafeInteger(ms)
+    ? 'if_not_updated_since must be a millisecond timestamp or an ISO time like 2026-11-01T00:00:00Z'
+    : ms < 100_000_000_000
+      ? `if_not_updated_since ${ms} looks like seconds, not milliseconds (it would be ${new Date(ms).toISOString()}): multiply by 1000`
+      : ms > Date.now() + FUTURE_TOLERANCE_MS
+        ? `if_not_updated_since ${new Date(ms).toISOString()} is in the future: every application would count as not updated since`
+        : undefined;
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   }
   return ms;

@@ -1,6 +1,5 @@
 import { BATCH_RETENTION_S } from '../retention';
 import type { RedisClient } from '../redis/redis-connection';
-import { runScript } from '../redis/run-script';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One call that failed, as a dead letter lists it. */
