@@ -6,10 +6,10 @@ import {
   exportDeadLetters,
   listDeadLetters,
   replayDeadLetters,
-  type DeadLetter,
 } from '../../src/lib/batches/dead-letters';
 import { enqueueFile } from '../../src/producers/enqueue-file';
 import { runCli } from '../helpers/cli';
+import { terminateLetter } from '../helpers/dead-letter';
 import { openRuntime, testEnv } from '../helpers/runtime';
 import { deleteKeys, testPrefix } from '../helpers/redis';
 import { openSandbox } from '../helpers/sandbox';
@@ -17,18 +17,7 @@ import { smallFixture } from '../sandbox/fixture';
 
 const dir = mkdtempSync(join(tmpdir(), 'hq-dlq-'));
 
-const letter = (jobId: string, input: Record<string, unknown>): DeadLetter => ({
-  jobId,
-  batchId: 'night-1',
-  operation: 'terminate',
-  input,
-  code: '1002002',
-  message: 'parameter error',
-  reason: 'permanent error',
-  attemptsMade: 1,
-  attempts: [],
-  deadLetteredAt: new Date().toISOString(),
-});
+const letter = (jobId: string, input: Record<string, unknown>) => terminateLetter(jobId, input);
 
 describe('dead letters as a library', () => {
   it('exports to .json a file that enqueue takes back as a JSON array', async () => {

@@ -97,7 +97,7 @@ describe('a fleet: enqueue, work, batch, dlq, stale', () => {
     const fix = join(dir, 'fix.csv');
     expect((await runCli(['dlq', 'export', '--batch', 'close-1', '--out', fix], env)).code).toBe(0);
     expect(readFileSync(fix, 'utf8')).toBe(
-      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since\napp-ghost,27,,,\n',
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since,job_id\napp-ghost,27,,,,\n',
     );
     writeFileSync(fix, readFileSync(fix, 'utf8').replace('app-ghost', 'app-3'));
     const fixed = await runCli(['run', 'terminate', '--file', fix, '--json'], env);

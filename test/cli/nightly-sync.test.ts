@@ -160,7 +160,7 @@ describe('close-outs that respect a recruiter', () => {
     });
     const skipped = results(out).filter((r) => r.status === 'skipped');
     expect(skipped.map((r) => r.application_id).sort()).toEqual(['app-2', 'app-5', 'app-9']);
-    expect(skipped[0]?.message).toMatch(/updated at .* after .*someone moved it/);
+    expect(skipped[0]?.message).toMatch(/updated .*after .*someone moved it/);
     for (const id of ['app-2', 'app-5', 'app-9'])
       expect(sandbox.state.applications.get(id)?.active_status).toBe(1);
     expect(sandbox.state.applications.get('app-1')?.active_status).toBe(2);

@@ -1,4 +1,5 @@
-import { addDeadLetter, pruneDeadLetters, type DeadLetter } from '../../src/lib/batches/dead-letters';
+import { addDeadLetter, pruneDeadLetters } from '../../src/lib/batches/dead-letters';
+import { terminateLetter } from '../helpers/dead-letter';
 import { BATCH_RETENTION_S } from '../../src/lib/retention';
 import { runCli } from '../helpers/cli';
 import { inputDir } from '../helpers/files';
@@ -46,18 +47,8 @@ describe('what a batch leaves in Redis (issue 27, finding 5)', () => {
     const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 1) } });
     const prefix = testPrefix();
     const runtime = openRuntime(sandbox, prefix);
-    const letter = (jobId: string): DeadLetter => ({
-      jobId,
-      batchId: 'old',
-      operation: 'terminate',
-      input: { application_id: jobId, termination_type: 1 },
-      code: '1002002',
-      message: 'parameter error',
-      reason: 'permanent error',
-      attemptsMade: 1,
-      attempts: [],
-      deadLetteredAt: new Date().toISOString(),
-    });
+    const letter = (jobId: string) =>
+      terminateLetter(jobId, { application_id: jobId, termination_type: 1 }, 'old');
     await addDeadLetter(runtime.queues.deadLetter, letter('fresh'));
     await runtime.queues.deadLetter.add('terminate', letter('stale'), {
       jobId: 'stale',
