@@ -94,6 +94,11 @@ describe('a batch fed from several files (issue 27, findings 1–3)', () => {
       [x, '3', 'invalid'],
       [y, '3', 'succeeded'],
     ]);
+    // The list of batches as JSON, with the same counts (finding 14).
+    const listed = JSON.parse((await runCli(['batch', '--json'], env)).stdout) as { batches: unknown[] };
+    expect(listed.batches).toEqual([
+      expect.objectContaining({ batchId: 'dc1', state: 'finished', rows: 3, jobs: 2, done: 2 }),
+    ]);
     const progress = await runCli(['status', '--json'], env);
     expect(JSON.parse(progress.stdout)).toMatchObject({
       batches: expect.arrayContaining([

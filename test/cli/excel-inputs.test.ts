@@ -218,6 +218,13 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
     await sandbox.close();
   });
 
+  it('says in --help every results format it writes', async () => {
+    const help = await runCli(['run', 'terminate', '--help'], offline);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      '--results <file> write one line per input row with its status (.csv, .ndjson, .json, or .xlsx for Excel)',
+    );
+  });
+
   it('refuses a workbook id Excel stored as a number', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('ids');
