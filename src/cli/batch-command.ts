@@ -9,7 +9,7 @@ import {
   type ConnectionFlags,
   type QueueContext,
 } from './cli-context';
-import { waitForBatch } from './batch-progress';
+import { watchBatch } from './batch-progress';
 import { confirm } from './confirm';
 import { ExitCode } from './exit-codes';
 import { reportBatch } from './report-batch';
@@ -123,7 +123,7 @@ export function registerBatchCommand(program: Command): void {
         process.exitCode = await controlBatch(ctx, id, flags);
         return;
       }
-      if (flags.wait) await waitForBatch(ctx, id);
+      if (flags.wait) await watchBatch(ctx, id);
       const { exitCode } = await reportBatch(ctx, id, {
         json: Boolean(flags.json),
         ...(flags.results ? { results: flags.results } : {}),

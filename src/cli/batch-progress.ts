@@ -18,7 +18,7 @@ export interface WaitOptions {
 }
 
 /** Waits for the batch to finish (`lib/batches/wait-for-batch`), showing its progress on stderr. */
-export async function waitForBatch(
+export async function watchBatch(
   target: { batches: BatchStore; queues: HireQueues },
   batchId: string,
   options: WaitOptions = {},

@@ -13,7 +13,7 @@ import { generatedIds, type HireState } from '../sandbox/hire-state';
 import { SANDBOX_APP } from '../sandbox/sandbox-config';
 import { startSandbox } from '../sandbox/sandbox-server';
 import { startWorkers } from '../workers/hire-worker';
-import { waitForBatch } from './batch-progress';
+import { watchBatch } from './batch-progress';
 import { openFeishuContext } from './cli-context';
 import { ExitCode } from './exit-codes';
 import { startPrivateRedisServer } from './private-redis-server';
@@ -123,7 +123,7 @@ export async function runDemo(): Promise<number> {
         logger: createLogger('hire-queue', { level: 'warn' }),
       });
       try {
-        await waitForBatch(ctx, batchId, { label: `terminate ${batchId}`, signal: shutdown.signal });
+        await watchBatch(ctx, batchId, { label: `terminate ${batchId}`, signal: shutdown.signal });
       } finally {
         await workers.close();
       }

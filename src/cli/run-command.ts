@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import { createLogger } from '../lib/logger';
 import { startWorkers, verifyCredentials } from '../workers/hire-worker';
-import { waitForBatch } from './batch-progress';
+import { watchBatch } from './batch-progress';
 import {
   addConnectionOptions,
   addMetricsOption,
@@ -92,7 +92,7 @@ export async function runBatch(
         : undefined;
     try {
       void workers.fatal.then((error) => (stopped = error.message));
-      await waitForBatch(ctx, batchId, {
+      await watchBatch(ctx, batchId, {
         signal: AbortSignal.any([halted.signal, shutdown.signal]),
         label: `${operation} ${batchId}`,
         note,

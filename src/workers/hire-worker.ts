@@ -1,3 +1,4 @@
+import { clearFleetHalt, readFleetHalt, recordFleetHalt } from '../lib/operations/fleet-halt';
 import { pruneDeadLetters } from '../lib/batches/dead-letters';
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
@@ -91,10 +92,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   await verifyCredentials(runtime, logger);
 
   // A halt recorded by an earlier run ends when workers are started again (after the fix).
-  const halt = await runtime.redis.get(runtime.keys.fleetHalt);
+  const halt = await readFleetHalt(runtime.redis, runtime.keys);
   if (halt !== null) {
-    logger.warn({ halt: JSON.parse(halt) as unknown }, 'resuming queues paused by an earlier fleet halt');
-    await runtime.redis.del(runtime.keys.fleetHalt);
+    logger.warn({ halt }, 'resuming queues paused by an earlier fleet halt');
+    await clearFleetHalt(runtime.redis, runtime.keys);
     await Promise.all([queues.create.resume(), queues.terminate.resume()]);
   }
 
@@ -119,15 +120,11 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       scope,
     );
     if (scope === 'fleet') {
-      await runtime.redis.set(
-        runtime.keys.fleetHalt,
-        JSON.stringify({
-          code: classification.code,
-          message: classification.message,
-          fix: classification.fix,
-          at: new Date().toISOString(),
-        }),
-      );
+      await recordFleetHalt(runtime.redis, runtime.keys, {
+        code: classification.code,
+        message: classification.message,
+        fix: classification.fix ?? 'check the app configuration',
+      });
       await Promise.all([queues.create.pause(), queues.terminate.pause()]);
       logger.error({ code: classification.code, fix: classification.fix }, 'fleet halted');
       await notifier?.fleetHalted(classification);

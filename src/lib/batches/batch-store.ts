@@ -313,7 +313,7 @@ end
 return { outcome or false, m[1] or false, m[2] or false, row, admitted, m[3] and 1 or 0 }`;
 
 /** What a worker reads of its job's batch before the call. */
-export interface JobContext {
+export interface JobReading {
   /** Set when the job already ended (a worker died after recording it): no call. */
   outcome: JobOutcome | undefined;
   control: BatchControl;
@@ -586,7 +586,7 @@ export class BatchStore {
   }
 
   /**
-   * What a worker needs before a job's call, in one step: see `JobContext`. Given the job's journal,
+   * What a worker needs before a job's call, in one step: see `JobReading`. Given the job's journal,
    * the call is also admitted as by `admitCall`, for a call that leaves right after this read.
    */
   async jobContext(
@@ -594,7 +594,7 @@ export class BatchStore {
     jobId: string,
     line: number | undefined,
     admitting?: AttemptJournal,
-  ): Promise<JobContext> {
+  ): Promise<JobReading> {
     const k = this.keys.batch(batchId);
     const [outcome, control, existing, stored, admitted, batchKnown] = (await this.jobContexts.run(
       admitting ? 6 : 3,

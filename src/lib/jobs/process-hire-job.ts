@@ -236,7 +236,8 @@ function rowRefOf(
   };
 }
 
-interface JobContext {
+/** A job whose call failed, with what deciding and acting on the failure needs. */
+interface FailedJob {
   job: HireJob;
   row: HireRow;
   token: string | undefined;
@@ -247,7 +248,7 @@ interface JobContext {
 
 /** Does what `decideAfterFailure` decides for a classified failure. */
 async function actOnFailure(
-  context: JobContext,
+  context: FailedJob,
   failure: Classification,
   error: unknown,
 ): Promise<JobOutcome> {
@@ -542,6 +543,18 @@ function toRecord(classification: Classification): AttemptRecord {
   };
 }
 
+/** An outcome this run recorded: its log line and count, then whoever waits for the batch's end. */
+async function announce(
+  job: HireJob,
+  ref: DeadLetterRef,
+  deps: ProcessorDeps,
+  result: JobOutcome,
+): Promise<JobOutcome> {
+  reportOutcome(job, ref, deps, result);
+  if (ref.batchId !== undefined) await deps.onOutcomeRecorded?.(ref.batchId);
+  return result;
+}
+
 /** One log line and one count per job outcome, as it is recorded. */
 function reportOutcome(job: HireJob, row: DeadLetterRef, deps: ProcessorDeps, outcome: JobOutcome): void {
   const { operation } = row;
@@ -585,11 +598,7 @@ async function finish(
       : undefined;
   const recorded = await deps.batches.recordOutcome(data.batchId, job.id!, result, journal.keys, ledger);
   if (ledger) await deps.ledger.written(ledger);
-  if (recorded) {
-    reportOutcome(job, data, deps, result);
-    await deps.onOutcomeRecorded?.(data.batchId);
-    return result;
-  }
+  if (recorded) return announce(job, data, deps, result);
   // Another run of this job (one that outlived its lock) recorded first; its outcome stands.
   return (await deps.batches.outcomeOf(data.batchId, job.id!)) ?? result;
 }
@@ -643,11 +652,7 @@ async function deadLetter(
   });
   if (batchId === undefined) return result;
   const recorded = await deps.batches.recordOutcome(batchId, job.id!, result, journal?.keys ?? []);
-  if (recorded) {
-    reportOutcome(job, ref, deps, result);
-    await deps.onOutcomeRecorded?.(batchId);
-    return result;
-  }
+  if (recorded) return announce(job, ref, deps, result);
   const standing = await deps.batches.outcomeOf(batchId, job.id!);
   if (standing && standing.status !== 'deadLettered') await deps.queues.deadLetter.remove(job.id!);
   return standing ?? result;

@@ -1,3 +1,4 @@
+import { readFleetHalt } from './fleet-halt';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { QueueRuntime } from '../hire-runtime';
 import type { Health } from './metrics-server';
@@ -21,11 +22,12 @@ export async function fleetHealth(
     delay(PING_TIMEOUT_MS).then(() => false),
   ]);
   if (!answered) return { ok: false, reason: `Redis does not answer within ${PING_TIMEOUT_MS} ms` };
-  const halt = await runtime.redis.get(runtime.keys.fleetHalt);
-  if (halt !== null) {
-    const { code, message, fix } = JSON.parse(halt) as { code?: string; message?: string; fix?: string };
-    return { ok: false, reason: `fleet halted by Feishu ${code} (${message}); to fix: ${fix}` };
-  }
+  const halt = await readFleetHalt(runtime.redis, runtime.keys);
+  if (halt !== null)
+    return {
+      ok: false,
+      reason: `fleet halted by Feishu ${halt.code} (${halt.message}); to fix: ${halt.fix}`,
+    };
   const stopped = stoppedBecause?.();
   if (stopped) return { ok: false, reason: stopped };
   return { ok: true };

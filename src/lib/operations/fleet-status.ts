@@ -1,3 +1,4 @@
+import { readFleetHalt, type FleetHalt } from './fleet-halt';
 import type { BatchState } from '../batches/batch-store';
 import type { JobStatus } from '../jobs/job-outcome';
 import type { HireRuntime } from '../hire-runtime';
@@ -11,7 +12,7 @@ export interface FleetStatus {
   /** Workers connected per queue, as BullMQ sees them. */
   workers: { create: number; terminate: number };
   /** The fleet halt and its fix, when the queues are paused by one. */
-  halt: { code: string; message: string; fix: string; at: string } | null;
+  halt: FleetHalt | null;
   /**
    * Per endpoint: blocked by a 429 until when, the margin in use (learned by the fleet, or fixed),
    * and the share of the documented rate that margin leaves.
@@ -52,7 +53,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     queueCounts(queues.deadLetter),
     queues.create.getWorkersCount(),
     queues.terminate.getWorkersCount(),
-    redis.get(keys.fleetHalt),
+    readFleetHalt(redis, keys),
   ]);
   const limits = { create: config.createLimits, terminate: config.terminateLimits, read: config.readLimits };
   const limiterState = {} as FleetStatus['limiter'];
@@ -94,7 +95,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
   return {
     queues: { create, terminate, 'dead-letter': deadLetter },
     workers: { create: createWorkers, terminate: terminateWorkers },
-    halt: halt === null ? null : (JSON.parse(halt) as FleetStatus['halt']),
+    halt,
     limiter: limiterState,
     lostBatches: await batches.lostBatches(),
     batches: recent,
