@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createLogger } from '../lib/logger';
-import { BatchNotifier } from '../lib/operations/batch-notifier';
+import { BatchNotifier } from '../lib/fleet/batch-notifier';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
 import {
   addConnectionOptions,

@@ -6,8 +6,8 @@ import {
   type HireRuntime,
   type QueueRuntime,
 } from '../lib/hire-runtime';
-import { fleetHealth } from '../lib/operations/fleet-health';
-import { startMetricsServer } from '../lib/operations/metrics-server';
+import { fleetHealth } from '../lib/fleet/fleet-health';
+import { startMetricsServer } from '../lib/fleet/metrics-server';
 import { parsePort } from './option-parsers';
 
 /** Flags that override the environment, on every command. */

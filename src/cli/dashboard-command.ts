@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { once } from 'node:events';
-import { startDashboard } from '../lib/operations/dashboard-server';
+import { startDashboard } from '../lib/fleet/dashboard-server';
 import { addConnectionOptions, configFrom, openQueueContext, type ConnectionFlags } from './cli-context';
 import { parsePort } from './option-parsers';
 import { watchShutdown } from './shutdown';

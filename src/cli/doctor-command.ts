@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../lib/errors/config-error';
-import { doctorPassed, runDoctor, type DoctorCheck } from '../lib/operations/doctor';
+import { doctorPassed, runDoctor, type DoctorCheck } from '../lib/fleet/doctor';
 import { addConnectionOptions, configFrom, type ConnectionFlags } from './cli-context';
 import { ExitCode } from './exit-codes';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { fleetStatus } from '../lib/operations/fleet-status';
+import { fleetStatus } from '../lib/fleet/fleet-status';
 import { addConnectionOptions, configFrom, openFeishuContext, type ConnectionFlags } from './cli-context';
 
 const callWords: Readonly<Record<string, string>> = {

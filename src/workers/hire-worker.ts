@@ -1,11 +1,11 @@
-import { clearFleetHalt, readFleetHalt, recordFleetHalt } from '../lib/operations/fleet-halt';
+import { clearFleetHalt, readFleetHalt, recordFleetHalt } from '../lib/fleet/fleet-halt';
 import { pruneDeadLetters } from '../lib/batches/dead-letters';
 import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
 import { WorkerStoppingError } from '../lib/errors/worker-stopping-error';
-import { BatchNotifier } from '../lib/operations/batch-notifier';
+import { BatchNotifier } from '../lib/fleet/batch-notifier';
 import type { HireJobData } from '../lib/jobs/hire-job';
 import type { HireRuntime } from '../lib/hire-runtime';
 import type { Operation } from '../lib/feishu/hire-schemas';

@@ -1,4 +1,4 @@
-import type { DoctorCheck } from '../../src/lib/operations/doctor';
+import type { DoctorCheck } from '../../src/lib/fleet/doctor';
 import { runCli } from '../helpers/cli';
 import { PrivateRedis } from '../helpers/private-redis';
 import { openRedis, testPrefix } from '../helpers/redis';

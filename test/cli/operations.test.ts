@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
-import type { FleetStatus } from '../../src/lib/operations/fleet-status';
+import type { FleetStatus } from '../../src/lib/fleet/fleet-status';
 import type { BotMessage } from '../../src/sandbox/sandbox-server';
 import { generatedIds } from '../../src/sandbox/hire-state';
 import { runCli } from '../helpers/cli';

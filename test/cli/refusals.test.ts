@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DoctorCheck } from '../../src/lib/operations/doctor';
+import type { DoctorCheck } from '../../src/lib/fleet/doctor';
 import { runCli } from '../helpers/cli';
 import { inputDir, terminateCsv } from '../helpers/files';
 import { PrivateRedis } from '../helpers/private-redis';

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
-import type { DoctorCheck } from '../../src/lib/operations/doctor';
+import type { DoctorCheck } from '../../src/lib/fleet/doctor';
 import { BatchedScript } from '../../src/lib/redis/batched-script';
 import { runCli } from '../helpers/cli';
 import { inputDir, terminateCsv } from '../helpers/files';
