@@ -49,7 +49,10 @@ export async function watchBatch(
         doneAtStart ??= progress.done;
         const watchedS = (Date.now() - startedAt) / 1000;
         const rate = (watchedS < 0.5 ? 0 : (progress.done - doneAtStart) / watchedS).toFixed(1);
-        const noted = options.note?.();
+        const noted =
+          progress.state === 'paused'
+            ? `paused: no call starts until hire-queue batch ${batchId} --resume`
+            : options.note?.();
         const note = noted ? ` · ${noted}` : '';
         if (bar) {
           if (!started) bar.start(progress.jobs, progress.done, { rate, note });

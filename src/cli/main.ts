@@ -54,12 +54,16 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
     process.exitCode ??= ExitCode.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-      return;
-    }
     // With --json a script reads stdout: it gets one object saying what failed, never nothing.
     const json = argv.includes('--json');
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      if (json && error.exitCode !== 0)
+        process.stdout.write(
+          `${JSON.stringify({ error: { code: 'USAGE', message: error.message.replace(/^error: /, '') } })}\n`,
+        );
+      return;
+    }
     const fail = (code: string, message: string, exitCode: number) => {
       console.error(`hire-queue: ${message}`);
       if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);

@@ -53,6 +53,13 @@ export async function runBatch(
     // Refused credentials end the run before anything is enqueued, and stop nothing else.
     if (!flags.dryRun) await verifyCredentials(ctx);
     const batchId = flags.batch ?? newBatchId(operation);
+    // A paused batch runs nothing: waiting for it would hang a cron entry until someone resumes it.
+    if ((await ctx.batches.meta(batchId))?.control === 'paused') {
+      const message = `batch ${batchId} is paused: nothing of it would run. Resume it first (hire-queue batch ${batchId} --resume), or cancel it`;
+      console.error(`hire-queue: ${message}`);
+      if (flags.json) printJson({ batchId, operation, error: { code: 'BATCH_PAUSED', message } });
+      return ExitCode.usage;
+    }
     const enqueued = await enqueueFromFile(ctx, operation, { ...flags, batch: batchId }, shutdown.signal);
     if (shutdown.signal.aborted) {
       const message =

@@ -52,7 +52,7 @@ export function registerStatusCommand(program: Command): void {
           .map(([state, n]) => `${n} ${callWords[state] ?? state}`)
           .join(', ');
         out(
-          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}; ${b.done}/${b.jobs} calls done: ${calls}\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
+          `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}; ${b.done}/${b.jobs} jobs ended: ${calls}\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
         );
       }
       const lost = Object.entries(status.lostBatches);

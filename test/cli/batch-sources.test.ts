@@ -83,26 +83,27 @@ describe('a batch fed from several files (issue 27, findings 1–3)', () => {
     await fleet.waitForBatch('dc1');
     const out = join(files.dir, 'dc1.csv');
     const report = await runCli(['batch', 'dc1', '--json', '--results', out], env);
-    // Y:2 holds X:2's input: X:2's row serves it, and the batch holds no second row for it. X:3
-    // stays invalid (X was run again last); Y:3 is its own row.
+    // Y:2 holds X:2's input: reported on its own line, its call shared with X:2. X:3 stays invalid
+    // (X was run again last); Y:3 is its own row.
     expect(JSON.parse(report.stdout)).toMatchObject({
-      counts: { total: 3, succeeded: 2, invalid: 1, pending: 0 },
+      counts: { total: 4, succeeded: 3, invalid: 1, pending: 0 },
     });
     expect(sandbox.stats().endpoints.terminate.calls).toBe(2);
     expect(results(out).map((r) => [r.file, r.line, r.status])).toEqual([
       [x, '2', 'succeeded'],
       [x, '3', 'invalid'],
+      [y, '2', 'succeeded'],
       [y, '3', 'succeeded'],
     ]);
     // The list of batches as JSON, with the same counts (finding 14).
     const listed = JSON.parse((await runCli(['batch', '--json'], env)).stdout) as { batches: unknown[] };
     expect(listed.batches).toEqual([
-      expect.objectContaining({ batchId: 'dc1', state: 'finished', rows: 3, jobs: 2, done: 2 }),
+      expect.objectContaining({ batchId: 'dc1', state: 'finished', rows: 4, jobs: 2, done: 2 }),
     ]);
     const progress = await runCli(['status', '--json'], env);
     expect(JSON.parse(progress.stdout)).toMatchObject({
       batches: expect.arrayContaining([
-        expect.objectContaining({ batchId: 'dc1', rows: 3, jobs: 2, done: 2 }),
+        expect.objectContaining({ batchId: 'dc1', rows: 4, jobs: 2, done: 2 }),
       ]),
     });
     await fleet.close();

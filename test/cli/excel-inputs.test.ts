@@ -231,10 +231,17 @@ describe('files as Excel leaves them (issue 27, findings 7–9, 14)', () => {
     sheet.addRow(['talent_id', 'job_id']);
     sheet.addRow([7_000_000_000_000_000_000, 'job-1']);
     sheet.addRow(['talent-free', 'job-1']);
+    // A blank cell between filled ones (spreadsheet tools leave it out of the file), and one after.
+    sheet.getCell('D1').value = 'user_id';
+    sheet.getCell('A4').value = 'talent-other';
+    sheet.getCell('B4').value = 'job-1';
+    sheet.getCell('A5').value = 'talent-bound';
+    sheet.getCell('D5').value = 'emp-a';
+    sheet.getCell('B5').value = 'job-2';
     const path = join(files.dir, 'ids.xlsx');
     await book.xlsx.writeFile(path);
     const checked = await dryRun('create', path);
-    expect(checked).toMatchObject({ total: 2, accepted: 1 });
+    expect(checked).toMatchObject({ total: 4, accepted: 3 });
     expect(checked.invalid[0]).toMatchObject({
       line: 2,
       errors: [expect.stringContaining('scientific notation')],

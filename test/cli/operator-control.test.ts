@@ -170,4 +170,22 @@ describe('an operator in control', () => {
     await openRedis(prefix).closeAndClean();
     await sandbox.close();
   });
+
+  it('refuses to run a paused batch, which would wait until someone resumes it', async () => {
+    const sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 4) } });
+    const prefix = testPrefix();
+    const env = testEnv(sandbox, prefix);
+    const file = closeFile('paused.csv', 1, 4);
+    expect((await runCli(['enqueue', 'terminate', '--file', file, '--batch', 'held'], env)).code).toBe(0);
+    expect((await runCli(['batch', 'held', '--pause'], env)).code).toBe(0);
+    const run = await runCli(['run', 'terminate', '--file', file, '--batch', 'held', '--json'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'batch held is paused: nothing of it would run. Resume it first (hire-queue batch held --resume)',
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ error: { code: 'BATCH_PAUSED' } });
+    expect(sandbox.stats().endpoints.terminate.calls).toBe(0);
+    await openRedis(prefix).closeAndClean();
+    await sandbox.close();
+  });
 });

@@ -172,6 +172,12 @@ describe('--json always prints one object (issue 27, finding 15)', () => {
     expect(error.error.code).toBe('FLEET_FATAL');
     expect(wrong.stdout).not.toContain('not-the-secret');
 
+    const unknownFlag = await runCli(['run', 'terminate', '--file', input, '--json', '--bogus'], env);
+    expect(unknownFlag.code).toBe(2);
+    expect(JSON.parse(unknownFlag.stdout)).toEqual({
+      error: { code: 'USAGE', message: "unknown option '--bogus'" },
+    });
+
     const arrived = new Promise<void>((resolve) => {
       let calls = 0;
       sandbox.onArrival((event) => event.endpoint === 'terminate' && ++calls === 3 && resolve());

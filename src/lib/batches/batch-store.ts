@@ -62,9 +62,8 @@ export type NewRow =
 /**
  * What adding a row found: `new` (its job is to be queued), `known` (an earlier run added this row,
  * same source, line and input; queued again only if it has no outcome, BullMQ keeping one job per
- * id), `repeat` (the same input as another line of its file: that line's job serves both),
- * `served` (another row's job serves it, and no row is added: the same input from another file, or
- * a repeat an earlier run recorded), `invalid` (recorded as refused).
+ * id), `repeat` (the same input as another row, of this file or another: that row's job serves
+ * both), `served` (such a repeat an earlier run recorded already), `invalid` (recorded as refused).
  */
 export type AddedRow = 'new' | 'known' | 'repeat' | 'served' | 'invalid';
 
@@ -135,9 +134,9 @@ const RETENTION_S = BATCH_RETENTION_S;
  * place. The number names the row's job. A row's value is `SOURCE:LINE|` (`SOURCE:LINE:G|` once
  * replayed G times) then its input, or `=N` when row N of the same file has the same input.
  * Digests are kept for the batch's life: the same input again from the same file and line is the
- * same row (`known`); from another line of the same file, a repeat that shares its job (recorded
- * once per line); from another file, that row's job serves it and no row is added; with another
- * input, a new row, while the old one keeps its outcome under its old input. In `replay` mode an
+ * same row (`known`); from another line or file, a repeat that shares its job (recorded once per
+ * file and line, so it is reported on its own line); with another input, a new row, while the old
+ * one keeps its outcome under its old input. In `replay` mode an
  * input whose job already ended runs again: its own row (same file and line) is reopened under a
  * new job (its old outcome taken out of the counts), any other gets a new row. Replies per row:
  * status (0 new, 1 known, 2 repeat, 3 served by another row's job, 4 invalid), the number of the
@@ -249,9 +248,6 @@ for i = 5 + nSources, #ARGV, 4 do
     elseif m > 0 then
       if heldOrigin == origin then
         reply(1, m, jobIdOf(m, generation))
-      elseif string.match(heldOrigin, '^%d+') ~= tostring(source) then
-        -- The same input from another file: the row that holds it serves this one too.
-        reply(3, m, jobIdOf(m, generation))
       else
         local repeatKey = digest .. '@' .. origin
         if redis.call('HEXISTS', KEYS[3], repeatKey) == 1 then

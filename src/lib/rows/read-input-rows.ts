@@ -363,7 +363,11 @@ async function* workbookRows(path: string, operation: Operation, name: string): 
   try {
     for await (const sheet of reader) {
       for await (const row of sheet) {
-        const values = (row.values as unknown[]).slice(1).map(cellText);
+        // Sparse: a blank cell is a hole, which map would skip.
+        const cells = row.values as unknown[];
+        const values = Array.from({ length: Math.max(0, cells.length - 1) }, (_, i) =>
+          cellText(cells[i + 1]),
+        );
         if (values.every((v) => v === '')) continue;
         if (columns === undefined) {
           columns = headerMapping(values, operation, name);
