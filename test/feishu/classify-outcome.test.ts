@@ -1,9 +1,9 @@
 import { classifyOutcome } from '../../src/lib/feishu/classify-outcome';
 import { codeRules, type FailureKind } from '../../src/lib/feishu/code-rules';
-import { FeishuApiError } from '../../src/lib/errors/feishu-api-error';
+import { FeishuApiError } from '../../src/lib/feishu/feishu-api-error';
 import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
 import { InvalidInputError } from '../../src/lib/errors/invalid-input-error';
-import { NetworkError } from '../../src/lib/errors/network-error';
+import { NetworkError } from '../../src/lib/feishu/network-error';
 
 const answer = (feishuCode: number | undefined, httpStatus: number) =>
   new FeishuApiError('test', {

@@ -1,7 +1,7 @@
 import { classifyOutcome } from '../../src/lib/feishu/classify-outcome';
-import { FeishuApiError } from '../../src/lib/errors/feishu-api-error';
+import { FeishuApiError } from '../../src/lib/feishu/feishu-api-error';
 import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
-import { NetworkError } from '../../src/lib/errors/network-error';
+import { NetworkError } from '../../src/lib/feishu/network-error';
 import { decideAfterFailure, type FailureContext } from '../../src/lib/jobs/failure-decision';
 
 const answer = (feishuCode: number | undefined, httpStatus: number, resetSeconds?: number) =>

@@ -1,6 +1,7 @@
 import { HireQueueError } from './hire-queue-error';
 
-import type { FatalScope } from '../feishu/code-rules';
+/** Whose calls a refusal stops: this process's (its credentials, its IP) or the whole fleet's. */
+export type FatalScope = 'process' | 'fleet';
 
 /**
  * Every call will fail until a person fixes something: this process's (its credentials, its IP on

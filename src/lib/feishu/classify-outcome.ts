@@ -1,7 +1,7 @@
-import { FeishuApiError } from '../errors/feishu-api-error';
+import { FeishuApiError } from './feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
-import { NetworkError } from '../errors/network-error';
+import { NetworkError } from './network-error';
 import {
   codeRules,
   situationRules,

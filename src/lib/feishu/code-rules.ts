@@ -1,4 +1,7 @@
+import type { FatalScope } from '../errors/fleet-fatal-error';
 import type { Operation } from './hire-schemas';
+
+export type { FatalScope };
 
 /** What a failed call means for its job. A call that succeeded is not classified: it succeeded. */
 export type FailureKind = 'alreadyDone' | 'transient' | 'rateLimited' | 'permanent' | 'fatal';
@@ -9,9 +12,6 @@ export type FailureKind = 'alreadyDone' | 'transient' | 'rateLimited' | 'permane
  * compares creation times; `ownTermination` compares the application's modification time.
  */
 export type Reconciliation = 'ownApplication' | 'ownTermination';
-
-/** Whom a fatal answer stops: this process only, or the whole fleet. */
-export type FatalScope = 'process' | 'fleet';
 
 export interface CodeRule {
   kind: FailureKind;

@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import type { RedisClient } from '../redis/redis-connection';
 import { z } from 'zod';
-import { FeishuApiError } from '../errors/feishu-api-error';
+import { FeishuApiError } from './feishu-api-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { createFeishuHttp, headerOf, serverDateOf, timedTransport, toFeishuError } from './feishu-http';
 import type { FleetRateLimiter, LimitedEndpoint, SendTiming } from '../limiter/fleet-rate-limiter';

@@ -5,8 +5,8 @@ import * as https from 'node:https';
 import { Agent as HttpsAgent } from 'node:https';
 import { localNowMs } from '../limiter/redis-clock';
 import type { SendTiming } from '../limiter/fleet-rate-limiter';
-import { FeishuApiError } from '../errors/feishu-api-error';
-import { NetworkError } from '../errors/network-error';
+import { FeishuApiError } from './feishu-api-error';
+import { NetworkError } from './network-error';
 
 /**
  * The TCP keep-alive delay axios sets on a request's socket (its http adapter, every request). The

@@ -2,9 +2,9 @@ import type { AxiosInstance } from 'axios';
 import { runScript } from '../redis/run-script';
 import type { RedisClient } from '../redis/redis-connection';
 import { classifyOutcome } from './classify-outcome';
-import { FeishuApiError } from '../errors/feishu-api-error';
+import { FeishuApiError } from './feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
-import { NetworkError } from '../errors/network-error';
+import { NetworkError } from './network-error';
 import { toFeishuError } from './feishu-http';
 import type { RedisKeys } from '../redis/redis-keys';
 

@@ -4,9 +4,9 @@ import { classifyOutcome } from '../feishu/classify-outcome';
 import { FeishuClient } from '../feishu/feishu-client';
 import { ConfigError } from '../errors/config-error';
 import { HireQueueError } from '../errors/hire-queue-error';
-import { FeishuApiError } from '../errors/feishu-api-error';
+import { FeishuApiError } from '../feishu/feishu-api-error';
 import { FleetFatalError } from '../errors/fleet-fatal-error';
-import { NetworkError } from '../errors/network-error';
+import { NetworkError } from '../feishu/network-error';
 import { localNowMs } from '../limiter/redis-clock';
 import {
   assertRedisReachable,

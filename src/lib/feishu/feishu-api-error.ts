@@ -1,6 +1,6 @@
-import { ruleForAnswer, type CodeRule } from '../feishu/code-rules';
-import type { Operation } from '../feishu/hire-schemas';
-import { HireQueueError } from './hire-queue-error';
+import { ruleForAnswer, type CodeRule } from './code-rules';
+import type { Operation } from './hire-schemas';
+import { HireQueueError } from '../errors/hire-queue-error';
 
 /** What Feishu answered, kept whole for dead letters and support tickets (never headers or tokens). */
 export interface FeishuAnswerFacts {

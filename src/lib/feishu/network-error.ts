@@ -1,5 +1,5 @@
-import { ruleForNoAnswer, type CodeRule } from '../feishu/code-rules';
-import { HireQueueError } from './hire-queue-error';
+import { ruleForNoAnswer, type CodeRule } from './code-rules';
+import { HireQueueError } from '../errors/hire-queue-error';
 
 /**
  * No answer came: refused, reset, dropped or timed out. The call may or may not have reached
