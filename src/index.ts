@@ -33,7 +33,7 @@ export { HireQueueError, isHireQueueError } from './lib/errors/hire-queue-error'
 export type { CreateApplicationInput, TerminateApplicationInput, Operation } from './lib/feishu/hire-schemas';
 export { fleetStatus, type FleetStatus } from './lib/fleet/fleet-status';
 export { fleetHealth } from './lib/fleet/fleet-health';
-export { HireMetrics } from './lib/fleet/hire-metrics';
+export { HireMetrics } from './lib/metrics/hire-metrics';
 export { startMetricsServer, type MetricsServer, type Health } from './lib/fleet/metrics-server';
 export { startDashboard, type Dashboard, type DashboardOptions } from './lib/fleet/dashboard-server';
 export { BatchNotifier, batchEndCard } from './lib/fleet/batch-notifier';

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis/redis-connection';
 import { BatchStore } from './batches/batch-store';
 import { ApplicationLedger } from './ledger/application-ledger';
-import { HireMetrics } from './fleet/hire-metrics';
+import { HireMetrics } from './metrics/hire-metrics';
 import { requireCredentials, type HireQueueConfig } from './config';
 import { FeishuClient } from './feishu/feishu-client';
 import { UpdatedSinceListing } from './jobs/updated-since-listing';

@@ -15,7 +15,7 @@ import {
 } from './hire-schemas';
 import type { RedisKeys } from '../redis/redis-keys';
 import { TenantToken } from './tenant-token';
-import type { HireMetrics } from '../fleet/hire-metrics';
+import type { HireMetrics } from '../metrics/hire-metrics';
 import { performance } from 'node:perf_hooks';
 
 export interface FeishuClientOptions {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { HireMetrics } from './hire-metrics';
+import type { HireMetrics } from '../metrics/hire-metrics';
 import { listenOn } from '../listen';
 
 export interface Health {

@@ -22,7 +22,7 @@ import {
 } from '../feishu/hire-schemas';
 import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { Logger } from '../logger';
-import type { HireMetrics } from '../fleet/hire-metrics';
+import type { HireMetrics } from '../metrics/hire-metrics';
 import type { RedisKeys } from '../redis/redis-keys';
 import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
 import { decideAfterFailure, type FailureDecision } from './failure-decision';

@@ -1,5 +1,13 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { Queue } from 'bullmq';
+
+/** The queues whose depths are reported: BullMQ's, as `HireQueues` holds them. */
+type WatchedQueue = Pick<Queue, 'getJobCounts' | 'isPaused'>;
+interface WatchedQueues {
+  create: WatchedQueue;
+  terminate: WatchedQueue;
+  deadLetter: WatchedQueue;
+}
 
 /** Queue states the depth gauge reports, as BullMQ names them; `paused` is added (see below). */
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
@@ -54,7 +62,7 @@ export class HireMetrics {
     registers: [this.registry],
   });
 
-  private queues: HireQueues | undefined;
+  private queues: WatchedQueues | undefined;
 
   readonly queueJobs = new Gauge({
     name: 'hire_queue_queue_jobs',
@@ -81,7 +89,7 @@ export class HireMetrics {
   });
 
   /** Reports these queues' depths on every scrape. */
-  watchQueues(queues: HireQueues): void {
+  watchQueues(queues: WatchedQueues): void {
     this.queues = queues;
   }
 
