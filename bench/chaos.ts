@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { buildBatchReport, type ResultRow } from '../src/lib/batches/batch-report';
 import { freePort } from '../src/cli/private-redis-server';
 import { loadConfig } from '../src/lib/config';
-import { createQueueRuntime } from '../src/lib/hire-runtime';
+import { createQueueRuntime } from '../src/lib/runtime/hire-runtime';
 import { generatedIds } from '../src/sandbox/hire-state';
 import type { Fixture } from '../src/sandbox/sandbox-config';
 import type { SandboxStats } from '../src/sandbox/sandbox-server';

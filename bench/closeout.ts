@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { enqueueBatch } from '../src/lib/batches/enqueue-batch';
 import { loadConfig } from '../src/lib/config';
-import { createRuntime } from '../src/lib/hire-runtime';
+import { createRuntime } from '../src/lib/runtime/hire-runtime';
 import { acceptedRows, findStaleApplicationIds, terminateInputs } from '../src/producers/stale-applications';
 import { startSandbox } from '../src/sandbox/sandbox-server';
 import { deleteKeysUnder } from './prefix-keys';

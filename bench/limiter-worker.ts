@@ -2,7 +2,7 @@
 import { Queue, Worker } from 'bullmq';
 import { loadConfig } from '../src/lib/config';
 import { FeishuClient } from '../src/lib/feishu/feishu-client';
-import { createRuntime } from '../src/lib/hire-runtime';
+import { createRuntime } from '../src/lib/runtime/hire-runtime';
 import { createRedis } from '../src/lib/redis/redis-connection';
 
 export type Method = 'fleet-limiter' | 'bullmq-limiter' | 'sleep-loop';

@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { loadConfig } from '../src/lib/config';
 import { createFeishuHttp } from '../src/lib/feishu/feishu-http';
-import { createQueueRuntime, createRuntime, type QueueRuntime } from '../src/lib/hire-runtime';
+import { createQueueRuntime, createRuntime, type QueueRuntime } from '../src/lib/runtime/hire-runtime';
 import { createLogger } from '../src/lib/logger';
 import { enqueueFile } from '../src/producers/enqueue-file';
 import { generatedIds } from '../src/sandbox/hire-state';

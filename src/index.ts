@@ -9,7 +9,7 @@ export {
   connectQueueRuntime,
   type HireRuntime,
   type QueueRuntime,
-} from './lib/hire-runtime';
+} from './lib/runtime/hire-runtime';
 export { loadConfig, defaultConfig, type HireQueueConfig } from './lib/config';
 export { enqueueBatch, type EnqueueBatchOptions, type EnqueueBatchResult } from './lib/batches/enqueue-batch';
 export { waitForBatch, type WaitForBatchOptions } from './lib/batches/wait-for-batch';
@@ -25,8 +25,8 @@ export {
   type DeadLetterFilter,
   type ReplayResult,
 } from './lib/batches/dead-letters';
-export type { JobOutcome, JobStatus } from './lib/jobs/job-outcome';
-export { defaultRetryPolicy, type RetryPolicy } from './lib/jobs/retry-policy';
+export type { JobOutcome, JobStatus } from './lib/model/job-outcome';
+export { defaultRetryPolicy, type RetryPolicy } from './lib/queues/retry-policy';
 export { classifyOutcome, type Classification } from './lib/feishu/classify-outcome';
 export { codeRules, type CodeRule, type FailureKind } from './lib/feishu/code-rules';
 export { HireQueueError, isHireQueueError } from './lib/errors/hire-queue-error';

@@ -1,6 +1,6 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BatchStore } from '../lib/batches/batch-store';
-import type { HireQueues } from '../lib/jobs/hire-queues';
+import type { HireQueues } from '../lib/queues/hire-queues';
 import { waitForBatch as waitUntilFinished } from '../lib/batches/wait-for-batch';
 
 export interface WaitOptions {

@@ -5,7 +5,7 @@ import {
   connectRuntime,
   type HireRuntime,
   type QueueRuntime,
-} from '../lib/hire-runtime';
+} from '../lib/runtime/hire-runtime';
 import { fleetHealth } from '../lib/fleet/fleet-health';
 import { startMetricsServer } from '../lib/fleet/metrics-server';
 import { parsePort } from './option-parsers';

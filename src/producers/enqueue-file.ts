@@ -10,7 +10,7 @@ import {
   type EnqueueBatchResult,
 } from '../lib/batches/enqueue-batch';
 import type { Operation } from '../lib/feishu/hire-schemas';
-import type { HireQueues } from '../lib/jobs/hire-queues';
+import type { HireQueues } from '../lib/queues/hire-queues';
 import type { ApplicationLedger } from '../lib/ledger/application-ledger';
 import { readInputRows, type InputFormat, type RawRow } from '../lib/rows/read-input-rows';
 import { validateRows } from '../lib/rows/validate-row';

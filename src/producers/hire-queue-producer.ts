@@ -6,7 +6,7 @@ import { enqueueBatch } from '../lib/batches/enqueue-batch';
 import { waitForBatch } from '../lib/batches/wait-for-batch';
 import { loadConfig, type ConfigSource, type HireQueueConfig } from '../lib/config';
 import type { InputOf, Operation } from '../lib/feishu/hire-schemas';
-import { connectQueueRuntime, type QueueRuntime } from '../lib/hire-runtime';
+import { connectQueueRuntime, type QueueRuntime } from '../lib/runtime/hire-runtime';
 import { validateRow } from '../lib/rows/validate-row';
 
 export interface EnqueueResult {

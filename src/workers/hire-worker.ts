@@ -6,13 +6,13 @@ import type { Classification } from '../lib/feishu/classify-outcome';
 import { FleetFatalError } from '../lib/errors/fleet-fatal-error';
 import { WorkerStoppingError } from '../lib/errors/worker-stopping-error';
 import { BatchNotifier } from '../lib/fleet/batch-notifier';
-import type { HireJobData } from '../lib/jobs/hire-job';
-import type { HireRuntime } from '../lib/hire-runtime';
+import type { HireJobData } from '../lib/model/hire-job';
+import type { HireRuntime } from '../lib/runtime/hire-runtime';
 import type { Operation } from '../lib/feishu/hire-schemas';
-import type { JobOutcome } from '../lib/jobs/job-outcome';
+import type { JobOutcome } from '../lib/model/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
 import { processHireJob } from '../lib/jobs/process-hire-job';
-import { finishedJobRetention } from '../lib/jobs/hire-queues';
+import { finishedJobRetention } from '../lib/queues/hire-queues';
 import { createRedis } from '../lib/redis/redis-connection';
 import { ConfigError } from '../lib/errors/config-error';
 import {
@@ -20,7 +20,7 @@ import {
   backoffDelayMs,
   defaultRetryPolicy,
   type RetryPolicy,
-} from '../lib/jobs/retry-policy';
+} from '../lib/queues/retry-policy';
 
 /**
  * Jobs each worker runs at once. Enough to keep the limiter's slots busy at ~0.5 s per call

@@ -3,7 +3,7 @@ import { LegacyBatchError } from '../../src/lib/errors/legacy-batch-error';
 import { enqueueBatch, type EnqueueBatchOptions } from '../../src/lib/batches/enqueue-batch';
 import { buildBatchReport } from '../../src/lib/batches/batch-report';
 import type { BatchRow } from '../../src/lib/batches/batch-store';
-import type { HireRuntime } from '../../src/lib/hire-runtime';
+import type { HireRuntime } from '../../src/lib/runtime/hire-runtime';
 import type { InputOf } from '../../src/lib/feishu/hire-schemas';
 import { enqueueFile } from '../../src/producers/enqueue-file';
 import { inputDir } from '../helpers/files';

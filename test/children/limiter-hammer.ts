@@ -1,6 +1,6 @@
 // Sends N calls to one endpoint as fast as the fleet limiter allows, with some concurrency.
 import { loadConfig } from '../../src/lib/config';
-import { createRuntime } from '../../src/lib/hire-runtime';
+import { createRuntime } from '../../src/lib/runtime/hire-runtime';
 import { readyThenGo } from '../helpers/child-process';
 
 async function main() {

@@ -1,6 +1,6 @@
 // Asks for the fleet token from many concurrent callers at once, in this one process.
 import { loadConfig } from '../../src/lib/config';
-import { createRuntime } from '../../src/lib/hire-runtime';
+import { createRuntime } from '../../src/lib/runtime/hire-runtime';
 import { readyThenGo } from '../helpers/child-process';
 
 async function main() {

@@ -1,6 +1,6 @@
 // A worker in its own process, so a test can kill it with SIGKILL mid-batch.
 import { loadConfig } from '../../src/lib/config';
-import { createRuntime } from '../../src/lib/hire-runtime';
+import { createRuntime } from '../../src/lib/runtime/hire-runtime';
 import { startWorkers } from '../../src/workers/hire-worker';
 import { readyThenGo } from '../helpers/child-process';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -33,5 +33,38 @@ describe('layers that run one way (issue 28, item 4)', () => {
 
   it('finds no cycle in src (what `npm run lint` runs)', () => {
     expect(cruise('src')).toMatchObject({ code: 0 });
+  });
+
+  it('refuses two folders that import each other, though no file imports itself back', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hq-layers-'));
+    mkdirSync(join(dir, 'lib/jobs'), { recursive: true });
+    mkdirSync(join(dir, 'lib/batches'), { recursive: true });
+    writeFileSync(
+      join(dir, 'lib/jobs/job.ts'),
+      "import { store } from '../batches/store';\nexport const job = () => store;\n",
+    );
+    writeFileSync(join(dir, 'lib/jobs/id.ts'), 'export const id = 1;\n');
+    writeFileSync(
+      join(dir, 'lib/batches/store.ts'),
+      "import { id } from '../jobs/id';\nexport const store = id;\n",
+    );
+    const layers = (folder: string) => {
+      try {
+        const output = execFileSync(process.execPath, [join(root, 'scripts/check-layers.mjs'), folder], {
+          encoding: 'utf8',
+          stdio: 'pipe',
+        });
+        return { code: 0, output };
+      } catch (error) {
+        const failed = error as { status: number; stdout: string; stderr: string };
+        return { code: failed.status, output: failed.stdout + failed.stderr };
+      }
+    };
+    // No file imports itself back: the cycle check alone lets it through.
+    expect(cruise(dir)).toMatchObject({ code: 0 });
+    const refused = layers(dir);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain('lib/batches → lib/jobs → lib/batches');
+    expect(layers(join(root, 'src'))).toMatchObject({ code: 0 });
   });
 });

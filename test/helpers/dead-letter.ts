@@ -1,4 +1,4 @@
-import type { DeadLetter } from '../../src/lib/batches/dead-letter';
+import type { DeadLetter } from '../../src/lib/model/dead-letter';
 
 /** A terminate row's dead letter, as a permanent error leaves one. */
 export function terminateLetter(

@@ -1,5 +1,5 @@
 import { loadConfig, type ConfigSource } from '../../src/lib/config';
-import { createRuntime, type HireRuntime } from '../../src/lib/hire-runtime';
+import { createRuntime, type HireRuntime } from '../../src/lib/runtime/hire-runtime';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import type { Sandbox } from '../../src/sandbox/sandbox-server';
 import { TEST_REDIS_URL } from './redis';

@@ -1,4 +1,4 @@
-import { hireJobId, storedInput } from '../../src/lib/jobs/hire-job';
+import { hireJobId, storedInput } from '../../src/lib/model/hire-job';
 
 describe('storedInput: the same row of a batch makes one job', () => {
   const row = { talent_id: '7000000000000000001', job_id: '6800000000000000001', delivery_type: 1 };

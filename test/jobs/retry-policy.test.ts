@@ -3,7 +3,7 @@ import {
   attemptsAllowed,
   backoffDelayMs,
   defaultRetryPolicy,
-} from '../../src/lib/jobs/retry-policy';
+} from '../../src/lib/queues/retry-policy';
 
 describe('retry policy', () => {
   it('backs off 2 s x 2^(n-1), half of it random, capped at 60 s', () => {

@@ -1,7 +1,7 @@
 import { listDeadLetters } from '../../src/lib/batches/dead-letters';
 import { FleetFatalError } from '../../src/lib/errors/fleet-fatal-error';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
-import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
+import type { JobOutcome } from '../../src/lib/model/job-outcome';
 import { openSandbox } from '../helpers/sandbox';
 import { openFleet, quickPolicy } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';

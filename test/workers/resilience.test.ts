@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { JobOutcome } from '../../src/lib/jobs/job-outcome';
+import type { JobOutcome } from '../../src/lib/model/job-outcome';
 import { SANDBOX_APP } from '../../src/sandbox/sandbox-config';
 import { Redis } from 'ioredis';
 import type { BatchRow } from '../../src/lib/batches/batch-store';

@@ -1,6 +1,6 @@
 import { BatchFinishedError } from '../errors/batch-finished-error';
 import { UnknownBatchError } from '../errors/unknown-batch-error';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { HireQueues } from '../queues/hire-queues';
 import type { BatchControl, BatchState, BatchStore } from './batch-store';
 
 type Target = { queues: HireQueues; batches: BatchStore };

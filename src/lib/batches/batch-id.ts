@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '../errors/invalid-option-error';
-import { batchIdPattern } from '../jobs/hire-job';
+import { batchIdPattern } from '../model/hire-job';
 import type { Operation } from '../feishu/hire-schemas';
 
 /** `create-20261122-013000-ab12`: sortable, readable, unique enough for one tenant. */

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { BatchState, BatchStore } from './batch-store';
-import type { DeadLetter } from './dead-letter';
+import type { DeadLetter } from '../model/dead-letter';
 import type { Operation } from '../feishu/hire-schemas';
-import type { JobStatus } from '../jobs/job-outcome';
+import type { JobStatus } from '../model/job-outcome';
 
 /** The report of a batch; `hire-queue run --json` and `batch ID --json` print exactly this. */
 export interface BatchReport {

@@ -1,28 +1,24 @@
 import type { RedisClient } from '../redis/redis-connection';
 import { BATCH_RETENTION_S } from '../retention';
+import type { BatchControl, BatchPriority, BatchState, ExistingPolicy } from '../model/batch-state';
 import { runScript } from '../redis/run-script';
 import { BatchedScript } from '../redis/batched-script';
 import { BatchConflictError } from '../errors/batch-conflict-error';
 import { BatchFinishedError } from '../errors/batch-finished-error';
 import type { Operation } from '../feishu/hire-schemas';
-import { jobStatuses, type JobOutcome, type JobStatus } from '../jobs/job-outcome';
+import { jobStatuses, type JobOutcome, type JobStatus } from '../model/job-outcome';
 import type { RedisKeys } from '../redis/redis-keys';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
-import { hireJobId, type StoredInput } from '../jobs/hire-job';
-import { BEGIN_CALL_FN, stateOfReply, type AttemptJournal, type JournalState } from '../jobs/attempt-journal';
+import { hireJobId, type StoredInput } from '../model/hire-job';
+import {
+  BEGIN_CALL_FN,
+  stateOfReply,
+  type AttemptJournal,
+  type JournalState,
+} from '../journal/attempt-journal';
 import { RECORD_ENTRIES_FN, type LedgerWrite } from '../ledger/application-ledger';
 
-/** What an operator asked of a batch. `running` unless paused or cancelled. */
-export type BatchControl = 'running' | 'paused' | 'cancelled';
-
-/** Where a batch's rows stand in line against other batches' under the same limit. */
-export type BatchPriority = 'high' | 'normal' | 'low';
-
-/** What a create row does when Feishu says an active application of its talent on its job exists. */
-export type ExistingPolicy = 'adopt' | 'dead-letter';
-
-/** A batch's state as reports show it: the operator's control, or `finished` once every row is done. */
-export type BatchState = 'running' | 'paused' | 'cancelled' | 'finished';
+export type { BatchControl, BatchPriority, BatchState, ExistingPolicy } from '../model/batch-state';
 
 export interface BatchMeta {
   batchId: string;

@@ -1,16 +1,16 @@
 import { BATCH_RETENTION_S } from '../retention';
 import type { Job, Queue } from 'bullmq';
 import { InvalidOptionError } from '../errors/invalid-option-error';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { HireQueues } from '../queues/hire-queues';
 import { openRowWriter } from '../rows/row-writer';
 import { validateRow } from '../rows/validate-row';
 import { checkBatchId, newBatchId } from './batch-id';
 import type { BatchStore } from './batch-store';
 import { enqueueBatch, type EnqueueBatchResult } from './enqueue-batch';
-import type { DeadLetter } from './dead-letter';
+import type { DeadLetter } from '../model/dead-letter';
 import type { Operation } from '../feishu/hire-schemas';
 
-export type { DeadLetter } from './dead-letter';
+export type { DeadLetter } from '../model/dead-letter';
 
 export interface DeadLetterFilter {
   operation?: Operation;

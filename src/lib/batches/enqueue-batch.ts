@@ -1,9 +1,9 @@
 import type { CheckedRow } from '../rows/validate-row';
 import type { InputOf, Operation } from '../feishu/hire-schemas';
 import type { JobsOptions } from 'bullmq';
-import { storedInput, type HireJobData } from '../jobs/hire-job';
+import { storedInput, type HireJobData } from '../model/hire-job';
 import { LegacyBatchError } from '../errors/legacy-batch-error';
-import { placementOf, type HireQueues } from '../jobs/hire-queues';
+import { placementOf, type HireQueues } from '../queues/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import { isRedisFull, RedisFullError } from '../errors/redis-full-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';

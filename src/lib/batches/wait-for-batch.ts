@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { BatchLostError } from '../errors/batch-lost-error';
 import { UnknownBatchError } from '../errors/unknown-batch-error';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { HireQueues } from '../queues/hire-queues';
 import type { BatchMeta, BatchProgress, BatchStore } from './batch-store';
 
 export interface WaitForBatchOptions {

@@ -2,7 +2,7 @@ import { BATCH_RETENTION_S } from '../retention';
 import { buildBatchReport, type BatchReport } from '../batches/batch-report';
 import type { BatchStore } from '../batches/batch-store';
 import { codeRules } from '../feishu/code-rules';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { HireQueues } from '../queues/hire-queues';
 import type { Logger } from '../logger';
 import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';

@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidOptionError } from '../errors/invalid-option-error';
-import type { HireQueues } from '../jobs/hire-queues';
+import type { HireQueues } from '../queues/hire-queues';
 
 export interface DashboardOptions {
   queues: HireQueues;

@@ -1,6 +1,6 @@
 import { readFleetHalt } from './fleet-halt';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { QueueRuntime } from '../hire-runtime';
+import type { QueueRuntime } from '../runtime/hire-runtime';
 import type { Health } from './metrics-server';
 
 /** How long Redis may take to answer a health check's PING. @default 1000 */

@@ -1,7 +1,7 @@
 import { readFleetHalt, type FleetHalt } from './fleet-halt';
 import type { BatchState } from '../batches/batch-store';
-import type { JobStatus } from '../jobs/job-outcome';
-import type { HireRuntime } from '../hire-runtime';
+import type { JobStatus } from '../model/job-outcome';
+import type { HireRuntime } from '../runtime/hire-runtime';
 import type { LimitedEndpoint } from '../limiter/fleet-rate-limiter';
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;

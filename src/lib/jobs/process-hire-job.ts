@@ -24,7 +24,7 @@ import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { Logger } from '../logger';
 import type { HireMetrics } from '../metrics/hire-metrics';
 import type { RedisKeys } from '../redis/redis-keys';
-import { AttemptJournal, type AttemptRecord, type JournalState } from './attempt-journal';
+import { AttemptJournal, type AttemptRecord, type JournalState } from '../journal/attempt-journal';
 import { decideAfterFailure, type FailureDecision } from './failure-decision';
 import {
   hireJobDataSchema,
@@ -33,16 +33,16 @@ import {
   type HireRow,
   type LegacyHireJobData,
   type RowSource,
-} from './hire-job';
-import type { HireQueues } from './hire-queues';
-import type { JobOutcome } from './job-outcome';
+} from '../model/hire-job';
+import type { HireQueues } from '../queues/hire-queues';
+import type { JobOutcome } from '../model/job-outcome';
 import {
   applicationMovedSince,
   findActiveApplication,
   findOwnCreatedApplication,
   wasTerminatedByUs,
 } from './reconcile-ambiguous';
-import { attemptsAllowed, type RetryPolicy } from './retry-policy';
+import { attemptsAllowed, type RetryPolicy } from '../queues/retry-policy';
 
 export interface ProcessorDeps {
   client: FeishuClient;

@@ -1,11 +1,11 @@
 import { BATCH_RETENTION_S } from '../retention';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../redis/redis-connection';
-import type { BatchPriority } from '../batches/batch-store';
-import type { DeadLetter } from '../batches/dead-letter';
-import type { HireJobData } from './hire-job';
+import type { BatchPriority } from '../model/batch-state';
+import type { DeadLetter } from '../model/dead-letter';
+import type { HireJobData } from '../model/hire-job';
 import type { Operation } from '../feishu/hire-schemas';
-import type { JobOutcome } from './job-outcome';
+import type { JobOutcome } from '../model/job-outcome';
 import { ATTEMPTS_CEILING, HIRE_BACKOFF } from './retry-policy';
 
 export const DEAD_LETTER_QUEUE = 'dead-letter';

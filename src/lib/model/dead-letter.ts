@@ -1,5 +1,4 @@
-import type { AttemptRecord } from '../jobs/attempt-journal';
-import type { RowSource } from '../jobs/hire-job';
+import type { RowSource } from './hire-job';
 import type { Operation } from '../feishu/hire-schemas';
 
 /** Everything needed to inspect and replay a failed row. Never a token or secret. */
@@ -20,4 +19,13 @@ export interface DeadLetter {
   attempts: AttemptRecord[];
   firstAttemptAt?: string;
   deadLetteredAt: string;
+}
+
+/** One call that failed, as a dead letter lists it. */
+export interface AttemptRecord {
+  at: string;
+  code: string;
+  message: string;
+  httpStatus?: number;
+  logId?: string;
 }

@@ -1,14 +1,14 @@
-import type { RedisClient } from './redis/redis-connection';
-import { BatchStore } from './batches/batch-store';
-import { ApplicationLedger } from './ledger/application-ledger';
-import { HireMetrics } from './metrics/hire-metrics';
-import { requireCredentials, type HireQueueConfig } from './config';
-import { FeishuClient } from './feishu/feishu-client';
-import { UpdatedSinceListing } from './jobs/updated-since-listing';
-import { openQueues, type HireQueues } from './jobs/hire-queues';
-import { FleetRateLimiter } from './limiter/fleet-rate-limiter';
-import { assertRedisReachable, createRedis } from './redis/redis-connection';
-import { redisKeys, type RedisKeys } from './redis/redis-keys';
+import type { RedisClient } from '../redis/redis-connection';
+import { BatchStore } from '../batches/batch-store';
+import { ApplicationLedger } from '../ledger/application-ledger';
+import { HireMetrics } from '../metrics/hire-metrics';
+import { requireCredentials, type HireQueueConfig } from '../config';
+import { FeishuClient } from '../feishu/feishu-client';
+import { UpdatedSinceListing } from '../jobs/updated-since-listing';
+import { openQueues, type HireQueues } from '../queues/hire-queues';
+import { FleetRateLimiter } from '../limiter/fleet-rate-limiter';
+import { assertRedisReachable, createRedis } from '../redis/redis-connection';
+import { redisKeys, type RedisKeys } from '../redis/redis-keys';
 
 /** What producers, reports and dead-letter tools share: RedisClient, the queues and the batches. */
 export interface QueueRuntime {

@@ -1,15 +1,9 @@
 import { BATCH_RETENTION_S } from '../retention';
 import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
+import type { AttemptRecord } from '../model/dead-letter';
 
-/** One call that failed, as a dead letter lists it. */
-export interface AttemptRecord {
-  at: string;
-  code: string;
-  message: string;
-  httpStatus?: number;
-  logId?: string;
-}
+export type { AttemptRecord } from '../model/dead-letter';
 
 /** What the journal knows about a job's calls so far. */
 export interface JournalState {
