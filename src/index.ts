@@ -19,12 +19,11 @@ export { buildBatchReport, type BatchReport, type ResultRow } from './lib/batche
 export {
   listDeadLetters,
   exportDeadLetters,
-  replayDeadLetters,
   purgeDeadLetters,
   type DeadLetter,
   type DeadLetterFilter,
-  type ReplayResult,
 } from './lib/batches/dead-letters';
+export { replayDeadLetters, type ReplayResult } from './producers/replay-dead-letters';
 export type { JobOutcome, JobStatus } from './lib/model/job-outcome';
 export { defaultRetryPolicy, type RetryPolicy } from './lib/queues/retry-policy';
 export { classifyOutcome, type Classification } from './lib/feishu/classify-outcome';

@@ -3,9 +3,9 @@ import {
   exportDeadLetters,
   listDeadLetters,
   purgeDeadLetters,
-  replayDeadLetters,
   type DeadLetterFilter,
 } from '../lib/batches/dead-letters';
+import { replayDeadLetters } from '../producers/replay-dead-letters';
 import type { Operation } from '../lib/feishu/hire-schemas';
 import {
   addConnectionOptions,

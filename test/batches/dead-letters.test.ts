@@ -1,12 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  addDeadLetter,
-  exportDeadLetters,
-  listDeadLetters,
-  replayDeadLetters,
-} from '../../src/lib/batches/dead-letters';
+import { addDeadLetter, exportDeadLetters, listDeadLetters } from '../../src/lib/batches/dead-letters';
+import { replayDeadLetters } from '../../src/producers/replay-dead-letters';
 import { enqueueFile } from '../../src/producers/enqueue-file';
 import { runCli } from '../helpers/cli';
 import { terminateLetter } from '../helpers/dead-letter';
