@@ -848,11 +848,14 @@ export function parseStoredRow(value: string, n: number): StoredRow {
   let generation = 0;
   let body = value;
   if (value[0] !== '{' && value[0] !== '=') {
+    // Read by position, not split: a million-row report parses a million of these.
     const bar = value.indexOf('|');
-    const [s, l, g] = value.slice(0, bar).split(':');
-    source = Number(s);
-    line = Number(l);
-    generation = g === undefined ? 0 : Number(g);
+    const first = value.indexOf(':');
+    const second = value.indexOf(':', first + 1);
+    const lineEnd = second === -1 || second > bar ? bar : second;
+    source = Number(value.slice(0, first));
+    line = Number(value.slice(first + 1, lineEnd));
+    generation = lineEnd === bar ? 0 : Number(value.slice(lineEnd + 1, bar));
     body = value.slice(bar + 1);
   }
   return body[0] === '='
