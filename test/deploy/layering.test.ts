@@ -6,20 +6,21 @@ import { join, resolve } from 'node:path';
 const root = resolve(__dirname, '../..');
 const depcruise = join(root, 'node_modules/.bin/depcruise');
 
-/** `npm run lint`'s import check on a folder: its exit code and what it said. */
-function cruise(folder: string): { code: number; output: string } {
+/** A check of `npm run lint`, run: its exit code and what it said. */
+function check(command: string, args: string[]): { code: number; output: string } {
   try {
-    const output = execFileSync(depcruise, [folder, '--config', join(root, '.dependency-cruiser.cjs')], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: 'pipe',
-    });
-    return { code: 0, output };
+    return { code: 0, output: execFileSync(command, args, { cwd: root, encoding: 'utf8', stdio: 'pipe' }) };
   } catch (error) {
     const failed = error as { status: number; stdout: string; stderr: string };
     return { code: failed.status, output: failed.stdout + failed.stderr };
   }
 }
+
+/** The cycle of files check on a folder. */
+const cruise = (folder: string) =>
+  check(depcruise, [folder, '--config', join(root, '.dependency-cruiser.cjs')]);
+/** The loop of folders check on a folder. */
+const layers = (folder: string) => check(process.execPath, [join(root, 'scripts/check-layers.mjs'), folder]);
 
 describe('layers that run one way (issue 28, item 4)', () => {
   it('refuses an import cycle, as a throwaway change that makes one shows', () => {
@@ -48,18 +49,6 @@ describe('layers that run one way (issue 28, item 4)', () => {
       join(dir, 'lib/batches/store.ts'),
       "import { id } from '../jobs/id';\nexport const store = id;\n",
     );
-    const layers = (folder: string) => {
-      try {
-        const output = execFileSync(process.execPath, [join(root, 'scripts/check-layers.mjs'), folder], {
-          encoding: 'utf8',
-          stdio: 'pipe',
-        });
-        return { code: 0, output };
-      } catch (error) {
-        const failed = error as { status: number; stdout: string; stderr: string };
-        return { code: failed.status, output: failed.stdout + failed.stderr };
-      }
-    };
     // No file imports itself back: the cycle check alone lets it through.
     expect(cruise(dir)).toMatchObject({ code: 0 });
     const refused = layers(dir);
