@@ -165,7 +165,7 @@ async function finishAll(runtime: QueueRuntime, batchId: string): Promise<void> 
     const finishedAt = new Date().toISOString();
     await Promise.all(
       ids.map((jobId, i) =>
-        runtime.batches.recordOutcome(batchId, jobId, {
+        runtime.jobState.recordOutcome(batchId, jobId, {
           status: 'succeeded',
           code: '0',
           applicationId: String(7_300_000_000_000_000_000n + BigInt(done + i)),

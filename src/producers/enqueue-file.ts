@@ -2,16 +2,15 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { BatchPriority, BatchStore, ExistingPolicy } from '../lib/batches/batch-store';
+import type { BatchPriority, ExistingPolicy } from '../lib/batches/batch-store';
 import {
   enqueueBatch,
   INVALID_SAMPLE_SIZE,
   type AcceptedRow,
   type EnqueueBatchResult,
+  type EnqueueTarget,
 } from '../lib/batches/enqueue-batch';
 import type { Operation } from '../lib/feishu/hire-schemas';
-import type { HireQueues } from '../lib/queues/hire-queues';
-import type { ApplicationLedger } from '../lib/ledger/application-ledger';
 import { readInputRows, type InputFormat, type RawRow } from '../lib/rows/read-input-rows';
 import { validateRows } from '../lib/rows/validate-row';
 
@@ -54,7 +53,7 @@ export interface EnqueueFileResult extends EnqueueBatchResult {
  * bad ones recorded with their line and reasons. Without a target (a dry run) nothing is written.
  */
 export async function enqueueFile<O extends Operation>(
-  target: { queues: HireQueues; batches: BatchStore; ledger?: ApplicationLedger } | undefined,
+  target: EnqueueTarget | undefined,
   options: EnqueueFileOptions<O>,
 ): Promise<EnqueueFileResult> {
   const dryRun = target === undefined || options.onDryRunRow !== undefined;

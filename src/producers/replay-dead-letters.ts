@@ -1,10 +1,8 @@
 import type { Job } from 'bullmq';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
-import type { BatchStore } from '../lib/batches/batch-store';
 import { listDeadLetters, operationOf, type DeadLetterFilter } from '../lib/batches/dead-letters';
-import { enqueueBatch, type EnqueueBatchResult } from '../lib/batches/enqueue-batch';
+import { enqueueBatch, type EnqueueBatchResult, type EnqueueTarget } from '../lib/batches/enqueue-batch';
 import type { DeadLetter } from '../lib/model/dead-letter';
-import type { HireQueues } from '../lib/queues/hire-queues';
 import { validateRow } from '../lib/rows/validate-row';
 
 export interface ReplayResult extends EnqueueBatchResult {
@@ -19,7 +17,7 @@ export interface ReplayResult extends EnqueueBatchResult {
  * longer validates becomes an invalid row of the batch and stays, to be fixed by export and enqueue.
  */
 export async function replayDeadLetters(
-  target: { queues: HireQueues; batches: BatchStore },
+  target: EnqueueTarget,
   filter: DeadLetterFilter,
   options: { intoBatchId?: string } = {},
 ): Promise<ReplayResult | undefined> {

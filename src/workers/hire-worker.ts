@@ -12,6 +12,9 @@ import type { Operation } from '../lib/feishu/hire-schemas';
 import type { JobOutcome } from '../lib/model/job-outcome';
 import { silentLogger, type Logger } from '../lib/logger';
 import { processHireJob } from '../lib/jobs/process-hire-job';
+import { handlerOf } from '../lib/operations/operation-handlers';
+import { logJobEvents } from './log-job-events';
+import { countJobEvents } from './count-job-events';
 import { finishedJobRetention } from '../lib/queues/hire-queues';
 import { createRedis } from '../lib/redis/redis-connection';
 import { ConfigError } from '../lib/errors/config-error';
@@ -27,7 +30,7 @@ import {
  * (rate x 0.5 s + 2): create 27 for 50/s, terminate 12 for 20/s.
  */
 export function defaultConcurrency(runtime: HireRuntime, operation: Operation): number {
-  const caps = operation === 'create' ? runtime.config.createLimits : runtime.config.terminateLimits;
+  const caps = handlerOf(operation).limitsOf(runtime.config);
   const perSecond = Math.min(...caps.map((c) => (c.limit * 1000) / c.windowMs));
   return Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(1, Math.ceil(perSecond * 0.5) + 2));
 }
@@ -39,6 +42,7 @@ export function defaultConcurrency(runtime: HireRuntime, operation: Operation): 
 export const MAX_DEFAULT_CONCURRENCY = 50;
 
 export interface StartWorkersOptions {
+  /** One set of workers per runtime: their log lines and counts listen on its job events. */
   runtime: HireRuntime;
   /** @default ['create', 'terminate'] */
   operations?: Operation[];
@@ -103,6 +107,19 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const notifier = notifyWebhook
     ? new BatchNotifier(runtime, { webhook: notifyWebhook, secret: notifySecret }, logger)
     : undefined;
+  // What happens to jobs is told once, where it is recorded; these listen (until `close`).
+  const { events } = runtime.jobState;
+  const unsubscribe = [
+    logJobEvents(events, logger),
+    countJobEvents(events, runtime.metrics),
+    ...(notifier
+      ? [
+          events.on('outcomeRecorded', ({ job }) =>
+            job.batchId === undefined ? undefined : notifier.batchMayHaveEnded(job.batchId),
+          ),
+        ]
+      : []),
+  ];
 
   const stopping = new AbortController();
   // Every job waiting for a limiter slot listens on it: as many listeners as jobs in flight.
@@ -146,16 +163,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         (job, token) =>
           processHireJob(job, token, {
             client: runtime.client,
-            redis: runtime.redis,
-            keys: runtime.keys,
+            state: runtime.jobState,
             batches,
             queues,
-            ledger: runtime.ledger,
             updatedSince: runtime.updatedSince,
-            metrics: runtime.metrics,
-            ...(notifier
-              ? { onOutcomeRecorded: (batchId: string) => notifier.batchMayHaveEnded(batchId) }
-              : {}),
             stopping: stopping.signal,
             policy,
             logger,
@@ -204,6 +215,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       stopping.abort(new WorkerStoppingError());
       clearInterval(pruning);
       await Promise.all(workers.map((w) => w.close()));
+      for (const off of unsubscribe) off();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
     },
   };

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -40,5 +40,11 @@ describe('installing as the README says (issue 27, finding 17)', () => {
     expect(files).toEqual(
       expect.arrayContaining(['bin/hire-queue.js', 'dist/src/cli/main.js', 'package.json']),
     );
+    // The Redis scripts, read from beside the compiled loader at run time: every one ships.
+    const scripts = readdirSync(join(root, 'src/lib/redis/lua'), { recursive: true })
+      .map(String)
+      .filter((name) => name.endsWith('.lua'));
+    expect(scripts.length).toBeGreaterThan(15);
+    expect(files).toEqual(expect.arrayContaining(scripts.map((name) => `dist/src/lib/redis/lua/${name}`)));
   });
 });

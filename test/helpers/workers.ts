@@ -27,7 +27,7 @@ export const quickPolicy: RetryPolicy = {
 
 /** Enqueues `inputs` as one sealed batch (lines from 2, as under a CSV header); resolves with the job ids. */
 export async function enqueueInputs<O extends Operation>(
-  target: Pick<QueueRuntime, 'queues' | 'batches'>,
+  target: Pick<QueueRuntime, 'queues' | 'batches' | 'jobState'>,
   operation: O,
   batchId: string,
   inputs: InputOf[O][],

@@ -2,6 +2,7 @@ import { Cluster } from 'ioredis';
 import type { BatchReport } from '../../src/lib/batches/batch-report';
 import type { DoctorCheck } from '../../src/lib/fleet/doctor';
 import { BatchedScript } from '../../src/lib/redis/batched-script';
+import { defineScript } from '../../src/lib/redis/lua-script';
 import { runCli } from '../helpers/cli';
 import { inputDir, terminateCsv } from '../helpers/files';
 import { startCli } from '../helpers/processes';
@@ -55,8 +56,16 @@ describe('Redis Cluster', () => {
       expect(slots.size).toBe(1);
 
       // The per-job scripts' calls of one turn go as one EVALSHA, to the node of the prefix's slot.
-      const counter = new BatchedScript(client, `return redis.call('INCRBY', KEYS[1], ARGV[1])`);
-      const totals = await Promise.all([1, 2, 3].map((n) => counter.run(1, `${prefix}:batched-${n % 2}`, n)));
+      const incrBy = defineScript({
+        name: 'test-incrby',
+        source: `return redis.call('INCRBY', KEYS[1], ARGV[1])`,
+        keys: ['counter'],
+        args: ['by'],
+      });
+      const counter = new BatchedScript(client, incrBy);
+      const totals = await Promise.all(
+        [1, 2, 3].map((n) => counter.run({ counter: `${prefix}:batched-${n % 2}` }, { by: n })),
+      );
       expect(totals).toEqual([1, 2, 4]);
       expect(counter.counts).toEqual({ calls: 3, sends: 1 });
 

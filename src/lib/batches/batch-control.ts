@@ -1,9 +1,10 @@
 import { BatchFinishedError } from '../errors/batch-finished-error';
 import { UnknownBatchError } from '../errors/unknown-batch-error';
 import type { HireQueues } from '../queues/hire-queues';
+import type { JobState } from '../job-state/job-state';
 import type { BatchControl, BatchState, BatchStore } from './batch-store';
 
-type Target = { queues: HireQueues; batches: BatchStore };
+type Target = { queues: HireQueues; batches: BatchStore; jobState: JobState };
 
 export interface ControlResult {
   batchId: string;
@@ -52,7 +53,7 @@ export async function cancelBatch(
       // A job a worker holds (removal refused) ends by that worker: cancelled before its call, or
       // with its call's outcome.
       if (removed[i] !== 1 && (await queue.getJob(jobId))) continue;
-      if (await target.batches.recordOutcome(batchId, jobId, { status: 'cancelled', finishedAt }))
+      if (await target.jobState.recordOutcome(batchId, jobId, { status: 'cancelled', finishedAt }))
         cancelled++;
     }
   }
@@ -65,7 +66,7 @@ export async function cancelBatch(
  * Puts parked jobs back in line, lowest line first. Also called by a worker that parked a job just
  * as the batch was resumed, so no job stays set aside.
  */
-export async function releaseParked(target: Target, batchId: string): Promise<number> {
+export async function releaseParked(target: Omit<Target, 'jobState'>, batchId: string): Promise<number> {
   const meta = await target.batches.meta(batchId);
   if (!meta || meta.control !== 'running') return 0;
   const queue = target.queues.byOperation(meta.operation);

@@ -7,6 +7,7 @@ import { placementOf, type HireQueues } from '../queues/hire-queues';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import { isRedisFull, RedisFullError } from '../errors/redis-full-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
+import type { JobState } from '../job-state/job-state';
 import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './batch-store';
 
 /** A validated row, ready to become a job. */
@@ -90,8 +91,16 @@ export const INVALID_SAMPLE_SIZE = 20;
  * enqueues good rows in bulk chunks and records bad ones with their line and reasons, then seals
  * it. Memory stays bounded by a few chunks (see CHUNKS_IN_FLIGHT).
  */
+/** Where rows go: the queues, the batches, the jobs' state, and the ledger for `skipCreated`. */
+export interface EnqueueTarget {
+  queues: HireQueues;
+  batches: BatchStore;
+  jobState: JobState;
+  ledger?: ApplicationLedger;
+}
+
 export async function enqueueBatch<O extends Operation>(
-  target: { queues: HireQueues; batches: BatchStore; ledger?: ApplicationLedger },
+  target: EnqueueTarget,
   options: EnqueueBatchOptions<O>,
   rows: Iterable<CheckedRow<O>> | AsyncIterable<CheckedRow<O>>,
 ): Promise<EnqueueBatchResult> {
@@ -238,7 +247,7 @@ interface Opened {
  * again only while it has no outcome: BullMQ keeps one job per id, and finished jobs leave the queue.
  */
 async function recordRows<O extends Operation>(
-  { batches }: { batches: BatchStore },
+  { batches, jobState }: { batches: BatchStore; jobState: JobState },
   batchId: string,
   operation: O,
   rows: AcceptedRow<O>[],
@@ -284,7 +293,7 @@ async function recordRows<O extends Operation>(
     known.map((entry, i) => {
       if (!entry) return undefined;
       endedJobs.add(fresh[i]!.jobId);
-      return batches.recordOutcome(batchId, fresh[i]!.jobId, {
+      return jobState.recordOutcome(batchId, fresh[i]!.jobId, {
         status: 'alreadyDone',
         applicationId: entry.application_id,
         code: 'KNOWN',

@@ -185,6 +185,12 @@ export interface InputOf {
   terminate: TerminateJobInput;
 }
 
+/** The fields a file of each operation must have a column for. */
+export const requiredFields: { readonly [O in Operation]: readonly (keyof InputOf[O] & string)[] } = {
+  create: ['talent_id', 'job_id'],
+  terminate: ['application_id', 'termination_type'],
+};
+
 /**
  * Parses with the offending value kept on each issue (zod leaves it out unless asked), so a message
  * tells a wrong type ("must be text, got a number") from a missing field ("required").

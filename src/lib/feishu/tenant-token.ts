@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import { runScript } from '../redis/run-script';
+import { defineScript } from '../redis/lua-script';
 import type { RedisClient } from '../redis/redis-connection';
 import { classifyOutcome } from './classify-outcome';
 import { FeishuApiError } from './feishu-api-error';
@@ -29,10 +29,12 @@ interface StoredToken {
   expiresAtMs: number;
 }
 
-const DELETE_IF_EQUAL = `
-local current = redis.call('GET', KEYS[1])
-if current and cjson.decode(current).token == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+export const deleteTokenIfEqualScript = defineScript({
+  name: 'delete-token-if-equal',
+  keys: ['token'],
+  args: ['token'],
+});
+export const releaseLockScript = defineScript({ name: 'release-lock', keys: ['lock'], args: ['owner'] });
 
 /**
  * One tenant_access_token for the whole fleet, kept in Redis. A missing or ageing token is
@@ -85,12 +87,10 @@ export class TenantToken {
   /** Drops `token` for the whole fleet, unless another process already replaced it. */
   async invalidate(token: string): Promise<void> {
     if (this.#local?.token === token) this.#local = undefined;
-    await runScript(
+    await deleteTokenIfEqualScript.run(
       this.options.redis,
-      DELETE_IF_EQUAL,
-      1,
-      this.options.keys.token(this.options.appId),
-      token,
+      { token: this.options.keys.token(this.options.appId) },
+      { token },
     );
   }
 
@@ -112,13 +112,7 @@ export class TenantToken {
           await redis.set(tokenKey, JSON.stringify(fresh), 'PX', Math.max(1, fresh.expiresAtMs - Date.now()));
           return this.keep(fresh);
         } finally {
-          await runScript(
-            redis,
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-            1,
-            lockKey,
-            lockValue,
-          );
+          await releaseLockScript.run(redis, { lock: lockKey }, { owner: lockValue });
         }
       }
       // Someone else is fetching. A still-valid token serves meanwhile; otherwise wait for theirs.

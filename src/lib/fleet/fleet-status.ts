@@ -73,11 +73,7 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     const elapsedS = Math.max(0.001, ((meta.finishedAtMs ?? Date.now()) - meta.createdAtMs) / 1000);
     const rate = progress.done / elapsedS;
     const pending = Math.max(0, progress.jobs - progress.done);
-    const capPerSecond = Math.min(
-      ...(meta.operation === 'create' ? limits.create : limits.terminate).map(
-        (c) => (c.limit * 1000) / c.windowMs,
-      ),
-    );
+    const capPerSecond = Math.min(...limits[meta.operation].map((c) => (c.limit * 1000) / c.windowMs));
     const pace = Math.max(rate, progress.state === 'running' ? capPerSecond : 0);
     recent.push({
       batchId,

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../redis/redis-connection';
-import { runScript } from '../redis/run-script';
+import { defineScript } from '../redis/lua-script';
 import type { RedisKeys } from '../redis/redis-keys';
 
 /** One application hire-queue knows it created (or adopted, or was told of), by talent and job. */
@@ -12,25 +12,13 @@ export interface LedgerEntry {
   how: 'created' | 'adopted' | 'imported';
 }
 
-/**
- * Records the entries in ARGV from `from` on (field, value, at each) in the entries hash and the
- * time index. A Lua function, so that a job's outcome can record its entry in the same step
- * (`BatchStore.recordOutcome`).
- */
-export const RECORD_ENTRIES_FN = `
-local function recordLedgerEntries(entriesKey, byTimeKey, from)
-  for i = from, #ARGV, 3 do
-    redis.call('HSET', entriesKey, ARGV[i], ARGV[i + 1])
-    redis.call('ZADD', byTimeKey, ARGV[i + 2], ARGV[i])
-  end
-end`;
+export const recordLedgerEntriesScript = defineScript({
+  name: 'record-ledger-entries',
+  keys: ['entries', 'byTime'],
+  args: ['entries'],
+});
 
-/** KEYS: entries, by time. ARGV: field, value, at, for each entry. */
-const RECORD_ENTRIES = `${RECORD_ENTRIES_FN}
-recordLedgerEntries(KEYS[1], KEYS[2], 1)
-return 1`;
-
-/** Entries ready to be written: the keys and ARGV of `RECORD_ENTRIES_FN`. */
+/** Entries ready to be written: the keys and ARGV of `lua/includes/record-ledger-entries.lua`. */
 export interface LedgerWrite {
   keys: readonly [entries: string, byTime: string];
   args: readonly (string | number)[];
@@ -64,7 +52,8 @@ export class ApplicationLedger {
     if (entries.length === 0) return;
     const write = this.writeOf(entries);
     // One script, not MULTI: a worker records an entry per create, and a MULTI is four commands.
-    await runScript(this.redis, RECORD_ENTRIES, 2, ...write.keys, ...write.args);
+    const [entriesKey, byTime] = write.keys;
+    await recordLedgerEntriesScript.run(this.redis, { entries: entriesKey, byTime }, { entries: write.args });
     await this.written(write);
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { runScript } from '../redis/run-script';
+import { defineScript } from '../redis/lua-script';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisClient } from '../redis/redis-connection';
 import { localNowMs, RedisClock } from './redis-clock';
@@ -12,7 +12,7 @@ export type { LimitedEndpoint } from './rate-limit-spec';
 /**
  * Hands out the next free send time for an endpoint, on Redis server time, for the whole fleet.
  * Each cap keeps the send times of its last `limit` calls in a sorted set (a time may move later,
- * see MOVE_SCRIPT); the next time is the latest of: now; the end of a 429 block; the latest
+ * see `lua/move-slot.lua`); the next time is the latest of: now; the end of a 429 block; the latest
  * send time plus an even spacing of (window + margin) / limit of the shortest cap, so calls go
  * out one by one rather than in bursts whose own spread would eat the margin; and, for every cap,
  * the limit-th latest send time plus the window plus the margin. That last rule alone guarantees
@@ -22,70 +22,27 @@ export type { LimitedEndpoint } from './rate-limit-spec';
  * A time further ahead than the horizon is not reserved: the caller comes back later, so that
  * a margin that grew in the meantime applies to its call, and so that no call `limit` places
  * later is ever reserved before a call is sent (the horizon is shorter than the windows).
- *
- * KEYS: cap sets (shortest window first)..., blocked-until, margin hash.
- * ARGV: fixed margin ms or 'learned', the margin before any is learned, horizon ms, the
- * reservation's id, then limit and windowMs per cap.
- * Returns reserved (1/0), the wait, the slot, Redis's now, the margin and the fleet's spread, in
- * ms as strings (Lua numbers would be truncated to integers).
- */
-const RESERVE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local caps = #KEYS - 2
-local learned = redis.call('HMGET', KEYS[caps + 2], 'ms', 'spread')
-local margin = tonumber(ARGV[1])
-local spread = tonumber(learned[2] or '0')
-if margin == nil then margin = tonumber(learned[1] or ARGV[2]) end
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[caps + 1]) or '0'))
-for i = 1, caps do
-  local limit = tonumber(ARGV[3 + 2 * i])
-  local window = tonumber(ARGV[4 + 2 * i])
-  local latest = redis.call('ZREVRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-  if #latest > 0 then
-    local last = tonumber(latest[2])
-    if i == 1 then last = last + (window + margin) / limit end
-    slot = math.max(slot, last)
-  end
-  local nth = redis.call('ZREVRANGE', KEYS[i], limit - 1, limit - 1, 'WITHSCORES')
-  if #nth > 0 then slot = math.max(slot, tonumber(nth[2]) + window + margin) end
-end
-local function ms(x) return string.format('%.3f', x) end
-if slot - now > tonumber(ARGV[3]) then
-  return { '0', ms(slot - now - tonumber(ARGV[3])), ms(slot), ms(now), ms(margin), ms(spread) }
-end
-for i = 1, caps do
-  local limit = tonumber(ARGV[3 + 2 * i])
-  local window = tonumber(ARGV[4 + 2 * i])
-  redis.call('ZADD', KEYS[i], slot, ARGV[4])
-  redis.call('ZREMRANGEBYRANK', KEYS[i], 0, -(limit + 1))
-  redis.call('PEXPIRE', KEYS[i], math.ceil(slot - now + window + margin + 1000))
-end
-return { '1', ms(slot - now), ms(slot), ms(now), ms(margin), ms(spread) }
-`;
 
-/**
- * KEYS: cap sets. ARGV: the reservation's id. A caller that wakes late sends anyway and records
- * when it really sends (now, on Redis's clock): the calls `limit` places later, not reserved yet,
- * are then spaced from that. Returns now.
  */
-const MOVE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-for i = 1, #KEYS do redis.call('ZADD', KEYS[i], 'XX', 'GT', now, ARGV[1]) end
-return string.format('%.3f', now)
-`;
+export const reserveSlotScript = defineScript({
+  name: 'reserve-slot',
+  keys: ['caps', 'blockedUntil', 'margin'],
+  args: ['fixedMarginMs', 'unlearnedMarginMs', 'horizonMs', 'reservationId', 'caps'],
+  read: (reply) => (reply as string[]).map(Number) as [number, number, number, number, number, number],
+});
 
-/** KEYS: blocked-until. ARGV: blockMs. */
-const BLOCK_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local untilMs = now + tonumber(ARGV[1])
-if untilMs > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.3f', untilMs), 'PX', math.ceil(tonumber(ARGV[1])) + 1000)
-end
-return 1
-`;
+export const moveSlotScript = defineScript({
+  name: 'move-slot',
+  keys: ['caps'],
+  args: ['reservationId'],
+  read: Number,
+});
+
+export const blockEndpointScript = defineScript({
+  name: 'block-endpoint',
+  keys: ['blockedUntil'],
+  args: ['blockMs'],
+});
 
 export interface FleetRateLimiterOptions {
   redis: RedisClient;
@@ -193,32 +150,32 @@ export class FleetRateLimiter {
     }
     const keys = this.options.keys.limiter(this.options.appId, endpoint);
     const id = `${this.id}:${++this.reservations}`;
-    const args: (string | number)[] = [
-      mode === 'fixed' ? floorMs : 'learned',
-      this.margin.unlearnedMs(),
-      this.horizonMs,
-      id,
-    ];
-    for (const cap of caps) args.push(cap.limit, cap.windowMs);
-    const reply = (await runScript(
+    const capArgs: number[] = [];
+    for (const cap of caps) capArgs.push(cap.limit, cap.windowMs);
+    const [reserved, waitMs, atMs, redisNowMs, marginMs, spreadMs] = await reserveSlotScript.run(
       this.options.redis,
-      RESERVE_SCRIPT,
-      caps.length + 2,
-      ...caps.map((cap) => keys.cap(cap.windowMs)),
-      keys.blockedUntil,
-      keys.margin,
-      ...args,
-    )) as string[];
-    const [reserved, waitMs, atMs, redisNowMs, marginMs, spreadMs] = reply.map(Number) as number[];
-    this.options.onMargin?.(endpoint, marginMs!);
+      {
+        caps: caps.map((cap) => keys.cap(cap.windowMs)),
+        blockedUntil: keys.blockedUntil,
+        margin: keys.margin,
+      },
+      {
+        fixedMarginMs: mode === 'fixed' ? floorMs : 'learned',
+        unlearnedMarginMs: this.margin.unlearnedMs(),
+        horizonMs: this.horizonMs,
+        reservationId: id,
+        caps: capArgs,
+      },
+    );
+    this.options.onMargin?.(endpoint, marginMs);
     return {
       id,
       reserved: reserved === 1,
-      waitMs: waitMs!,
-      atMs: atMs!,
-      redisNowMs: redisNowMs!,
-      marginMs: marginMs!,
-      spreadMs: spreadMs!,
+      waitMs: waitMs,
+      atMs: atMs,
+      redisNowMs: redisNowMs,
+      marginMs: marginMs,
+      spreadMs: spreadMs,
     };
   }
 
@@ -265,7 +222,7 @@ export class FleetRateLimiter {
         const keys = this.options.keys.limiter(this.options.appId, endpoint);
         const caps = this.capsOf(endpoint).map((cap) => keys.cap(cap.windowMs));
         const movedTo = Number(
-          await runScript(this.options.redis, MOVE_SCRIPT, caps.length, ...caps, reservation.id),
+          await moveSlotScript.run(this.options.redis, { caps }, { reservationId: reservation.id }),
         );
         this.movedSlots++;
         return { ...slot, atMs: this.clock.toLocal(movedTo) };
@@ -341,7 +298,11 @@ export class FleetRateLimiter {
     const resetMs = Math.max(1, resetSeconds ?? 1) * 1000;
     const shortestWindowMs = this.capsOf(slot.endpoint)[0]?.windowMs ?? 0;
     if (resetMs > shortestWindowMs || resends > 0)
-      await runScript(this.options.redis, BLOCK_SCRIPT, 1, keys.blockedUntil, resetMs);
+      await blockEndpointScript.run(
+        this.options.redis,
+        { blockedUntil: keys.blockedUntil },
+        { blockMs: resetMs },
+      );
     return resends < MAX_RESENDS;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { runScript } from '../redis/run-script';
+import { defineScript } from '../redis/lua-script';
 import { hostname } from 'node:os';
 import type { RedisClient } from '../redis/redis-connection';
 import { DelaySamples, RecentMaximum } from './delay-samples';
@@ -64,64 +64,28 @@ export interface FleetMargin {
   spreadMs: number;
 }
 
-/**
- * KEYS: the endpoint's margin hash. ARGV: op (report | widen | read), process, need, spread,
- * floor, ceiling, report ttl ms, decay half-life ms, widen factor, evidence ms, sample count,
- * fleet samples needed, cold-start ms, forget after ms.
- * The hash holds each process's last report (`p:<process>` = "need spread count at"), the
- * largest fresh `need` and `spread`, and once learned the margin in use (`ms`, `at`). The
- * margin rises at once to what the largest fresh report asks for and decays slowly towards it;
- * a 429 widens it. Until enough calls were reported it is the cold-start margin, not stored, so
- * that it does not decay slowly from there.
- */
-const MARGIN_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local op = ARGV[1]
-local floor, ceiling = tonumber(ARGV[5]), tonumber(ARGV[6])
-local ttl, halfLife = tonumber(ARGV[7]), tonumber(ARGV[8])
-if op == 'report' then
-  redis.call('HSET', KEYS[1], 'p:' .. ARGV[2],
-    ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[11] .. ' ' .. string.format('%.3f', now))
-end
-local fields = redis.call('HGETALL', KEYS[1])
-local need, spread, samples, current, at = 0, 0, 0, nil, now
-for i = 1, #fields, 2 do
-  local name, value = fields[i], fields[i + 1]
-  if string.sub(name, 1, 2) == 'p:' then
-    local l, s, n, reported = string.match(value, '^(%S+) (%S+) (%S+) (%S+)$')
-    if now - tonumber(reported) > ttl then
-      redis.call('HDEL', KEYS[1], name)
-    else
-      need = math.max(need, tonumber(l))
-      spread = math.max(spread, tonumber(s))
-      samples = samples + tonumber(n)
-    end
-  elseif name == 'ms' then current = tonumber(value)
-  elseif name == 'at' then at = tonumber(value)
-  end
-end
-local function ms(x) return string.format('%.3f', x) end
-local function within(x) return math.min(ceiling, math.max(floor, x)) end
-local target = within(need)
-local margin = target
-if current == nil then
-  if samples < tonumber(ARGV[12]) then margin = within(math.max(target, tonumber(ARGV[13]))) end
-elseif current > target then
-  margin = target + (current - target) * math.pow(0.5, (now - at) / halfLife)
-end
-local learned = current ~= nil or samples >= tonumber(ARGV[12])
-if op == 'widen' then
-  margin = math.min(ceiling, math.max(margin * tonumber(ARGV[9]), tonumber(ARGV[10])))
-  learned = true
-end
-if op ~= 'read' then
-  redis.call('HSET', KEYS[1], 'need', ms(need), 'spread', ms(spread))
-  if learned then redis.call('HSET', KEYS[1], 'ms', ms(margin), 'at', ms(now)) end
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[14]))
-end
-return { ms(margin), ms(need), ms(spread), learned and '1' or '0' }
-`;
+/** See `lua/learn-margin.lua`: the fleet's margin, its reports, rise, decay and widening. */
+export const learnMarginScript = defineScript({
+  name: 'learn-margin',
+  keys: ['margin'],
+  args: [
+    'op',
+    'process',
+    'needMs',
+    'spreadMs',
+    'floorMs',
+    'ceilingMs',
+    'reportTtlMs',
+    'decayHalfLifeMs',
+    'widenFactor',
+    'evidenceMs',
+    'samples',
+    'minFleetSamples',
+    'coldStartMs',
+    'forgetAfterMs',
+  ],
+  read: (reply) => reply as [string, string, string, string],
+});
 
 interface EndpointSamples {
   /** Of every call answered, pushed together: how late it was sent, and its round trip. */
@@ -247,26 +211,26 @@ export class MarginLearner {
     spreadMs: number,
     evidenceMs: number,
   ): Promise<FleetMargin> {
-    const [margin, need, spread, learned] = (await runScript(
+    const [margin, need, spread, learned] = await learnMarginScript.run(
       this.redis,
-      MARGIN_SCRIPT,
-      1,
-      this.keys.limiter(this.appId, endpoint).margin,
-      op,
-      this.processId,
-      needMs.toFixed(3),
-      spreadMs.toFixed(3),
-      this.options.floorMs,
-      this.options.ceilingMs,
-      marginLearning.reportTtlMs,
-      marginLearning.decayHalfLifeMs,
-      marginLearning.widenFactor,
-      evidenceMs.toFixed(3),
-      this.samplesOf(endpoint).roundTrip.count,
-      marginLearning.minFleetSamples,
-      marginLearning.coldStartMs,
-      marginLearning.forgetAfterMs,
-    )) as [string, string, string, string];
+      { margin: this.keys.limiter(this.appId, endpoint).margin },
+      {
+        op,
+        process: this.processId,
+        needMs: needMs.toFixed(3),
+        spreadMs: spreadMs.toFixed(3),
+        floorMs: this.options.floorMs,
+        ceilingMs: this.options.ceilingMs,
+        reportTtlMs: marginLearning.reportTtlMs,
+        decayHalfLifeMs: marginLearning.decayHalfLifeMs,
+        widenFactor: marginLearning.widenFactor,
+        evidenceMs: evidenceMs.toFixed(3),
+        samples: this.samplesOf(endpoint).roundTrip.count,
+        minFleetSamples: marginLearning.minFleetSamples,
+        coldStartMs: marginLearning.coldStartMs,
+        forgetAfterMs: marginLearning.forgetAfterMs,
+      },
+    );
     const fleet = {
       marginMs: Number(margin),
       needMs: Number(need),

@@ -1,12 +1,6 @@
 import { hash } from 'node:crypto';
 import { z } from 'zod';
-import {
-  inputSchemas,
-  type CreateApplicationInput,
-  type InputOf,
-  type Operation,
-  type TerminateJobInput,
-} from '../feishu/hire-schemas';
+import type { InputOf, Operation } from '../feishu/hire-schemas';
 
 /** Where a job's input came from, so a dead letter can point back at the row. */
 export interface RowSource {
@@ -26,11 +20,6 @@ export interface HireJobData {
   line: number;
 }
 
-/** A job enqueued before 0.3, which carried its input itself. Still processed after an upgrade. */
-export type LegacyHireJobData =
-  | { operation: 'create'; input: CreateApplicationInput; batchId: string; source?: RowSource }
-  | { operation: 'terminate'; input: TerminateJobInput; batchId: string; source?: RowSource };
-
 /** A row as a worker handles it: what the job names, with the input read from its batch. */
 export type HireRow = {
   [O in Operation]: {
@@ -44,23 +33,7 @@ export type HireRow = {
   };
 }[Operation];
 
-const sourceSchema = z.object({ file: z.string().optional(), line: z.number().int() }).optional();
 export const hireJobDataSchema = z.object({ batchId: z.string(), line: z.number().int().positive() });
-export const legacyHireJobDataSchema = z.discriminatedUnion('operation', [
-  z.object({
-    operation: z.literal('create'),
-    input: inputSchemas.create,
-    batchId: z.string(),
-    source: sourceSchema,
-  }),
-  z.object({
-    operation: z.literal('terminate'),
-    input: inputSchemas.terminate,
-    batchId: z.string(),
-    source: sourceSchema,
-  }),
-]);
-
 /** Batch ids go into job names and keys: letters, digits, `.`, `_`, `-`. */
 export const batchIdPattern = /^[A-Za-z0-9._-]{1,100}$/;
 

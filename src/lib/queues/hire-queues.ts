@@ -64,7 +64,7 @@ export function openQueues(connection: RedisClient, prefix: string): HireQueues 
     create,
     terminate,
     deadLetter,
-    byOperation: (operation) => (operation === 'create' ? create : terminate),
+    byOperation: (operation) => ({ create, terminate })[operation],
     close: async () => {
       await Promise.all([create.close(), terminate.close(), deadLetter.close()]);
     },

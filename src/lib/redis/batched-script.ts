@@ -1,12 +1,7 @@
 import DataLoader from 'dataloader';
 import type { RedisClient } from './redis-connection';
 import { runScript, type ScriptArg } from './run-script';
-
-/** One call of a script: the first `numberOfKeys` of `keysAndArgs` are its KEYS, the rest its ARGV. */
-interface ScriptCall {
-  numberOfKeys: number;
-  keysAndArgs: readonly ScriptArg[];
-}
+import { loadLua, type LuaScript, type ScriptArgs, type ScriptCall, type ScriptKeys } from './lua-script';
 
 export interface BatchedScriptOptions {
   /** The most calls one EVALSHA carries. @default 100 */
@@ -17,27 +12,10 @@ export const defaultBatchedScriptOptions: Required<BatchedScriptOptions> = { max
 
 /**
  * The script that runs `lua` (written for one call: its KEYS, its ARGV, one reply) once per call it
- * is given, in order. KEYS: every call's keys. ARGV: the number of calls, each call's key and
- * argument counts, then every call's arguments. Each call runs protected: one that fails replies
- * with its error (Redis nests it in the reply) and the others with theirs, as if each had been
- * sent alone.
+ * is given, in order (see `lua/batched.lua`).
  */
 export function batchedLuaOf(lua: string): string {
-  return `local function one(KEYS, ARGV)
-${lua}
-end
-local n = tonumber(ARGV[1])
-local replies = {}
-local k, a = 1, 2 + 2 * n
-for i = 1, n do
-  local nk, na = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
-  local ok, reply = pcall(one, { unpack(KEYS, k, k + nk - 1) }, { unpack(ARGV, a, a + na - 1) })
-  if not ok then reply = { err = type(reply) == 'table' and reply.err or tostring(reply) } end
-  if reply == nil then reply = false end
-  replies[i] = reply
-  k, a = k + nk, a + na
-end
-return replies`;
+  return `local function one(KEYS, ARGV)\n${lua}\nend\n${loadLua('batched')}`;
 }
 
 /**
@@ -48,19 +26,18 @@ return replies`;
  * alone. In Redis Cluster every key of the calls must share one slot, as hire-queue's do (its
  * prefix's hash tag).
  */
-export class BatchedScript {
+export class BatchedScript<K extends string, A extends string, R> {
   private readonly loader: DataLoader<ScriptCall, unknown>;
-  private readonly batchedLua: string;
+  private batchedText: string | undefined;
   /** Calls made, and EVALSHAs that carried them. */
   readonly counts = { calls: 0, sends: 0 };
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly lua: string,
+    private readonly script: LuaScript<K, A, R>,
     options: BatchedScriptOptions = {},
   ) {
     const { maxCallsPerSend } = { ...defaultBatchedScriptOptions, ...options };
-    this.batchedLua = batchedLuaOf(lua);
     this.loader = new DataLoader((calls) => this.send(calls), {
       cache: false,
       maxBatchSize: maxCallsPerSend,
@@ -70,17 +47,22 @@ export class BatchedScript {
     });
   }
 
-  /** Same arguments and reply as `runScript` of the script alone. */
-  run(numberOfKeys: number, ...keysAndArgs: ScriptArg[]): Promise<unknown> {
+  /** Same arguments and reply as the script run alone. */
+  async run(keys: ScriptKeys<K>, args: ScriptArgs<A>): Promise<R> {
     this.counts.calls++;
-    return this.loader.load({ numberOfKeys, keysAndArgs });
+    return this.script.read(await this.loader.load(this.script.layout(keys, args)));
+  }
+
+  private get batchedLua(): string {
+    this.batchedText ??= batchedLuaOf(this.script.lua);
+    return this.batchedText;
   }
 
   private async send(calls: readonly ScriptCall[]): Promise<unknown[]> {
     this.counts.sends++;
     const [only] = calls;
     if (calls.length === 1 && only)
-      return [await runScript(this.redis, this.lua, only.numberOfKeys, ...only.keysAndArgs)];
+      return [await runScript(this.redis, this.script.lua, only.numberOfKeys, ...only.keysAndArgs)];
     const keys: ScriptArg[] = [];
     const sizes: number[] = [];
     const args: ScriptArg[] = [];

@@ -7,7 +7,7 @@ import { streamArray } from 'stream-json/streamers/StreamArray';
 import iconv from 'iconv-lite';
 import { InputFileError } from '../errors/input-file-error';
 import { InvalidOptionError } from '../errors/invalid-option-error';
-import type { Operation } from '../feishu/hire-schemas';
+import { requiredFields, type Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
 import { rowFormatOf, type RowFormat } from './row-formats';
 
@@ -243,8 +243,7 @@ function headerMapping(header: string[], operation: Operation, name: string): (s
     c === '' || (isResults && resultOnlyColumns.has(c) && !known.has(c)) ? null : c,
   );
   const unknown = mapped.filter((c): c is string => c !== null && !known.has(c));
-  const missing = operation === 'create' ? ['talent_id', 'job_id'] : ['application_id', 'termination_type'];
-  const absent = missing.filter((m) => !mapped.includes(m));
+  const absent = requiredFields[operation].filter((m) => !mapped.includes(m));
   if (unknown.length > 0 || absent.length > 0) {
     const problems = [
       unknown.length > 0 ? `unknown column(s) ${unknown.join(', ')}` : '',

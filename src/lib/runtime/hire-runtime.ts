@@ -1,10 +1,11 @@
 import type { RedisClient } from '../redis/redis-connection';
 import { BatchStore } from '../batches/batch-store';
 import { ApplicationLedger } from '../ledger/application-ledger';
+import { JobState } from '../job-state/job-state';
 import { HireMetrics } from '../metrics/hire-metrics';
 import { requireCredentials, type HireQueueConfig } from '../config';
 import { FeishuClient } from '../feishu/feishu-client';
-import { UpdatedSinceListing } from '../jobs/updated-since-listing';
+import { UpdatedSinceListing } from '../operations/updated-since-listing';
 import { openQueues, type HireQueues } from '../queues/hire-queues';
 import { FleetRateLimiter } from '../limiter/fleet-rate-limiter';
 import { assertRedisReachable, createRedis } from '../redis/redis-connection';
@@ -17,6 +18,8 @@ export interface QueueRuntime {
   keys: RedisKeys;
   queues: HireQueues;
   batches: BatchStore;
+  /** Every write a job's life makes, and the events of outcomes recorded. */
+  jobState: JobState;
   ledger: ApplicationLedger;
   /** This process's Prometheus metrics (served by `startMetricsServer`). */
   metrics: HireMetrics;
@@ -43,6 +46,7 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
   const keys = redisKeys(config.queuePrefix);
   const queues = openQueues(queueConnection, config.queuePrefix);
   const metrics = new HireMetrics();
+  const ledger = new ApplicationLedger(redis, keys, config.ledgerDays);
   metrics.watchQueues(queues);
   return {
     config,
@@ -50,7 +54,8 @@ export function createQueueRuntime(config: HireQueueConfig, name = 'hire-queue')
     keys,
     queues,
     batches: new BatchStore(redis, keys),
-    ledger: new ApplicationLedger(redis, keys, config.ledgerDays),
+    jobState: new JobState(redis, keys, queues.deadLetter, ledger),
+    ledger,
     metrics,
     close: async () => {
       await queues.close();

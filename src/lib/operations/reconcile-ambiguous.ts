@@ -1,6 +1,6 @@
 import type { FeishuClient } from '../feishu/feishu-client';
 import type { CreateApplicationInput } from '../feishu/hire-schemas';
-import type { JournalState } from '../journal/attempt-journal';
+import type { JournalState } from '../job-state/attempt-journal';
 
 /**
  * What Feishu holds, read to decide what an answer means: was an earlier call of the job what the

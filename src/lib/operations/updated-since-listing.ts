@@ -1,7 +1,7 @@
 import type { FeishuClient } from '../feishu/feishu-client';
 import type { RedisClient } from '../redis/redis-connection';
 import type { RedisKeys } from '../redis/redis-keys';
-import { runScript } from '../redis/run-script';
+import { defineScript } from '../redis/lua-script';
 
 export interface UpdatedSinceOptions {
   /** A terminate call leaves at most this long after the listing that let it go. @default 1000 */
@@ -30,45 +30,26 @@ export const updatedSinceDefaults: UpdatedSinceOptions = {
   ttlS: 86_400,
 };
 
-/**
- * KEYS: ids, listed, members. ARGV: application id. Replies with the Redis time (ms), when the
- * last listing began (0 for none), whether the application is among the updated ones, and whether
- * it is one of the job's.
- */
-const LOOK = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local from = tonumber(redis.call('HGET', KEYS[2], 'from') or '0')
-return { now, from, redis.call('SISMEMBER', KEYS[1], ARGV[1]), redis.call('SISMEMBER', KEYS[3], ARGV[1]) }`;
+export const listingLookScript = defineScript({
+  name: 'listing-look',
+  keys: ['ids', 'listed', 'members'],
+  args: ['applicationId'],
+  read: (reply) =>
+    (reply as number[]).map(Number) as [now: number, from: number, updated: number, ofJob: number],
+});
 
-/** KEYS: lock. ARGV: owner, ttl ms. Replies with the Redis time (ms) if the lock was taken, else 0. */
-const TAKE_LOCK = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-return 0`;
+export const listingTakeLockScript = defineScript({
+  name: 'listing-take-lock',
+  keys: ['lock'],
+  args: ['owner', 'ttlMs'],
+  read: Number,
+});
 
-/**
- * KEYS: ids, listed, lock, members. ARGV: owner, when the listing began (ms), ttl s, how many of
- * the job's applications follow, those, then the updated ids. Adds both, notes the listing (never
- * moving it back), and frees the lock if still ours.
- */
-const RECORD = `
-local members = tonumber(ARGV[4])
-for i = 5, 4 + members, 500 do
-  redis.call('SADD', KEYS[4], unpack(ARGV, i, math.min(i + 499, 4 + members)))
-end
-for i = 5 + members, #ARGV, 500 do
-  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 499, #ARGV)))
-end
-redis.call('EXPIRE', KEYS[4], ARGV[3])
-local from = tonumber(redis.call('HGET', KEYS[2], 'from') or '0')
-if tonumber(ARGV[2]) > from then redis.call('HSET', KEYS[2], 'from', ARGV[2]) end
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-return 1`;
+export const recordListingScript = defineScript({
+  name: 'listing-record',
+  keys: ['ids', 'listed', 'lock', 'members'],
+  args: ['owner', 'startedAtMs', 'ttlS', 'memberCount', 'members', 'updated'],
+});
 
 /**
  * The guard of a stale close-out, per job and cutoff: the applications of the job updated since the
@@ -106,15 +87,11 @@ export class UpdatedSinceListing {
   ): Promise<{ verdict: 'moved'; reason: string } | { verdict: 'untouched' | 'notOfJob' }> {
     const keys = this.keys.updatedSince(jobId, cutoffMs);
     for (;;) {
-      const [now, from, updated, ofJob] = (await runScript(
+      const [now, from, updated, ofJob] = await listingLookScript.run(
         this.redis,
-        LOOK,
-        3,
-        keys.ids,
-        keys.listed,
-        keys.members,
-        applicationId,
-      )) as [number, number, number, number];
+        { ids: keys.ids, listed: keys.listed, members: keys.members },
+        { applicationId },
+      );
       const age = now - from;
       if (from > 0 && age <= this.options.freshnessMs) {
         if (age > this.options.renewAfterMs) void this.renew(jobId, cutoffMs).catch(() => undefined);
@@ -144,8 +121,10 @@ export class UpdatedSinceListing {
     const keys = this.keys.updatedSince(jobId, cutoffMs);
     const { waitForOtherMs, waitStepMs, overlapMs, ttlS } = this.options;
     const before = Number((await this.redis.hget(keys.listed, 'from')) ?? 0);
-    const startedAt = Number(
-      await runScript(this.redis, TAKE_LOCK, 1, keys.lock, this.owner, waitForOtherMs * 2),
+    const startedAt = await listingTakeLockScript.run(
+      this.redis,
+      { lock: keys.lock },
+      { owner: this.owner, ttlMs: waitForOtherMs * 2 },
     );
     if (startedAt === 0) {
       // Another process lists: its listing serves this one too.
@@ -178,20 +157,10 @@ export class UpdatedSinceListing {
     }
     if (found === 0) this.counts.pages++;
     this.counts.listings++;
-    await runScript(
+    await recordListingScript.run(
       this.redis,
-      RECORD,
-      4,
-      keys.ids,
-      keys.listed,
-      keys.lock,
-      keys.members,
-      this.owner,
-      startedAt,
-      ttlS,
-      members.length,
-      ...members,
-      ...ids,
+      { ids: keys.ids, listed: keys.listed, lock: keys.lock, members: keys.members },
+      { owner: this.owner, startedAtMs: startedAt, ttlS, memberCount: members.length, members, updated: ids },
     );
   }
 }

@@ -1,0 +1,62 @@
+import {
+  inputSchemas,
+  requiredFields,
+  type TerminateApplicationInput,
+  type TerminateJobInput,
+} from '../feishu/hire-schemas';
+import type { OperationHandler, PreCheck, PreCheckContext } from './operation-handler';
+import { applicationMovedSince, wasTerminatedByUs } from './reconcile-ambiguous';
+
+/**
+ * 终止投递: ends an application. A row with `if_not_updated_since` is a close-out: it is skipped
+ * if someone moved the application since the list was made. With the row's job (`job_id`), that
+ * is checked at the call's slot against the fleet's listing of the job, so the call leaves within
+ * a second of a listing that showed the application untouched; without it, by a read of the
+ * application now. A 1002221 after an ambiguous call is ours if the application was modified
+ * after our first call began.
+ */
+export const terminateApplication: OperationHandler<'terminate'> = {
+  operation: 'terminate',
+  schema: inputSchemas.terminate,
+  requiredFields: requiredFields.terminate,
+  endpoint: 'terminate',
+  limitsOf: (config) => config.terminateLimits,
+  readsBeforeCall: true,
+  preCheck: closeOutGuard,
+  call: (client, input, control) => client.terminateApplication(callInputOf(input), control),
+  async reconcile(how, input, journal, client) {
+    if (how !== 'ownTermination') return undefined;
+    return (await wasTerminatedByUs(client, input.application_id, journal)) ? {} : undefined;
+  },
+};
+
+async function closeOutGuard(
+  input: TerminateJobInput,
+  { client, updatedSince }: PreCheckContext,
+): Promise<PreCheck> {
+  const { job_id: jobOfRow, if_not_updated_since: cutoffMs, application_id: applicationId } = input;
+  if (cutoffMs === undefined) return { verdict: 'go' };
+  if (jobOfRow === undefined || !updatedSince) {
+    const moved = await applicationMovedSince(client, applicationId, cutoffMs);
+    return moved ? { verdict: 'skip', reason: moved } : { verdict: 'go' };
+  }
+  return {
+    verdict: 'checkAtSend',
+    check: async () => {
+      const checked = await updatedSince.check(jobOfRow, cutoffMs, applicationId);
+      if (checked.verdict === 'moved') return checked.reason;
+      // Not among the job's applications as listed: the listing cannot vouch for it; read it.
+      if (checked.verdict === 'notOfJob')
+        return applicationMovedSince(client, applicationId, cutoffMs).then(
+          (moved) => moved && `${moved} (not one of job ${jobOfRow}'s applications: read on its own)`,
+        );
+      return undefined;
+    },
+  };
+}
+
+/** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */
+function callInputOf(input: TerminateJobInput): TerminateApplicationInput {
+  const { if_not_updated_since: _guard, job_id: _job, ...call } = input;
+  return call;
+}
