@@ -9,6 +9,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
+# The build copies the Redis scripts (`src/lib/redis/lua`) with this script.
+COPY scripts ./scripts
 RUN npm run build
 
 FROM node:20-bookworm-slim

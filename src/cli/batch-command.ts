@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createLogger } from '../lib/logger';
-import { BatchNotifier } from '../lib/fleet/batch-notifier';
+import { tellGroupIfBatchEnded } from '../lib/fleet/batch-notifier';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
+import { listBatchSummaries } from '../lib/batches/batch-summaries';
 import {
   addConnectionOptions,
   configFrom,
@@ -29,27 +30,13 @@ interface BatchFlags extends ConnectionFlags {
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function listBatches(ctx: QueueContext, json: boolean): Promise<void> {
-  const batches = [];
-  for (const batchId of await ctx.batches.listBatchIds(20)) {
-    const [meta, progress] = await Promise.all([ctx.batches.meta(batchId), ctx.batches.progress(batchId)]);
-    if (!meta) continue;
-    const createdAt = new Date(meta.createdAtMs).toISOString();
-    if (json)
-      batches.push({
-        batchId,
-        operation: meta.operation,
-        state: progress.state,
-        rows: progress.rows,
-        jobs: progress.jobs,
-        done: progress.done,
-        createdAt,
-      });
-    else
-      process.stdout.write(
-        `${batchId}\t${meta.operation}\t${progress.state}\t${progress.rows} rows, ${progress.done}/${progress.jobs} calls done\t${createdAt}\n`,
-      );
-  }
+  const batches = await listBatchSummaries(ctx.batches, 20);
   if (json) process.stdout.write(`${JSON.stringify({ batches })}\n`);
+  else
+    for (const b of batches)
+      process.stdout.write(
+        `${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows, ${b.done}/${b.jobs} calls done\t${b.createdAt}\n`,
+      );
 }
 
 /** `--pause`, `--resume` or `--cancel`: exits 0 once the change has taken effect. */
@@ -71,13 +58,7 @@ async function controlBatch(ctx: QueueContext, batchId: string, flags: BatchFlag
       }
     }
     result = await cancelBatch(ctx, batchId);
-    const { notifyWebhook, notifySecret } = ctx.config;
-    if (notifyWebhook)
-      await new BatchNotifier(
-        ctx,
-        { webhook: notifyWebhook, secret: notifySecret },
-        createLogger('hire-queue'),
-      ).batchMayHaveEnded(batchId);
+    await tellGroupIfBatchEnded(ctx, batchId, createLogger('hire-queue'));
     say(
       `batch ${batchId} cancelled: ${result.notCalled} call(s) will not be made; ${result.inFlight} call(s) in flight finish and are recorded (hire-queue batch ${batchId} counts every row)`,
     );

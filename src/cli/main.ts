@@ -2,6 +2,7 @@ import { isRedisFull, RedisFullError } from '../lib/errors/redis-full-error';
 import { Command, CommanderError } from 'commander';
 import { describeFailure, ExitCode, isHireQueueError } from './exit-codes';
 import { registerBatchCommand } from './batch-command';
+import { registerConsoleCommand } from './console-command';
 import { registerDashboardCommand } from './dashboard-command';
 import { registerDemoCommand } from './demo-command';
 import { registerLedgerCommand } from './ledger-command';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerDoctorCommand(program);
   registerDashboardCommand(program);
+  registerConsoleCommand(program);
   registerSandboxCommand(program);
   const overrideAll = (command: Command) => {
     command.exitOverride();

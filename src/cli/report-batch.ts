@@ -3,9 +3,7 @@ import { UnknownBatchError } from '../lib/errors/unknown-batch-error';
 import type { QueueContext } from './cli-context';
 import { exitCodeOf, printReport } from './print-report';
 import { openRowWriter } from '../lib/rows/row-writer';
-
-/** What a results file adds to a row's fields (a terminate's `application_id` is one of them already). */
-export const resultColumns = ['file', 'line', 'status', 'application_id', 'code', 'message'];
+import { resultColumns, resultRecordOf } from '../lib/batches/result-rows';
 
 /** Builds, writes (`--results`) and prints a batch's report; returns the exit code it calls for. */
 export async function reportBatch(
@@ -19,15 +17,7 @@ export async function reportBatch(
     ? openRowWriter(options.results, meta.operation, resultColumns, 'resultsPath')
     : undefined;
   const report = await buildBatchReport(ctx.batches, ctx.queues.deadLetter, batchId, async (row) => {
-    await writer?.write({
-      ...row.input,
-      ...(row.file !== undefined ? { file: row.file } : {}),
-      line: row.line,
-      status: row.status,
-      ...(row.applicationId ? { application_id: row.applicationId } : {}),
-      ...(row.code ? { code: row.code } : {}),
-      ...(row.message ? { message: row.message } : {}),
-    });
+    await writer?.write(resultRecordOf(row));
   });
   await writer?.close();
   printReport(report!, options.json);

@@ -11,7 +11,7 @@ import {
   type EnqueueTarget,
 } from '../lib/batches/enqueue-batch';
 import type { Operation } from '../lib/feishu/hire-schemas';
-import { readInputRows, type InputFormat, type RawRow } from '../lib/rows/read-input-rows';
+import { readInputRows, type InputFormat, type RawRow, type ReadOptions } from '../lib/rows/read-input-rows';
 import { validateRows } from '../lib/rows/validate-row';
 
 export interface EnqueueFileOptions<O extends Operation> {
@@ -34,6 +34,14 @@ export interface EnqueueFileOptions<O extends Operation> {
   ifNotUpdatedSince?: number;
   /** The file's character encoding (any iconv-lite knows: gbk, gb18030, utf16le, ...). @default 'utf-8' */
   encoding?: string;
+  /** Column -> field, winning over the header's own names (the console's mapping step). */
+  mapping?: Readonly<Record<string, string | null>>;
+  /** The file's name as its owner knows it (an upload), when `path` is only where it is kept. */
+  sourceName?: string;
+  /** Fields every row that lacks them (missing or empty) takes: the console's confirm step. */
+  defaults?: Readonly<Record<string, unknown>>;
+  /** Told the file's header and how its columns were read. */
+  onHeader?: ReadOptions['onHeader'];
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
   invalidSampleSize?: number;
   /** Stops enqueuing after the chunk in hand; the batch stays open, to be continued under its id. */
@@ -69,13 +77,20 @@ export async function enqueueFile<O extends Operation>(
     const rows = () =>
       validateRows(
         options.operation,
-        withDefaults(readInputRows(path, options.operation, options.format, options.encoding), options),
+        withDefaults(
+          readInputRows(path, options.operation, options.format, options.encoding, {
+            ...(options.mapping ? { mapping: options.mapping } : {}),
+            ...(options.sourceName ? { name: options.sourceName } : {}),
+            ...(options.onHeader ? { onHeader: options.onHeader } : {}),
+          }),
+          options,
+        ),
       );
     if (options.strict || dryRun) {
       const checked = await check(options, rows());
       if (dryRun || checked.invalidCount > 0) return { ...checked, enqueued: false };
     }
-    const source = options.path === '-' ? 'stdin' : options.path;
+    const source = options.sourceName ?? (options.path === '-' ? 'stdin' : options.path);
     const result = await enqueueBatch(
       target!,
       {
@@ -99,21 +114,22 @@ export async function enqueueFile<O extends Operation>(
   }
 }
 
-/** Lays the file-wide defaults (`ifNotUpdatedSince`) under each row's own values. */
+/** Lays the file-wide defaults (`defaults`, `ifNotUpdatedSince`) under each row's own values. */
 async function* withDefaults<O extends Operation>(
   rows: AsyncIterable<RawRow>,
   options: EnqueueFileOptions<O>,
 ): AsyncGenerator<RawRow> {
+  const defaults: Record<string, unknown> = { ...options.defaults };
+  if (options.operation === 'terminate' && options.ifNotUpdatedSince !== undefined)
+    defaults.if_not_updated_since = options.ifNotUpdatedSince;
+  const fields = Object.keys(defaults);
   for await (const row of rows) {
-    const own = row.value?.if_not_updated_since;
-    if (
-      options.operation === 'terminate' &&
-      options.ifNotUpdatedSince !== undefined &&
-      row.value &&
-      (own === undefined || own === '')
-    )
-      yield { ...row, value: { ...row.value, if_not_updated_since: options.ifNotUpdatedSince } };
-    else yield row;
+    const missing = row.value
+      ? fields.filter((f) => row.value![f] === undefined || row.value![f] === '')
+      : [];
+    if (missing.length === 0) yield row;
+    else
+      yield { ...row, value: { ...row.value, ...Object.fromEntries(missing.map((f) => [f, defaults[f]])) } };
   }
 }
 

@@ -60,7 +60,13 @@ describe('the Redis scripts, each run directly', () => {
     expect(resolveIncludes('--- @include "includes/begin-call"\n--- @include "includes/begin-call"')).toMatch(
       /^(?![\s\S]*local function beginCall[\s\S]*local function beginCall)/,
     );
-    expect(() => loadLua('no-such-script')).toThrow(/no-such-script\.lua not found/);
+    expect(() => loadLua('no-such-script')).toThrow(/no-such-script\.lua could not be read .*: no such file/);
+    expect(() => resolveIncludes('--- @include "includes/missing"', new Set(), 'broken')).toThrow(
+      /includes\/missing\.lua \(included by broken\)/,
+    );
+    expect(() => resolveIncludes('  --- @include "includes/redis-now"', new Set(), 'indented')).toThrow(
+      /indented: malformed include/,
+    );
   });
 
   it('includes/redis-now: Redis’s clock in ms, with the microseconds', async () => {
@@ -156,6 +162,7 @@ describe('the Redis scripts, each run directly', () => {
     expect(await redis.pttl(journalLog)).toBeGreaterThan(50_000);
     // A sure answer: not ambiguous by itself, nothing logged.
     await redis.del(j);
+    await redis.hset(j, 'inFlight', '1');
     await endCallScript.run(
       redis,
       { inFlight: k.inFlight, journal: j, journalLog },
@@ -163,6 +170,17 @@ describe('the Redis scripts, each run directly', () => {
     );
     expect(await redis.hgetall(j)).toEqual({ inFlight: '0' });
     expect(await redis.llen(journalLog)).toBe(1);
+    // The journal gone with the job's outcome (another run recorded it): not made again, without a TTL.
+    await redis.del(j, journalLog);
+    await redis.sadd(k.inFlight, 'j1');
+    const ended = await endCallScript.run(
+      redis,
+      { inFlight: k.inFlight, journal: j, journalLog },
+      { jobId: 'j1', mayHaveTakenEffect: 1, serverOffsetMs: 5, failure: '{"code":"NETWORK"}' },
+    );
+    expect(ended).toBe(0);
+    expect(await redis.exists(j, journalLog)).toBe(0);
+    expect(await redis.sismember(k.inFlight, 'j1')).toBe(0);
   });
 
   it('record-outcome: once per job, with its ledger entry, its call ended and its journal gone', async () => {

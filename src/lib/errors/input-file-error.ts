@@ -12,3 +12,17 @@ export class InputFileError extends HireQueueError {
     super(message);
   }
 }
+
+/**
+ * The header does not name the operation's fields: `columns` as the file has them, and the mapping
+ * (column -> field, null for a column not recognised) to start from when choosing one.
+ */
+export class HeaderError extends InputFileError {
+  constructor(
+    message: string,
+    readonly columns: string[],
+    readonly suggestedMapping: Record<string, string | null>,
+  ) {
+    super(message);
+  }
+}

@@ -117,3 +117,21 @@ export function batchEndCard(report: BatchReport): object {
   }
   return card(template, `hire-queue: ${report.operation} batch ${report.state}`, lines);
 }
+
+/**
+ * After a change that may end a batch outside a worker (a cancel): tells the group, once for the
+ * fleet, when the group bot is configured. Never throws.
+ */
+export async function tellGroupIfBatchEnded(
+  target: ConstructorParameters<typeof BatchNotifier>[0] & {
+    config: { notifyWebhook?: string | undefined; notifySecret?: string | undefined };
+  },
+  batchId: string,
+  logger: Logger,
+): Promise<void> {
+  const { notifyWebhook, notifySecret } = target.config;
+  if (!notifyWebhook) return;
+  await new BatchNotifier(target, { webhook: notifyWebhook, secret: notifySecret }, logger).batchMayHaveEnded(
+    batchId,
+  );
+}

@@ -234,7 +234,8 @@ export class JobState {
    * of the job ended.
    */
   async recordOutcome(batchId: string, jobId: string, outcome: JobOutcome): Promise<boolean> {
-    return this.record(batchId, jobId, outcome);
+    // The journal stays: a worker may hold the job mid-call, and ends the call itself.
+    return this.record(batchId, jobId, outcome, undefined, false);
   }
 
   /** How the job ended, if it has. */
@@ -267,6 +268,7 @@ export class JobState {
     jobId: string,
     outcome: JobOutcome,
     made?: LedgerEntry,
+    endsJournal = true,
   ): Promise<boolean> {
     const k = this.keys.batch(batchId);
     const ledger = made ? this.ledger.writeOf([made]) : undefined;
@@ -276,7 +278,7 @@ export class JobState {
         counts: k.counts,
         inFlight: k.inFlight,
         ledger: ledger?.keys ?? [],
-        forget: this.journalKeys(jobId),
+        forget: endsJournal ? this.journalKeys(jobId) : [],
       },
       {
         jobId,

@@ -22,8 +22,9 @@ export interface UnreadableJob {
   operation: Operation;
   batchId?: string;
   errors: string[];
-  /** Whatever input the data held, for the dead letter. */
+  /** Whatever input the data held, for the dead letter, and the file and line it named. */
   carried?: unknown;
+  carriedSource?: RowSource;
 }
 
 /** Step 1: the row a job stands for (its queue names the operation), or why its data cannot be read. */
@@ -36,12 +37,15 @@ export function decodeJob(job: HireJob): DecodedJob | UnreadableJob {
     const { source, ...rest } = legacy;
     return { ok: true, ...rest, ...(source?.file !== undefined ? { carriedSource: source } : {}) };
   }
-  const data = job.data as { batchId?: unknown; input?: unknown } | undefined;
+  const data = job.data as
+    { batchId?: unknown; input?: unknown; source?: { file?: unknown; line?: unknown } } | undefined;
+  const { file, line } = data?.source ?? {};
   return {
     ok: false,
     operation,
     ...(typeof data?.batchId === 'string' ? { batchId: data.batchId } : {}),
     ...(data?.input !== undefined ? { carried: data.input } : {}),
+    ...(typeof file === 'string' && typeof line === 'number' ? { carriedSource: { file, line } } : {}),
     errors: describeIssues(current.error),
   };
 }

@@ -125,14 +125,18 @@ async function open(
  * have been changed by our own call).
  */
 async function preCheck(run: RunningJob): Promise<{ settled: JobOutcome } | PreCheck> {
-  const { deps } = run;
+  const { deps, handler } = run;
+  // An operation that reads nothing first has no check: its call may be admitted already.
+  if (!handler.readsBeforeCall) return { verdict: 'go' };
+  if ((await deps.state.journal(run.ref.jobId)).calls > 0) return { verdict: 'go' };
+  let check: PreCheck;
   try {
-    if ((await deps.state.journal(run.ref.jobId)).calls > 0) return { verdict: 'go' };
-    const check = await run.handler.preCheck(run.row.input, deps);
-    if (check.verdict === 'skip')
-      return { settled: await finish(run, outcome('skipped', { message: check.reason })) };
-    return check;
+    check = await handler.preCheck(run.row.input, deps);
   } catch (error) {
+    // Only the read's failure is Feishu's; recording the skip below fails the attempt as it is.
     return { settled: await actOnFailure(run, classifyOutcome('read', error), error) };
   }
+  if (check.verdict === 'skip')
+    return { settled: await finish(run, outcome('skipped', { message: check.reason })) };
+  return check;
 }

@@ -13,23 +13,32 @@ const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
  * A script's text with its includes resolved: each included file appears once, where it is first
  * included, so an include may include another and two may share one.
  */
-export function loadLua(name: string, included: Set<string> = new Set([name])): string {
+export function loadLua(name: string, included: Set<string> = new Set([name]), from?: string): string {
   let text: string;
   try {
     text = readFileSync(join(LUA_DIR, `${name}.lua`), 'utf8');
   } catch (error) {
-    throw new Error(`Lua script ${name}.lua not found in ${LUA_DIR} (${(error as Error).message})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `Lua script ${name}.lua${from ? ` (included by ${from})` : ''} could not be read from ${LUA_DIR}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
-  return resolveIncludes(text, included);
+  return resolveIncludes(text, included, name);
 }
 
 /** Replaces each include directive of `text` with the included file (resolved in turn). */
-export function resolveIncludes(text: string, included: Set<string> = new Set()): string {
-  return text.replace(INCLUDE, (_, include: string) => {
+export function resolveIncludes(text: string, included: Set<string> = new Set(), name = 'a script'): string {
+  const resolved = text.replace(INCLUDE, (_, include: string) => {
     if (included.has(include)) return '';
     included.add(include);
-    return loadLua(include, included);
+    return loadLua(include, included, name);
   });
+  // A directive written otherwise (indented, quoted wrongly) would be left as a comment, and what
+  // it should define missing only when the script runs: refused here instead.
+  const stray = resolved.split('\n').find((line) => line.includes('@include'));
+  if (stray !== undefined)
+    throw new Error(`${name}: malformed include "${stray.trim()}" (write: --- @include "includes/name")`);
+  return resolved;
 }
 
 /** A key or argument slot: one value, or a group of any length (an optional group is empty). */

@@ -66,6 +66,24 @@ export function redisKeys(prefix: string) {
     },
     /** Batches whose jobs outlived them (the batch expired or was deleted), with how many were dropped. */
     lostBatches: `${prefix}:lost-batches`,
+    /** The console's state: sessions, who signed in and their roles, the audit, who started a batch. */
+    console: {
+      /** A session is this prefix plus its id. */
+      sessionPrefix: `${prefix}:console:session:`,
+      /** The cookie-signing secret of consoles started without `HIRE_CONSOLE_SESSION_SECRET` on loopback. */
+      sessionSecret: `${prefix}:console:session-secret`,
+      /** open id -> `{ name, role, lastSeenAt }` of everyone who signed in. */
+      people: `${prefix}:console:people`,
+      /** A stream of audit entries, oldest trimmed past the audit's retention. */
+      audit: `${prefix}:console:audit`,
+      /** batch id -> `{ openId, name }` of who confirmed a batch started in the console. */
+      batchOwners: `${prefix}:console:batch-owners`,
+      /** An uploaded file kept until confirmed (or a day): its bytes and what reading it found. */
+      upload: (uploadId: string) => ({
+        file: `${prefix}:console:upload:${tag(uploadId)}:file`,
+        meta: `${prefix}:console:upload:${tag(uploadId)}:meta`,
+      }),
+    },
   };
 }
 export type RedisKeys = ReturnType<typeof redisKeys>;

@@ -5,7 +5,7 @@ import { pipeline, Readable, Transform, type TransformCallback } from 'node:stre
 import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import iconv from 'iconv-lite';
-import { InputFileError } from '../errors/input-file-error';
+import { HeaderError, InputFileError } from '../errors/input-file-error';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import { requiredFields, type Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
@@ -159,6 +159,24 @@ async function sniff(stream: Readable): Promise<{ format: InputFormat | undefine
   return { format: undefined, stream: Readable.from([]) };
 }
 
+/** How a file is read, beyond its path, operation, format and encoding. */
+export interface ReadOptions {
+  /** A column -> field mapping that wins over the header's own names ('' or null: the column is skipped). */
+  mapping?: Readonly<Record<string, string | null>>;
+  /** What messages call the file (an upload's own name rather than where it was spooled). */
+  name?: string;
+  /** Told the header as the file has it and how each column was read (a CSV's or workbook's). */
+  onHeader?: (columns: string[], mapping: Record<string, string | null>) => void;
+}
+
+/** What reading a header needs: the operation's fields, the file's name for messages, a mapping. */
+interface HeaderContext {
+  operation: Operation;
+  name: string;
+  mapping: Readonly<Record<string, string | null>>;
+  onHeader?: ReadOptions['onHeader'];
+}
+
 /**
  * Streams the rows of a CSV, NDJSON or JSON-array file (or stdin) in bounded memory, each with
  * its line. File-level problems (no such file, not UTF-8, wrong CSV header, empty) throw
@@ -170,11 +188,18 @@ export async function* readInputRows(
   explicit?: InputFormat,
   /** @default 'utf-8' */
   encoding?: string,
+  options: ReadOptions = {},
 ): AsyncGenerator<RawRow> {
-  const name = path === '-' ? 'standard input' : path;
+  const name = options.name ?? (path === '-' ? 'standard input' : path);
+  const header: HeaderContext = {
+    operation,
+    name,
+    mapping: options.mapping ?? {},
+    ...(options.onHeader ? { onHeader: options.onHeader } : {}),
+  };
   if (formatOf(path, explicit) === 'xlsx') {
     let count = 0;
-    for await (const row of workbookRows(path, operation, name)) {
+    for await (const row of workbookRows(path, header)) {
       count++;
       yield row;
     }
@@ -188,7 +213,7 @@ export async function* readInputRows(
   let count = 0;
   const rows =
     format === 'csv'
-      ? csvRows(stream, operation, name)
+      ? csvRows(stream, header)
       : format === 'ndjson'
         ? ndjsonRows(stream)
         : jsonArrayRows(stream, name);
@@ -224,7 +249,10 @@ class LinedCsvParser extends CsvParser {
  * and HR-ops' sheets write it (spaces ignored); null for a column that is skipped (an empty header
  * cell, as Excel leaves after the last column, or a column hire-queue's own results file adds).
  */
-function headerMapping(header: string[], operation: Operation, name: string): (string | null)[] {
+function headerMapping(
+  header: string[],
+  { operation, name, mapping, onHeader }: HeaderContext,
+): (string | null)[] {
   const known = new Set(fieldsOf[operation]);
   if (header.some((h) => h.includes('\u0000')))
     throw new InputFileError(`${name}: looks like UTF-16 text without a byte-order mark`, {
@@ -235,6 +263,7 @@ function headerMapping(header: string[], operation: Operation, name: string): (s
       `${name}: the columns are separated by tabs (Excel's "Unicode Text"): save the sheet as "CSV UTF-8 (comma delimited)" or as an .xlsx workbook`,
     );
   const columns = header.map((h) => {
+    if (Object.hasOwn(mapping, h)) return mapping[h] ?? '';
     const trimmed = h.replace(/\s+/g, '');
     return fieldOfHeader[trimmed] ?? trimmed;
   });
@@ -242,6 +271,7 @@ function headerMapping(header: string[], operation: Operation, name: string): (s
   const mapped = columns.map((c) =>
     c === '' || (isResults && resultOnlyColumns.has(c) && !known.has(c)) ? null : c,
   );
+  onHeader?.(header, Object.fromEntries(header.map((h, i) => [h, mapped[i] ?? null])));
   const unknown = mapped.filter((c): c is string => c !== null && !known.has(c));
   const absent = requiredFields[operation].filter((m) => !mapped.includes(m));
   if (unknown.length > 0 || absent.length > 0) {
@@ -249,8 +279,12 @@ function headerMapping(header: string[], operation: Operation, name: string): (s
       unknown.length > 0 ? `unknown column(s) ${unknown.join(', ')}` : '',
       absent.length > 0 ? `missing column(s) ${absent.join(', ')}` : '',
     ].filter(Boolean);
-    throw new InputFileError(
+    throw new HeaderError(
       `${name}: wrong header for ${operation}: ${problems.join('; ')}. Columns are the API's field names: ${[...known].join(', ')}`,
+      header,
+      Object.fromEntries(
+        header.map((h, i) => [h, mapped[i] !== null && known.has(mapped[i]!) ? mapped[i]! : null]),
+      ),
     );
   }
   return mapped;
@@ -273,7 +307,8 @@ export const fieldOfHeader: Readonly<Record<string, string>> = {
   终止备注: 'termination_reason_note',
 };
 
-async function* csvRows(stream: Readable, operation: Operation, name: string): AsyncGenerator<RawRow> {
+async function* csvRows(stream: Readable, header: HeaderContext): AsyncGenerator<RawRow> {
+  const { name } = header;
   const skipped: RawRow[] = [];
   const csv = pipeline(
     stream,
@@ -301,7 +336,7 @@ async function* csvRows(stream: Readable, operation: Operation, name: string): A
   try {
     for await (const record of csv as AsyncIterable<{ line: number; value: string[] }>) {
       if (columns === undefined) {
-        columns = headerMapping(record.value, operation, name);
+        columns = headerMapping(record.value, header);
         continue;
       }
       const row = rowOf(record, columns);
@@ -347,7 +382,8 @@ function rowOf(record: { line: number; value: string[] }, columns: readonly (str
  * sees; a number Excel holds with more digits than it keeps shows as the scientific notation Excel
  * shows, so validation names it.
  */
-async function* workbookRows(path: string, operation: Operation, name: string): AsyncGenerator<RawRow> {
+async function* workbookRows(path: string, header: HeaderContext): AsyncGenerator<RawRow> {
+  const { name } = header;
   if (path === '-') throw new InputFileError('standard input: a workbook (.xlsx) must be read from a file');
   if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
   // Loaded here, not with the module: it costs every command about 30 MB and 0.2 s.
@@ -370,7 +406,7 @@ async function* workbookRows(path: string, operation: Operation, name: string): 
         );
         if (values.every((v) => v === '')) continue;
         if (columns === undefined) {
-          columns = headerMapping(values, operation, name);
+          columns = headerMapping(values, header);
           continue;
         }
         yield rowOf({ line: row.number, value: values }, columns);

@@ -12,9 +12,11 @@
     ARGV[3] Feishu's clock minus the worker's, ms ('' when the answer had no Date)
     ARGV[4] the failure as JSON ('' for none): appended to the log, which keeps the last 50
   Output:
-    1
+    1, or 0 when the journal is gone (the job's outcome was recorded): only the in-flight note ends
 ]]
 redis.call('SREM', KEYS[1], ARGV[1])
+-- A journal already gone went with the job's outcome (recorded by another run): not made again.
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 redis.call('HSET', KEYS[2], 'inFlight', '0')
 if ARGV[2] == '1' then redis.call('HSET', KEYS[2], 'ambiguous', '1') end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], 'serverOffsetMs', ARGV[3]) end

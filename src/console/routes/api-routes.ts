@@ -1,0 +1,169 @@
+import express, { Router, type Request, type Response } from 'express';
+import { grantableRoles, type GrantableRole } from '../../lib/access/people';
+import { cancelBatch, pauseBatch, resumeBatch } from '../../lib/batches/batch-control';
+import { buildBatchReport } from '../../lib/batches/batch-report';
+import { listBatchSummaries } from '../../lib/batches/batch-summaries';
+import { waitForBatch } from '../../lib/batches/wait-for-batch';
+import { tellGroupIfBatchEnded } from '../../lib/fleet/batch-notifier';
+import type { ConsoleContext } from '../console-context';
+import { apiError, csrfChecked, needs, signedIn } from '../guards';
+import { route } from './route';
+import { uploadRoutes } from './upload-routes';
+
+/** The JSON API under `/api/v1`: 401 without a session, 403 for a role that may not, CSRF on every write. */
+export function apiRoutes(ctx: ConsoleContext): Router {
+  const api = Router();
+  const { runtime, people, audit } = ctx;
+  api.use(express.json({ limit: '1mb' }));
+  api.use(signedIn(ctx));
+  api.use(csrfChecked);
+  const actor = (req: Request) => ({ openId: req.caller!.openId, name: req.caller!.name });
+
+  api.get(
+    '/me',
+    route(ctx, async (req, res) => {
+      const { openId, name, role } = req.caller!;
+      res.json({ openId, name, role, csrfToken: req.session.csrfToken });
+    }),
+  );
+
+  api.get(
+    '/people',
+    needs('admin'),
+    route(ctx, async (_req, res) => res.json(await people.list())),
+  );
+
+  api.put(
+    '/people/:openId/role',
+    needs('admin'),
+    route(ctx, async (req, res) => {
+      const role = (req.body as { role?: unknown } | undefined)?.role;
+      if (role !== null && !grantableRoles.includes(role as GrantableRole))
+        return apiError(res, 422, 'INVALID_ROLE', 'role must be "operator", "viewer" or null');
+      const openId = String(req.params.openId);
+      if (ctx.settings.admins.has(openId))
+        return apiError(res, 409, 'ADMIN_BY_CONFIG', 'admins are named by HIRE_CONSOLE_ADMINS, not here');
+      const changed = await people.setRole(openId, role as GrantableRole | null);
+      if (!changed)
+        return apiError(res, 404, 'UNKNOWN_PERSON', `${openId} has not signed in to the console yet`);
+      await audit.record({
+        actor: actor(req),
+        action: role === null ? 'revokeRole' : 'grantRole',
+        detail: { openId, name: changed.person.name, from: changed.before, to: role },
+      });
+      res.json(changed.person);
+    }),
+  );
+
+  api.get(
+    '/audit',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const batchId = typeof req.query.batchId === 'string' ? req.query.batchId : undefined;
+      res.json({ entries: await audit.list({ batchId }) });
+    }),
+  );
+
+  api.get(
+    '/batches',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const { state, operation, createdBy } = req.query;
+      const owners = await runtime.redis.hgetall(runtime.keys.console.batchOwners);
+      const batches = (await listBatchSummaries(runtime.batches, 200))
+        .map((b) => ({
+          ...b,
+          ...(owners[b.batchId] ? { createdBy: JSON.parse(owners[b.batchId]!) as object } : {}),
+        }))
+        .filter(
+          (b) =>
+            (typeof state !== 'string' || b.state === state) &&
+            (typeof operation !== 'string' || b.operation === operation),
+        )
+        .filter(
+          (b) =>
+            typeof createdBy !== 'string' ||
+            (b as { createdBy?: { openId?: string } }).createdBy?.openId === createdBy,
+        );
+      res.json({ batches });
+    }),
+  );
+
+  api.get(
+    '/batches/:id',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      const report = await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId);
+      if (!report) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+      const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
+      res.json({ ...report, ...(owner ? { createdBy: JSON.parse(owner) as object } : {}) });
+    }),
+  );
+
+  /** Server-Sent Events: `progress` (the counts) at most once a second, then `end`. */
+  api.get(
+    '/batches/:id/events',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      if (!(await runtime.batches.meta(batchId)))
+        return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-store',
+        Connection: 'keep-alive',
+      });
+      const gone = new AbortController();
+      req.on('close', () => gone.abort());
+      const send = (event: string, data: unknown) =>
+        res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      try {
+        const last = await waitForBatch(runtime, batchId, {
+          pollMs: 1000,
+          signal: gone.signal,
+          onProgress: (progress) => send('progress', progress),
+        });
+        if (!gone.signal.aborted) send('end', last);
+      } catch (error) {
+        send('error', { message: (error as Error).message });
+      }
+      res.end();
+    }),
+  );
+
+  const control = (action: 'pause' | 'resume' | 'cancel') =>
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+      if (action === 'cancel' && (typeof reason !== 'string' || reason.trim() === ''))
+        return apiError(res, 422, 'REASON_REQUIRED', 'a cancel needs { "reason": "..." }');
+      const result =
+        action === 'pause'
+          ? await pauseBatch(runtime, batchId)
+          : action === 'resume'
+            ? await resumeBatch(runtime, batchId)
+            : await cancelBatch(runtime, batchId);
+      if (action === 'cancel') await tellGroupIfBatchEnded(runtime, batchId, ctx.logger);
+      await audit.record({
+        actor: actor(req),
+        action,
+        batchId,
+        detail: { ...result, ...(typeof reason === 'string' ? { reason: reason.trim() } : {}) },
+      });
+      res.json(result);
+    });
+  api.post('/batches/:id/pause', needs('operator'), control('pause'));
+  api.post('/batches/:id/resume', needs('operator'), control('resume'));
+  api.post('/batches/:id/cancel', needs('operator'), control('cancel'));
+
+  api.get(
+    '/termination-reasons',
+    needs('viewer'),
+    route(ctx, async (_req, res) => res.json({ reasons: await runtime.client.listTerminationReasons() })),
+  );
+
+  api.use(uploadRoutes(ctx));
+  api.use((_req: Request, res: Response) => apiError(res, 404, 'NOT_FOUND', 'no such API route'));
+  return api;
+}

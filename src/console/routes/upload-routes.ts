@@ -1,0 +1,264 @@
+import busboy from 'busboy';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { Router, type Request, type Response } from 'express';
+import { checkBatchId, newBatchId } from '../../lib/batches/batch-id';
+import { BATCH_RETENTION_S } from '../../lib/retention';
+import { HeaderError, InputFileError } from '../../lib/errors/input-file-error';
+import { operations, type Operation } from '../../lib/feishu/hire-schemas';
+import { enqueueFile } from '../../producers/enqueue-file';
+import type { ConsoleContext } from '../console-context';
+import { apiError, needs } from '../guards';
+import { safeName, Uploads, type UploadMeta } from '../uploads';
+import { route } from './route';
+
+/** How many invalid rows an upload's answer lists (the batch records them all). */
+const INVALID_LISTED = 1000;
+
+interface Received {
+  fields: Record<string, string>;
+  file?: { name: string; path: string };
+  tooLarge: boolean;
+}
+
+/** Spools the multipart body's file to a private folder, stopping at the size limit. */
+async function receive(req: Request, maxBytes: number, dir: string): Promise<Received> {
+  const received: Received = { fields: {}, tooLarge: false };
+  const parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 20 } });
+  const writes: Promise<void>[] = [];
+  parser.on('field', (name, value) => (received.fields[name] = value));
+  parser.on('file', (name, stream, info) => {
+    if (name !== 'file') return stream.resume();
+    const path = join(dir, safeName(info.filename ?? 'upload'));
+    received.file = { name: info.filename || 'upload', path };
+    const out = createWriteStream(path);
+    stream.on('limit', () => {
+      received.tooLarge = true;
+      stream.unpipe(out);
+      stream.resume();
+      out.end();
+    });
+    stream.pipe(out);
+    writes.push(finished(out).then(() => undefined));
+  });
+  req.pipe(parser);
+  await finished(parser);
+  await Promise.all(writes);
+  return received;
+}
+
+/** A mapping sent by the page: JSON of column -> field (or null). */
+function parseMapping(raw: string | undefined): Record<string, string | null> | undefined | 'bad' {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const value = JSON.parse(raw) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'bad';
+    for (const field of Object.values(value)) if (field !== null && typeof field !== 'string') return 'bad';
+    return value as Record<string, string | null>;
+  } catch {
+    return 'bad';
+  }
+}
+
+/**
+ * `POST /api/v1/uploads` (multipart: operation, file, encoding?, mapping?) reads and validates the
+ * file exactly as `hire-queue enqueue` would, keeps it, and answers the preview; `POST
+ * /api/v1/batches` confirms an upload into a batch.
+ */
+export function uploadRoutes(ctx: ConsoleContext): Router {
+  const router = Router();
+  const uploads = new Uploads(ctx.runtime.redis, ctx.runtime.keys);
+  const { settings, audit, runtime } = ctx;
+
+  router.post(
+    '/uploads',
+    needs('operator'),
+    route(ctx, async (req: Request, res: Response) => {
+      const declared = Number(req.get('content-length') ?? 0);
+      if (declared > settings.maxUploadBytes + 64 * 1024) return tooLarge(res, settings.maxUploadBytes);
+      if (!req.is('multipart/form-data'))
+        return apiError(res, 415, 'NOT_MULTIPART', 'send the file as multipart/form-data with a "file" part');
+      const dir = await mkdtemp(join(tmpdir(), 'hire-queue-console-'));
+      try {
+        const received = await receive(req, settings.maxUploadBytes, dir);
+        if (received.tooLarge) return tooLarge(res, settings.maxUploadBytes);
+        const operation = received.fields.operation as Operation;
+        if (!operations.includes(operation))
+          return apiError(res, 422, 'INVALID_OPERATION', 'operation must be "create" or "terminate"');
+        if (!received.file) return apiError(res, 422, 'NO_FILE', 'no file: send it as the "file" part');
+        const mapping = parseMapping(received.fields.mapping);
+        if (mapping === 'bad')
+          return apiError(res, 422, 'INVALID_MAPPING', 'mapping must be JSON of column -> field (or null)');
+        const file = received.file;
+        let encoding = received.fields.encoding || undefined;
+        let columns: string[] = [];
+        let mapped: Record<string, string | null> = {};
+        const read = () =>
+          enqueueFile(undefined, {
+            operation,
+            path: file.path,
+            batchId: 'preview',
+            sourceName: file.name,
+            invalidSampleSize: INVALID_LISTED,
+            ...(encoding ? { encoding } : {}),
+            ...(mapping ? { mapping } : {}),
+            onHeader: (header, how) => {
+              columns = header;
+              mapped = how;
+            },
+          });
+        let result;
+        try {
+          try {
+            result = await read();
+          } catch (error) {
+            // GBK and GB18030 (Excel on a Chinese Windows) are read without being named.
+            const suggested = error instanceof InputFileError ? error.encoding?.suggested : undefined;
+            if (encoding !== undefined || suggested === undefined) throw error;
+            encoding = suggested;
+            result = await read();
+          }
+        } catch (error) {
+          if (error instanceof HeaderError)
+            return apiError(res, 422, 'MAPPING_NEEDED', error.message, {
+              columns: error.columns,
+              mapping: error.suggestedMapping,
+            });
+          if (error instanceof InputFileError) return apiError(res, 422, 'INPUT_FILE', error.message);
+          throw error;
+        }
+        const meta: UploadMeta = {
+          uploadId: Uploads.newId(),
+          operation,
+          fileName: file.name,
+          ...(encoding ? { encoding } : {}),
+          ...(mapping ? { mapping } : {}),
+          total: result.rows,
+          valid: result.accepted,
+          invalid: result.invalidSample.map(({ line, errors }) => ({ line, errors })),
+          invalidCount: result.invalidCount,
+          columns,
+          createdBy: { openId: req.caller!.openId, name: req.caller!.name },
+          createdAt: new Date().toISOString(),
+        };
+        await uploads.save(meta, file.path);
+        await audit.record({
+          actor: meta.createdBy,
+          action: 'upload',
+          detail: {
+            uploadId: meta.uploadId,
+            file: file.name,
+            operation,
+            total: meta.total,
+            valid: meta.valid,
+          },
+        });
+        res.json({ ...publicMeta(meta), mapping: mapped });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }),
+  );
+
+  router.get(
+    '/uploads/:id',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const meta = await uploads.meta(String(req.params.id));
+      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      res.json(publicMeta(meta));
+    }),
+  );
+
+  router.post(
+    '/batches',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const body = (req.body ?? {}) as {
+        uploadId?: unknown;
+        batchId?: unknown;
+        priority?: unknown;
+        terminationType?: unknown;
+        terminationReasonIds?: unknown;
+        note?: unknown;
+        confirmCount?: unknown;
+      };
+      const meta = typeof body.uploadId === 'string' ? await uploads.meta(body.uploadId) : undefined;
+      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      if (meta.valid > settings.confirmRows && body.confirmCount !== meta.valid)
+        return apiError(
+          res,
+          422,
+          'CONFIRM_COUNT',
+          `${meta.valid} rows will be written: type that number to confirm (confirmCount)`,
+          { expected: meta.valid },
+        );
+      const batchId =
+        typeof body.batchId === 'string' && body.batchId !== '' ? body.batchId : newBatchId(meta.operation);
+      checkBatchId(batchId);
+      const priority = body.priority === 'high' || body.priority === 'low' ? body.priority : undefined;
+      const defaults: Record<string, unknown> = {};
+      if (meta.operation === 'terminate') {
+        if (body.terminationType !== undefined) defaults.termination_type = body.terminationType;
+        if (Array.isArray(body.terminationReasonIds) && body.terminationReasonIds.length > 0)
+          defaults.termination_reason_list = body.terminationReasonIds;
+        if (typeof body.note === 'string' && body.note !== '') defaults.termination_reason_note = body.note;
+      }
+      const result = await uploads.withFile(meta.uploadId, meta.fileName, (path) =>
+        enqueueFile(runtime, {
+          operation: meta.operation,
+          path,
+          batchId,
+          sourceName: meta.fileName,
+          ...(meta.encoding ? { encoding: meta.encoding } : {}),
+          ...(meta.mapping ? { mapping: meta.mapping } : {}),
+          ...(priority ? { priority } : {}),
+          defaults,
+        }),
+      );
+      if (!result)
+        return apiError(res, 404, 'UNKNOWN_UPLOAD', 'the upload expired (uploads are kept for a day)');
+      const createdBy = { openId: req.caller!.openId, name: req.caller!.name };
+      await runtime.redis
+        .multi()
+        .hset(runtime.keys.console.batchOwners, batchId, JSON.stringify(createdBy))
+        .expire(runtime.keys.console.batchOwners, BATCH_RETENTION_S)
+        .exec();
+      await uploads.remove(meta.uploadId);
+      await audit.record({
+        actor: createdBy,
+        action: 'confirm',
+        batchId,
+        detail: {
+          uploadId: meta.uploadId,
+          file: meta.fileName,
+          operation: meta.operation,
+          accepted: result.accepted,
+          invalid: result.invalidCount,
+          ...defaults,
+        },
+      });
+      res.status(201).json({ batchId, accepted: result.accepted, invalid: result.invalidCount });
+    }),
+  );
+
+  return router;
+}
+
+function tooLarge(res: Response, maxBytes: number) {
+  return apiError(
+    res,
+    413,
+    'TOO_LARGE',
+    `the file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB (HIRE_CONSOLE_MAX_UPLOAD_MB)`,
+  );
+}
+
+/** What the page is told of an upload: everything but who kept it where. */
+function publicMeta(meta: UploadMeta) {
+  const { createdBy: _by, ...rest } = meta;
+  return rest;
+}
