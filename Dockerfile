@@ -11,6 +11,7 @@ COPY src ./src
 COPY bench ./bench
 # The build copies the Redis scripts (`src/lib/redis/lua`) with this script.
 COPY scripts ./scripts
+COPY ui ./ui
 RUN npm run build
 
 FROM node:20-bookworm-slim

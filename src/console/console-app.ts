@@ -12,8 +12,14 @@ import { authRoutes } from './routes/auth-routes';
 /** The pages people open directly (a link in a group message, a bookmark): each answers a signed-in browser. */
 export const pagePaths = ['/', '/new', '/batches/:id', '/people', '/audit'] as const;
 
-/** The built pages (`npm run build:console`), beside the compiled server. */
-const UI_DIR = join(__dirname, '..', '..', 'console-ui');
+/**
+ * The built pages (`npm run build`: Vite writes dist/console-ui): beside the compiled server, or,
+ * when the server runs from its sources (the tests), in the build folder.
+ */
+const UI_DIRS = [
+  join(__dirname, '..', '..', 'console-ui'),
+  join(__dirname, '..', '..', 'dist', 'console-ui'),
+];
 
 /**
  * The console's express app: security headers (a Content-Security-Policy with no inline script),
@@ -67,7 +73,7 @@ export async function createConsoleApp(ctx: ConsoleContext): Promise<Express> {
   app.use(authRoutes(ctx));
   app.use('/api/v1', apiRoutes(ctx));
 
-  const ui = existsSync(join(UI_DIR, 'index.html')) ? UI_DIR : undefined;
+  const ui = UI_DIRS.find((dir) => existsSync(join(dir, 'index.html')));
   if (ui) app.use('/assets', express.static(join(ui, 'assets'), { immutable: true, maxAge: '365d' }));
   const page = (req: Request, res: Response) => {
     if (!req.session.openId)
@@ -76,6 +82,7 @@ export async function createConsoleApp(ctx: ConsoleContext): Promise<Express> {
     res.set('Cache-Control', 'no-store').sendFile(join(ui, 'index.html'));
   };
   for (const path of pagePaths) app.get(path, page);
+  app.get('/favicon.ico', (_req: Request, res: Response) => res.status(204).end());
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     ctx.logger.error({ err: (error as Error).message }, 'console request failed');
     if (!res.headersSent)

@@ -12,7 +12,7 @@ const escapeHtml = (text: string) =>
 
 /** The page a failed sign-in lands on: what happened, in Chinese then English, and a way back. */
 export function signInFailedPage(problem: SignInProblem): string {
-  const line = (messages: typeof zh, lang: string) =>
+  const line = (messages: Pick<typeof zh, 'signIn'>, lang: string) =>
     `<p lang="${lang}">${escapeHtml(messages.signIn[problem])}</p>`;
   return (
     '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">' +

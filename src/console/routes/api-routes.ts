@@ -2,6 +2,11 @@ import express, { Router, type Request, type Response } from 'express';
 import { grantableRoles, type GrantableRole } from '../../lib/access/people';
 import { cancelBatch, pauseBatch, resumeBatch } from '../../lib/batches/batch-control';
 import { buildBatchReport } from '../../lib/batches/batch-report';
+import { resultColumns, resultRecordOf } from '../../lib/batches/result-rows';
+import { fieldsOf } from '../../lib/rows/input-fields';
+import { openDownloadWriter } from '../../lib/rows/row-writer';
+import { groupDeadLetters, languageOf, meaningOf } from '../code-meanings';
+import { handlerOf } from '../../lib/operations/operation-handlers';
 import { listBatchSummaries } from '../../lib/batches/batch-summaries';
 import { waitForBatch } from '../../lib/batches/wait-for-batch';
 import { tellGroupIfBatchEnded } from '../../lib/fleet/batch-notifier';
@@ -23,7 +28,13 @@ export function apiRoutes(ctx: ConsoleContext): Router {
     '/me',
     route(ctx, async (req, res) => {
       const { openId, name, role } = req.caller!;
-      res.json({ openId, name, role, csrfToken: req.session.csrfToken });
+      res.json({
+        openId,
+        name,
+        role,
+        csrfToken: req.session.csrfToken,
+        confirmRows: ctx.settings.confirmRows,
+      });
     }),
   );
 
@@ -97,7 +108,20 @@ export function apiRoutes(ctx: ConsoleContext): Router {
       const report = await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId);
       if (!report) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
       const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
-      res.json({ ...report, ...(owner ? { createdBy: JSON.parse(owner) as object } : {}) });
+      const language = languageOf(req.query.lang, req.get('accept-language'));
+      const limitPerSecond = Math.min(
+        ...handlerOf(report.operation)
+          .limitsOf(runtime.config)
+          .map((cap) => (cap.limit * 1000) / cap.windowMs),
+      );
+      const pending = report.counts.pending;
+      res.json({
+        ...report,
+        ...(owner ? { createdBy: JSON.parse(owner) as object } : {}),
+        limitPerSecond,
+        etaSeconds: pending === 0 || report.state !== 'running' ? null : Math.ceil(pending / limitPerSecond),
+        deadLetterGroups: groupDeadLetters(report.deadLetters, language),
+      });
     }),
   );
 
@@ -115,7 +139,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         Connection: 'keep-alive',
       });
       const gone = new AbortController();
-      req.on('close', () => gone.abort());
+      res.on('close', () => gone.abort());
       const send = (event: string, data: unknown) =>
         res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       try {
@@ -129,6 +153,40 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         send('error', { message: (error as Error).message });
       }
       res.end();
+    }),
+  );
+
+  /**
+   * One row per input row, as `--results` writes it, plus the meaning of a failure's code in the
+   * page's language; `?status=` keeps some statuses only (`deadLettered`: the failed file;
+   * `pending,cancelled`: the unprocessed one). Streamed: a million rows in bounded memory.
+   */
+  api.get(
+    /^\/batches\/([^/]+)\/results\.(xlsx|csv)$/,
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const [batchId, format] = [String(req.params[0]), req.params[1] as 'xlsx' | 'csv'];
+      const meta = await runtime.batches.meta(batchId);
+      if (!meta) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+      const statuses =
+        typeof req.query.status === 'string' && req.query.status !== ''
+          ? new Set(req.query.status.split(','))
+          : undefined;
+      const language = languageOf(req.query.lang, req.get('accept-language'));
+      res.setHeader(
+        'Content-Type',
+        format === 'csv'
+          ? 'text/csv; charset=utf-8'
+          : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      );
+      res.setHeader('Content-Disposition', `attachment; filename="${batchId}-results.${format}"`);
+      const columns = [...new Set([...fieldsOf[meta.operation], ...resultColumns, 'meaning'])];
+      const writer = openDownloadWriter(res, format, columns);
+      await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId, async (row) => {
+        if (statuses && !statuses.has(row.status)) return;
+        await writer.write({ ...resultRecordOf(row), meaning: meaningOf(row.code, language) });
+      });
+      await writer.close();
     }),
   );
 

@@ -27,7 +27,12 @@ interface Received {
 /** Spools the multipart body's file to a private folder, stopping at the size limit. */
 async function receive(req: Request, maxBytes: number, dir: string): Promise<Received> {
   const received: Received = { fields: {}, tooLarge: false };
-  const parser = busboy({ headers: req.headers, limits: { fileSize: maxBytes, files: 1, fields: 20 } });
+  // Browsers send a file's name in UTF-8 (离职名单.csv); busboy reads latin1 unless told.
+  const parser = busboy({
+    headers: req.headers,
+    defParamCharset: 'utf8',
+    limits: { fileSize: maxBytes, files: 1, fields: 20 },
+  });
   const writes: Promise<void>[] = [];
   parser.on('field', (name, value) => (received.fields[name] = value));
   parser.on('file', (name, stream, info) => {

@@ -156,3 +156,16 @@ export function ruleForAnswer(
 export function ruleForNoAnswer(reason: string): CodeRule {
   return reason === 'ECONNREFUSED' ? situationRules.connectionRefused : situationRules.noAnswer;
 }
+
+/**
+ * What a dead letter's or an outcome's code means (Feishu's, or hire-queue's own: `INVALID_INPUT`,
+ * `NETWORK`, `HTTP_<status>`), from the table above; undefined for a code it does not know.
+ */
+export function ruleForCode(code: string): CodeRule | undefined {
+  if (/^\d+$/.test(code)) return codeRules[Number(code)];
+  if (code === 'INVALID_INPUT') return situationRules.invalidInput;
+  if (code === 'NETWORK') return situationRules.noAnswer;
+  const http = /^HTTP_(\d{3})$/.exec(code);
+  if (http) return Number(http[1]) >= 500 ? situationRules.serverError : situationRules.unknownCode;
+  return undefined;
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { SignInError } from '../errors/sign-in-error';
 import { domains } from '../config';
-import { createFeishuHttp } from './feishu-http';
+import axios from 'axios';
 
 /** Where people sign in: Feishu's and Lark's own hosts, or the base URL's (the sandbox, a proxy). */
 export function authorizeBaseOf(baseUrl: string): string {
@@ -74,7 +74,13 @@ export async function signInWithCode(options: {
   verifier: string;
   timeoutMs?: number;
 }): Promise<SignedInPerson> {
-  const http = createFeishuHttp(options.baseUrl, options.timeoutMs ?? 10_000);
+  // A client of its own, without kept-alive sockets: sign-ins are rare, and a pooled agent per
+  // sign-in would hold its sockets open long after.
+  const http = axios.create({
+    baseURL: options.baseUrl,
+    timeout: options.timeoutMs ?? 10_000,
+    validateStatus: () => true,
+  });
   const fail = (code: number, what: string) => {
     if (CODE_AGAIN.has(code)) return new SignInError('codeUsedOrExpired', `${what}: ${code}`, code);
     if (NOT_ALLOWED.has(code)) return new SignInError('notAllowed', `${what}: ${code}`, code);

@@ -3,6 +3,7 @@ import type { stream as ExcelStream } from 'exceljs';
 import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import type { Operation } from '../feishu/hire-schemas';
@@ -110,11 +111,14 @@ export function openRowWriter(
  * The `.xlsx` writer: one sheet, a header row, every cell text in a text-formatted column. exceljs
  * is loaded when a workbook is first written: it costs every command about 30 MB and 0.2 s to load.
  */
-function openWorkbookWriter(path: string, columns: readonly string[]): RowWriter {
+function openWorkbookWriter(to: string | Writable, columns: readonly string[]): RowWriter {
   let opened: Promise<{ workbook: ExcelStream.xlsx.WorkbookWriter; sheet: ExcelJsWorksheet }> | undefined;
   const open = () =>
     (opened ??= import('exceljs').then(({ default: ExcelJS }) => {
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useStyles: true });
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+        ...(typeof to === 'string' ? { filename: to } : { stream: to }),
+        useStyles: true,
+      });
       const sheet = workbook.addWorksheet('rows');
       // '@': Excel keeps what is typed in these columns as text, so an id edited there keeps its digits.
       sheet.columns = columns.map((key) => ({
@@ -139,3 +143,34 @@ function openWorkbookWriter(path: string, columns: readonly string[]): RowWriter
 }
 
 type ExcelJsWorksheet = ReturnType<ExcelStream.xlsx.WorkbookWriter['addWorksheet']>;
+
+/**
+ * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading quote:
+ * shown as the text it is, never run (a results file goes to people who open it in Excel).
+ */
+export const inertCell = (text: string) => (/^[=+\-@\t\r]/.test(text) ? `'${text}` : text);
+
+/**
+ * Rows streamed to `out` for a person to open (a download): a CSV beginning with a UTF-8
+ * byte-order mark (Excel on a Chinese Windows then reads Chinese right), every cell inert, or an
+ * `.xlsx` whose every cell is text. Memory holds a few rows whatever the count.
+ */
+export function openDownloadWriter(
+  out: Writable,
+  format: 'csv' | 'xlsx',
+  columns: readonly string[],
+): RowWriter {
+  if (format === 'xlsx') return openWorkbookWriter(out, columns);
+  out.write('\uFEFF');
+  const csv = stringify({ header: true, columns: [...columns] });
+  csv.pipe(out);
+  return {
+    async write(row) {
+      if (!csv.write(columns.map((c) => inertCell(cell(row[c]))))) await once(csv, 'drain');
+    },
+    async close() {
+      csv.end();
+      await finished(out).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import iconv from 'iconv-lite';
+import { startConsole, type RunningConsole } from '../../src/console/console-server';
+import { consoleSettingsFrom } from '../../src/console/console-settings';
+import { silentLogger } from '../../src/lib/logger';
+import type { HireRuntime } from '../../src/lib/runtime/hire-runtime';
+import { deleteKeys, testPrefix } from '../helpers/redis';
+import { openRuntime } from '../helpers/runtime';
+import { openSandbox, type TestSandbox } from '../helpers/sandbox';
+import { ConsoleClient } from './console-client';
+
+const ADMIN = 'ou_sandbox_admin';
+const OPERATOR = 'ou_sandbox_operator';
+
+/** A multipart body as a browser's form would send it. */
+function form(fields: Record<string, string>, file?: { name: string; bytes: Buffer }): FormData {
+  const body = new FormData();
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  if (file) body.append('file', new Blob([new Uint8Array(file.bytes)]), file.name);
+  return body;
+}
+
+interface Preview {
+  uploadId: string;
+  total: number;
+  valid: number;
+  invalid: { line: number; errors: string[] }[];
+  columns: string[];
+  mapping: Record<string, string | null>;
+}
+
+describe('the console’s uploads and confirm step (issue 29)', () => {
+  let sandbox: TestSandbox;
+  let runtime: HireRuntime;
+  let prefix: string;
+  let running: RunningConsole;
+  let operator: ConsoleClient;
+
+  beforeEach(async () => {
+    sandbox = await openSandbox();
+    prefix = testPrefix();
+    runtime = openRuntime(sandbox, prefix);
+    running = await startConsole(
+      runtime,
+      consoleSettingsFrom(
+        { port: 0 },
+        { HIRE_CONSOLE_ADMINS: ADMIN, HIRE_CONSOLE_CONFIRM_ROWS: '2', HIRE_CONSOLE_MAX_UPLOAD_MB: '1' },
+      ),
+      silentLogger,
+    );
+    const admin = new ConsoleClient(running.url);
+    await admin.signInAs(ADMIN);
+    operator = new ConsoleClient(running.url);
+    await operator.signInAs(OPERATOR);
+    await admin.json(`/api/v1/people/${OPERATOR}/role`, {
+      method: 'PUT',
+      body: JSON.stringify({ role: 'operator' }),
+    });
+  });
+  afterEach(async () => {
+    await running.close();
+    await deleteKeys(runtime.redis, prefix);
+    await runtime.close();
+    await sandbox.close();
+  });
+
+  const upload = (fields: Record<string, string>, file?: { name: string; bytes: Buffer }) =>
+    operator.json<
+      Preview & { error?: { code: string; message: string; columns?: string[]; mapping?: object } }
+    >('/api/v1/uploads', { method: 'POST', body: form(fields, file) });
+
+  it('reads a GBK CSV with Chinese headers, shows its invalid rows, and confirms the valid ones with the typed count', async () => {
+    const csv = ['投递ID,终止类型,终止备注', 'app-1,1,', 'app-2,1,已有备注', 'app-3,9,', 'app-4,1,'].join(
+      '\r\n',
+    );
+    const preview = await upload(
+      { operation: 'terminate' },
+      { name: '离职名单.csv', bytes: iconv.encode(csv, 'gbk') },
+    );
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({
+      total: 4,
+      valid: 3,
+      columns: ['投递ID', '终止类型', '终止备注'],
+      mapping: {
+        投递ID: 'application_id',
+        终止类型: 'termination_type',
+        终止备注: 'termination_reason_note',
+      },
+    });
+    expect(preview.body.invalid).toEqual([{ line: 4, errors: [expect.stringMatching(/termination_type/)] }]);
+
+    // 3 valid rows, above the confirm threshold of 2: the count must be typed.
+    const confirm = (extra: object) =>
+      operator.json<{ batchId: string; accepted: number; invalid: number; error?: { code: string } }>(
+        '/api/v1/batches',
+        {
+          method: 'POST',
+          body: JSON.stringify({ uploadId: preview.body.uploadId, batchId: 'round-7', ...extra }),
+        },
+      );
+    expect(await confirm({})).toMatchObject({ status: 422, body: { error: { code: 'CONFIRM_COUNT' } } });
+    expect(await confirm({ confirmCount: 4 })).toMatchObject({ status: 422 });
+    const confirmed = await confirm({ confirmCount: 3, note: '招聘季结束' });
+    expect(confirmed).toMatchObject({ status: 201, body: { batchId: 'round-7', accepted: 3, invalid: 1 } });
+
+    const batch = await operator.json<{ files: string[]; counts: object; createdBy: object }>(
+      '/api/v1/batches/round-7',
+    );
+    expect(batch.body).toMatchObject({
+      files: ['离职名单.csv'],
+      counts: { total: 4, pending: 3, invalid: 1 },
+      createdBy: { openId: OPERATOR, name: '李娜' },
+    });
+    // The note fills the rows without one; a row's own note stays.
+    const notes: unknown[] = [];
+    for await (const chunk of runtime.batches.rowsWithOutcomes('round-7'))
+      for (const row of chunk) notes.push(row.input.termination_reason_note);
+    expect(notes).toEqual(['招聘季结束', '已有备注', '招聘季结束']);
+    // The upload is used up.
+    expect((await confirm({ confirmCount: 3 })).status).toBe(404);
+    const audit = await operator.json<{ entries: { action: string; actor: { name: string } }[] }>(
+      '/api/v1/audit?batchId=round-7',
+    );
+    expect(audit.body.entries.map((e) => [e.action, e.actor.name])).toEqual([['confirm', '李娜']]);
+  });
+
+  it('asks for a mapping when required columns are not recognised, and takes the one chosen', async () => {
+    const csv = 'Application,How,Remark\napp-1,1,x\n';
+    const unmapped = await upload({ operation: 'terminate' }, { name: 'sheet.csv', bytes: Buffer.from(csv) });
+    expect(unmapped.status).toBe(422);
+    expect(unmapped.body.error).toMatchObject({
+      code: 'MAPPING_NEEDED',
+      columns: ['Application', 'How', 'Remark'],
+      mapping: { Application: null, How: null, Remark: null },
+    });
+    expect(unmapped.body.error!.message).toContain('sheet.csv');
+    const mapping = { Application: 'application_id', How: 'termination_type', Remark: null };
+    const mapped = await upload(
+      { operation: 'terminate', mapping: JSON.stringify(mapping) },
+      { name: 'sheet.csv', bytes: Buffer.from(csv) },
+    );
+    expect(mapped.body).toMatchObject({ total: 1, valid: 1, mapping });
+  });
+
+  it('refuses an oversized file (413), a file that is not what its name says, and a viewer', async () => {
+    const big = Buffer.alloc(2 * 1024 * 1024, 'a');
+    const tooLarge = await upload({ operation: 'terminate' }, { name: 'big.csv', bytes: big });
+    expect(tooLarge).toMatchObject({ status: 413, body: { error: { code: 'TOO_LARGE' } } });
+    const fake = await upload(
+      { operation: 'create' },
+      { name: 'people.xlsx', bytes: Buffer.from('talent_id,job_id\n') },
+    );
+    expect(fake.status).toBe(422);
+    expect(fake.body.error!.message).toContain('people.xlsx');
+    expect((await upload({ operation: 'delete' }, { name: 'a.csv', bytes: Buffer.from('x') })).status).toBe(
+      422,
+    );
+    const viewer = new ConsoleClient(running.url);
+    await viewer.signInAs('ou_sandbox_viewer');
+    const refused = await viewer.json('/api/v1/uploads', {
+      method: 'POST',
+      body: form({ operation: 'create' }),
+    });
+    expect(refused.status).toBe(403);
+  });
+});

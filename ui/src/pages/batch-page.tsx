@@ -1,0 +1,264 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, type Me } from '../api';
+import { count, when } from '../format';
+import { i18n, useT } from '../i18n';
+
+type Counts = Record<
+  'succeeded' | 'alreadyDone' | 'skipped' | 'deadLettered' | 'cancelled' | 'pending' | 'invalid',
+  number
+>;
+
+interface BatchDetail {
+  batchId: string;
+  operation: 'create' | 'terminate';
+  state: 'running' | 'paused' | 'cancelled' | 'finished';
+  files: string[];
+  allRowsIn: boolean;
+  counts: Counts & { total: number };
+  startedAt: string;
+  finishedAt?: string;
+  ratePerSecond: number;
+  etaSeconds: number | null;
+  limitPerSecond: number;
+  createdBy?: { openId: string; name: string };
+  deadLetterGroups: {
+    code: string;
+    meaning: string;
+    fix?: string;
+    count: number;
+    rows: { line: number; file?: string; message: string }[];
+  }[];
+}
+
+interface Progress {
+  jobs: number;
+  done: number;
+  state: BatchDetail['state'];
+  counts: Omit<Counts, 'pending' | 'invalid'>;
+}
+
+type Action = 'pause' | 'resume' | 'cancel';
+
+/** A batch: its state in plain words, live progress, the controls behind a confirmation, the downloads, its failures. */
+export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
+  const t = useT();
+  const [batch, setBatch] = useState<BatchDetail | undefined>();
+  const [live, setLive] = useState<Progress | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [asking, setAsking] = useState<Action | undefined>();
+  const load = () =>
+    api<BatchDetail>(`/batches/${encodeURIComponent(batchId)}?lang=${i18n.language}`)
+      .then(setBatch)
+      .catch((e: Error) => setError(e.message));
+  useEffect(() => {
+    void load();
+    const events = new EventSource(`/api/v1/batches/${encodeURIComponent(batchId)}/events`);
+    events.addEventListener('progress', (e) =>
+      setLive(JSON.parse((e as MessageEvent<string>).data) as Progress),
+    );
+    events.addEventListener('end', () => {
+      events.close();
+      void load();
+    });
+    return () => events.close();
+  }, [batchId]);
+
+  if (error)
+    return (
+      <p role="alert" class="error-text">
+        {error}
+      </p>
+    );
+  if (!batch) return <p aria-busy="true">{t('common.loading')}</p>;
+  const state = live?.state ?? batch.state;
+  const jobs = live?.jobs ?? batch.counts.total - batch.counts.invalid;
+  const done = live?.done ?? jobs - batch.counts.pending;
+  const pending = Math.max(0, jobs - done);
+  const canWrite = me.role === 'operator' || me.role === 'admin';
+  const counts = { ...batch.counts, ...(live?.counts ?? {}) };
+  const base = `/api/v1/batches/${encodeURIComponent(batchId)}`;
+  return (
+    <section>
+      <hgroup>
+        <h1>
+          {t('batch.title', { id: batch.batchId })}{' '}
+          <span class={`state state-${state}`}>{t(`states.${state}`)}</span>
+        </h1>
+        <p>
+          {t(`operations.${batch.operation}`)} · {batch.files.join(', ') || t('batch.noFile')} ·{' '}
+          {batch.createdBy ? t('batch.by', { name: batch.createdBy.name }) : t('batches.byCli')} ·{' '}
+          {when(batch.startedAt)}
+        </p>
+      </hgroup>
+      <p>{t(`batch.explain.${state}`)}</p>
+      <progress value={done} max={Math.max(jobs, 1)} aria-label={t('batch.progressLabel')} />
+      <p role="status" aria-live="polite">
+        {t('batch.progress', { done: count(done), jobs: count(jobs), pending: count(pending) })}
+        {state === 'running' && pending > 0 && batch.etaSeconds !== null
+          ? ` · ${t('batch.eta', { minutes: Math.max(1, Math.ceil(pending / batch.limitPerSecond / 60)), limit: batch.limitPerSecond })}`
+          : ''}
+      </p>
+      <ul class="counts">
+        {(['succeeded', 'alreadyDone', 'skipped', 'deadLettered', 'cancelled', 'invalid'] as const).map(
+          (k) => (
+            <li>
+              <small class="muted">{t(`counts.${k}`)}</small>
+              <br />
+              <strong>{count(counts[k] ?? 0)}</strong>
+            </li>
+          ),
+        )}
+      </ul>
+      {canWrite && (state === 'running' || state === 'paused') && (
+        <div class="actions">
+          {state === 'running' && (
+            <button type="button" class="secondary" onClick={() => setAsking('pause')}>
+              {t('batch.pause')}
+            </button>
+          )}
+          {state === 'paused' && (
+            <button type="button" onClick={() => setAsking('resume')}>
+              {t('batch.resume')}
+            </button>
+          )}
+          <button type="button" class="contrast" onClick={() => setAsking('cancel')}>
+            {t('batch.cancel')}
+          </button>
+        </div>
+      )}
+      {asking && (
+        <ConfirmAction
+          action={asking}
+          batchId={batchId}
+          pending={pending}
+          onDone={() => {
+            setAsking(undefined);
+            setLive(undefined);
+            void load();
+          }}
+        />
+      )}
+      <h2>{t('batch.downloads')}</h2>
+      <ul>
+        <li>
+          <a href={`${base}/results.xlsx?lang=${i18n.language}`} download>
+            {t('batch.downloadAll')} (.xlsx)
+          </a>{' '}
+          ·{' '}
+          <a href={`${base}/results.csv?lang=${i18n.language}`} download>
+            .csv
+          </a>
+        </li>
+        <li>
+          <a href={`${base}/results.xlsx?status=deadLettered&lang=${i18n.language}`} download>
+            {t('batch.downloadFailed')}
+          </a>
+        </li>
+        <li>
+          <a href={`${base}/results.xlsx?status=pending,cancelled&lang=${i18n.language}`} download>
+            {t('batch.downloadUnprocessed')}
+          </a>
+        </li>
+      </ul>
+      {batch.deadLetterGroups.length > 0 && (
+        <>
+          <h2>{t('batch.failures')}</h2>
+          {batch.deadLetterGroups.map((group) => (
+            <details open={batch.deadLetterGroups.length === 1}>
+              <summary>
+                {t('batch.group', { code: group.code, meaning: group.meaning, count: group.count })}
+              </summary>
+              {group.fix && <p>{t('batch.fix', { fix: group.fix })}</p>}
+              <div class="table-scroll">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('batch.line')}</th>
+                      <th scope="col">{t('batch.message')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {group.rows.map((row) => (
+                      <tr>
+                        <td>{row.file ? `${row.file}:${row.line}` : row.line}</td>
+                        <td>{row.message}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </details>
+          ))}
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The confirmation of a pause, resume or cancel: the count and the consequence, then the change. */
+function ConfirmAction({
+  action,
+  batchId,
+  pending,
+  onDone,
+}: {
+  action: Action;
+  batchId: string;
+  pending: number;
+  onDone: () => void;
+}) {
+  const t = useT();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => dialog.current?.showModal(), []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api(`/batches/${encodeURIComponent(batchId)}/${action}`, {
+        method: 'POST',
+        json: action === 'cancel' ? { reason } : {},
+      });
+      // Closing tells the page (onClose), which reads the batch again.
+      dialog.current?.close();
+    } catch (problem) {
+      setError(problem instanceof ApiError ? problem.message : String(problem));
+      setBusy(false);
+    }
+  };
+  return (
+    <dialog ref={dialog} aria-labelledby="confirm-title" onClose={onDone}>
+      <article>
+        <form onSubmit={(e) => void submit(e)}>
+          <h2 id="confirm-title">{t(`confirm.${action}.title`, { id: batchId })}</h2>
+          <p>{t(`confirm.${action}.body`, { count: pending, pending: count(pending) })}</p>
+          {action === 'cancel' && (
+            <label>
+              {t('confirm.reason')}
+              <textarea required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+            </label>
+          )}
+          {error && (
+            <p role="alert" class="error-text">
+              {error}
+            </p>
+          )}
+          <footer class="actions">
+            <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
+              {t('confirm.back')}
+            </button>
+            <button
+              type="submit"
+              aria-busy={busy}
+              disabled={busy || (action === 'cancel' && reason.trim() === '')}
+            >
+              {t(`confirm.${action}.go`)}
+            </button>
+          </footer>
+        </form>
+      </article>
+    </dialog>
+  );
+}

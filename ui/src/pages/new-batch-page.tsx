@@ -1,0 +1,324 @@
+import { useLocation } from 'preact-iso';
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type Me } from '../api';
+import { count } from '../format';
+import { i18n, useT } from '../i18n';
+
+type Operation = 'terminate' | 'create';
+
+interface Preview {
+  uploadId: string;
+  operation: Operation;
+  fileName: string;
+  total: number;
+  valid: number;
+  invalid: { line: number; errors: string[] }[];
+  invalidCount: number;
+  columns: string[];
+  mapping: Record<string, string | null>;
+}
+
+interface Reason {
+  id: string;
+  name: { zh_cn?: string; en_us?: string };
+  termination_type?: number;
+}
+
+/** The fields a column can be mapped to, per operation (the API's own names). */
+const fields: Record<Operation, string[]> = {
+  terminate: [
+    'application_id',
+    'termination_type',
+    'termination_reason_list',
+    'termination_reason_note',
+    'if_not_updated_since',
+    'job_id',
+  ],
+  create: [
+    'talent_id',
+    'job_id',
+    'user_id',
+    'resume_source_id',
+    'application_preferred_city_code_list',
+    'delivery_type',
+  ],
+};
+
+/** A new batch in steps: operation and file, the mapping when needed, the preview, the confirmation. */
+export function NewBatchPage({ me }: { me: Me }) {
+  const t = useT();
+  const location = useLocation();
+  const [operation, setOperation] = useState<Operation>('terminate');
+  const [file, setFile] = useState<File | undefined>();
+  const [mapping, setMapping] = useState<
+    { columns: string[]; chosen: Record<string, string | null> } | undefined
+  >();
+  const [preview, setPreview] = useState<Preview | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+
+  if (me.role !== 'operator' && me.role !== 'admin') return <p>{t('newBatch.operatorsOnly')}</p>;
+
+  const upload = async (chosen?: Record<string, string | null>) => {
+    if (!file) return;
+    setBusy(true);
+    setError(undefined);
+    const form = new FormData();
+    form.append('operation', operation);
+    if (chosen) form.append('mapping', JSON.stringify(chosen));
+    form.append('file', file);
+    try {
+      setPreview(await api<Preview>('/uploads', { method: 'POST', form }));
+      setMapping(undefined);
+    } catch (problem) {
+      if (problem instanceof ApiError && problem.code === 'MAPPING_NEEDED') {
+        const body = problem.body as { columns: string[]; mapping: Record<string, string | null> };
+        setMapping({ columns: body.columns, chosen: body.mapping });
+      } else setError((problem as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section>
+      <h1>{t('newBatch.title')}</h1>
+      {!preview && (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void upload(mapping?.chosen);
+          }}
+        >
+          <fieldset>
+            <legend>{t('newBatch.operation')}</legend>
+            {(['terminate', 'create'] as const).map((op) => (
+              <label>
+                <input
+                  type="radio"
+                  name="operation"
+                  value={op}
+                  checked={operation === op}
+                  onChange={() => {
+                    setOperation(op);
+                    setMapping(undefined);
+                  }}
+                />
+                {t(`newBatch.operations.${op}`)}
+              </label>
+            ))}
+          </fieldset>
+          <label>
+            {t('newBatch.file')}
+            <input
+              type="file"
+              name="file"
+              accept=".csv,.xlsx,.ndjson,.json"
+              required
+              onChange={(e) => {
+                setFile(e.currentTarget.files?.[0]);
+                setMapping(undefined);
+              }}
+            />
+            <small>{t('newBatch.fileHint')}</small>
+          </label>
+          {mapping && (
+            <fieldset>
+              <legend>{t('newBatch.mapping')}</legend>
+              <p>{t('newBatch.mappingExplain')}</p>
+              {mapping.columns.map((column) => (
+                <label>
+                  {column}
+                  <select
+                    value={mapping.chosen[column] ?? ''}
+                    onChange={(e) =>
+                      setMapping({
+                        ...mapping,
+                        chosen: { ...mapping.chosen, [column]: e.currentTarget.value || null },
+                      })
+                    }
+                  >
+                    <option value="">{t('newBatch.skipColumn')}</option>
+                    {fields[operation].map((field) => (
+                      <option value={field}>
+                        {t(`fields.${field}`)} ({field})
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              ))}
+            </fieldset>
+          )}
+          {error && (
+            <p role="alert" class="error-text">
+              {error}
+            </p>
+          )}
+          <button type="submit" aria-busy={busy} disabled={busy || !file}>
+            {mapping ? t('newBatch.readWithMapping') : t('newBatch.read')}
+          </button>
+        </form>
+      )}
+      {preview && (
+        <Confirm
+          me={me}
+          preview={preview}
+          onBack={() => setPreview(undefined)}
+          onStarted={(batchId) => location.route(`/batches/${encodeURIComponent(batchId)}`)}
+        />
+      )}
+    </section>
+  );
+}
+
+/** The preview (counts and the rows left out) and the confirmation that states what will be written. */
+function Confirm({
+  me,
+  preview,
+  onBack,
+  onStarted,
+}: {
+  me: Me;
+  preview: Preview;
+  onBack: () => void;
+  onStarted: (batchId: string) => void;
+}) {
+  const t = useT();
+  const [reasons, setReasons] = useState<Reason[]>([]);
+  const [reasonId, setReasonId] = useState('');
+  const [terminationType, setTerminationType] = useState('');
+  const [note, setNote] = useState('');
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+  const terminate = preview.operation === 'terminate';
+  useEffect(() => {
+    if (terminate)
+      api<{ reasons: Reason[] }>('/termination-reasons')
+        .then((answer) => setReasons(answer.reasons))
+        .catch(() => setReasons([]));
+  }, [terminate]);
+  const mustType = preview.valid > me.confirmRows;
+  const ready = preview.valid > 0 && (!mustType || Number(typed) === preview.valid);
+  const start = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await api<{ batchId: string }>('/batches', {
+        method: 'POST',
+        json: {
+          uploadId: preview.uploadId,
+          ...(mustType ? { confirmCount: Number(typed) } : {}),
+          ...(terminate && terminationType ? { terminationType: Number(terminationType) } : {}),
+          ...(terminate && reasonId ? { terminationReasonIds: [reasonId] } : {}),
+          ...(terminate && note.trim() ? { note: note.trim() } : {}),
+        },
+      });
+      onStarted(answer.batchId);
+    } catch (problem) {
+      setError((problem as Error).message);
+      setBusy(false);
+    }
+  };
+  const reasonName = (r: Reason) =>
+    (i18n.language === 'en' ? r.name.en_us : r.name.zh_cn) ?? r.name.zh_cn ?? r.id;
+  return (
+    <form onSubmit={(e) => void start(e)}>
+      <h2>{t('newBatch.preview')}</h2>
+      <p>
+        {t('newBatch.summary', {
+          file: preview.fileName,
+          total: count(preview.total),
+          valid: count(preview.valid),
+          invalid: count(preview.invalidCount),
+        })}
+      </p>
+      {preview.invalidCount > 0 && (
+        <>
+          <h3>{t('newBatch.invalidRows', { count: preview.invalidCount })}</h3>
+          <p>{t('newBatch.leftOut', { count: preview.invalidCount })}</p>
+          <div class="table-scroll">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">{t('batch.line')}</th>
+                  <th scope="col">{t('newBatch.problem')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {preview.invalid.map((row) => (
+                  <tr>
+                    <td>{row.line}</td>
+                    <td>{row.errors.join('; ')}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <h2>{t('newBatch.confirm')}</h2>
+      {terminate && (
+        <>
+          <label>
+            {t('newBatch.terminationType')}
+            <select value={terminationType} onChange={(e) => setTerminationType(e.currentTarget.value)}>
+              <option value="">{t('newBatch.fromFile')}</option>
+              {['1', '22', '27'].map((type) => (
+                <option value={type}>{t(`terminationTypes.${type}`)}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('newBatch.reason')}
+            <select value={reasonId} onChange={(e) => setReasonId(e.currentTarget.value)}>
+              <option value="">{t('newBatch.fromFile')}</option>
+              {reasons.map((reason) => (
+                <option value={reason.id}>{reasonName(reason)}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('newBatch.note')}
+            <input type="text" value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+            <small>{t('newBatch.fillsOnly')}</small>
+          </label>
+        </>
+      )}
+      <p>
+        <strong>
+          {t(`newBatch.consequence.${preview.operation}`, {
+            count: preview.valid,
+            valid: count(preview.valid),
+          })}
+        </strong>
+      </p>
+      {mustType && (
+        <label>
+          {t('newBatch.typeCount', { valid: preview.valid })}
+          <input
+            type="text"
+            inputMode="numeric"
+            autoComplete="off"
+            value={typed}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+          />
+        </label>
+      )}
+      {error && (
+        <p role="alert" class="error-text">
+          {error}
+        </p>
+      )}
+      <div class="actions">
+        <button type="button" class="secondary" onClick={onBack}>
+          {t('newBatch.back')}
+        </button>
+        <button type="submit" aria-busy={busy} disabled={busy || !ready}>
+          {t('newBatch.start', { valid: count(preview.valid) })}
+        </button>
+      </div>
+    </form>
+  );
+}
