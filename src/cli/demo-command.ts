@@ -20,6 +20,8 @@ import { startPrivateRedisServer } from './private-redis-server';
 import { reportBatch } from './report-batch';
 import { runBatch } from './run-command';
 import { watchShutdown } from './shutdown';
+import { runConsoleDemo } from './console-demo';
+import { parsePort } from './option-parsers';
 
 const say = (line = '') => process.stderr.write(`${line}\n`);
 
@@ -179,7 +181,9 @@ export function registerDemoCommand(program: Command): void {
     .description(
       'a realistic session against the bundled sandbox: nightly-sync creates, then a stale close-out',
     )
-    .action(async () => {
-      process.exitCode = await runDemo();
+    .option('--console', 'instead: the sandbox, a private Redis, workers and the web console, until Ctrl-C')
+    .option('--port <n>', 'with --console: the port the console listens on', parsePort, 3100)
+    .action(async (flags: { console?: boolean; port: number }) => {
+      process.exitCode = flags.console ? await runConsoleDemo(flags.port) : await runDemo();
     });
 }

@@ -29,6 +29,8 @@ export interface UploadMeta {
   /** How many invalid rows there are (the list holds the first thousand). */
   invalidCount: number;
   columns: string[];
+  /** For the stale applications of a job: what was listed, and how long the listing took. */
+  stale?: { jobId: string; olderThanDays: number; cutoff: string; listedMs: number };
   createdBy: { openId: string; name: string };
   createdAt: string;
 }

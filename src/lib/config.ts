@@ -142,6 +142,13 @@ export const environmentVariables: readonly string[] = [
   'LOG_LEVEL',
   'HIRE_DASHBOARD_USER',
   'HIRE_DASHBOARD_PASSWORD',
+  // The console's own (read by `hire-queue console`).
+  'HIRE_CONSOLE_PORT',
+  'HIRE_CONSOLE_URL',
+  'HIRE_CONSOLE_SESSION_SECRET',
+  'HIRE_CONSOLE_ADMINS',
+  'HIRE_CONSOLE_CONFIRM_ROWS',
+  'HIRE_CONSOLE_MAX_UPLOAD_MB',
 ];
 
 export type ConfigSource = Partial<Record<keyof z.infer<typeof envSchema>, string | undefined>>;

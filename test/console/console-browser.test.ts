@@ -20,6 +20,12 @@ if (!existsSync(browserPath))
 
 const XSS = '<img src=x onerror=alert(1)>';
 
+/** `HIRE_SCREENSHOT_DIR=docs`: the README's and the guide's screenshots, taken as the test goes. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.HIRE_SCREENSHOT_DIR;
+  if (dir) await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage: true });
+}
+
 /** axe-core on the page as it is: no serious or critical violation. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -31,7 +37,7 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
 
 /** Signs in through the sandbox's authorize page, as a person picks their name there. */
 async function signIn(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
     throw new Error(`a dialog opened: ${dialog.message()}`);
@@ -95,6 +101,7 @@ describe('the console in a browser (issue 29)', () => {
       await operator.getByText('离职名单.csv：共 4 行，3 行有效，1 行无效。').waitFor();
       await operator.getByRole('cell', { name: /termination_type must be 1/ }).waitFor();
       await expectAccessible(operator, 'preview');
+      await screenshot(operator, 'preview');
 
       // Confirm: the reason picked from Feishu's list, a note, the count typed.
       await operator.getByLabel('终止原因（只补表格里空着的行）').selectOption('reason-1');
@@ -147,6 +154,7 @@ describe('the console in a browser (issue 29)', () => {
       await operator.getByRole('button', { name: '恢复' }).click();
       await operator.getByRole('dialog').getByRole('button', { name: '恢复' }).click();
       await operator.getByText('正在按限速逐行写入飞书。').waitFor();
+      await screenshot(operator, 'batch');
 
       await operator.goto(`${running.url}/batches/third`);
       await operator.getByRole('button', { name: '取消批次' }).click();

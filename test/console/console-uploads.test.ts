@@ -6,6 +6,7 @@ import type { HireRuntime } from '../../src/lib/runtime/hire-runtime';
 import { deleteKeys, testPrefix } from '../helpers/redis';
 import { openRuntime } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
+import { smallFixture } from '../sandbox/fixture';
 import { ConsoleClient } from './console-client';
 
 const ADMIN = 'ou_sandbox_admin';
@@ -36,7 +37,7 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
   let operator: ConsoleClient;
 
   beforeEach(async () => {
-    sandbox = await openSandbox();
+    sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 4) } });
     prefix = testPrefix();
     runtime = openRuntime(sandbox, prefix);
     running = await startConsole(
@@ -122,6 +123,73 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
       '/api/v1/audit?batchId=round-7',
     );
     expect(audit.body.entries.map((e) => [e.action, e.actor.name])).toEqual([['confirm', '李娜']]);
+  });
+
+  it('downloads results as a CSV Excel reads (BOM, no formula runs) and a workbook of text cells, by status', async () => {
+    const csv =
+      'application_id,termination_type,termination_reason_note\napp-1,1,=1+2\napp-2,1,@SUM(A1)\napp-3,7,\n';
+    const preview = await upload({ operation: 'terminate' }, { name: 'notes.csv', bytes: Buffer.from(csv) });
+    await operator.json('/api/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({ uploadId: preview.body.uploadId, batchId: 'notes' }),
+    });
+    const res = await operator.fetch('/api/v1/batches/notes/results.csv?status=pending&lang=zh-CN');
+    expect(res.headers.get('content-disposition')).toContain('notes-results.csv');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.toString('utf8').slice(1).trim().split('\n');
+    expect(lines[0]).toBe(
+      'application_id,termination_type,termination_reason_list,termination_reason_note,if_not_updated_since,job_id,file,line,status,code,message,meaning',
+    );
+    expect(lines.slice(1)).toEqual([
+      "app-1,1,,'=1+2,,,notes.csv,2,pending,,,",
+      "app-2,1,,'@SUM(A1),,,notes.csv,3,pending,,,",
+    ]);
+    const workbook = await operator.fetch('/api/v1/batches/notes/results.xlsx?status=invalid');
+    const { default: ExcelJS } = await import('exceljs');
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(await workbook.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.rowCount).toBe(2);
+    const cells: unknown[] = [];
+    sheet
+      .getRow(2)
+      .eachCell((cell) => cells.push(cell.type === ExcelJS.ValueType.String ? 'text' : cell.value));
+    expect(new Set(cells)).toEqual(new Set(['text']));
+    expect(sheet.getRow(2).getCell(1).value).toBe('app-3');
+  });
+
+  it('lists a job’s stale applications as terminate rows and asks the termination type at confirm', async () => {
+    const stale = await operator.json<Preview & { stale: { jobId: string; listedMs: number } }>(
+      '/api/v1/uploads/stale',
+      { method: 'POST', body: JSON.stringify({ jobId: 'job-1', olderThanDays: 25 }) },
+    );
+    // The fixture's applications were last moved 10, 20, 30, ... days ago: 30 and 40 are stale.
+    expect(stale.body).toMatchObject({ total: 2, valid: 2, stale: { jobId: 'job-1' } });
+    expect(stale.body.stale.listedMs).toBeGreaterThanOrEqual(0);
+    const confirm = (extra: object) =>
+      operator.json<{ error?: { code: string } }>('/api/v1/batches', {
+        method: 'POST',
+        body: JSON.stringify({ uploadId: stale.body.uploadId, batchId: 'stale-1', ...extra }),
+      });
+    expect((await confirm({})).body.error?.code).toBe('TERMINATION_TYPE_REQUIRED');
+    expect((await confirm({ terminationType: 22 })).status).toBe(201);
+    const inputs: unknown[] = [];
+    for await (const chunk of runtime.batches.rowsWithOutcomes('stale-1'))
+      for (const row of chunk) inputs.push(row.input);
+    expect(inputs).toEqual([
+      expect.objectContaining({ application_id: 'app-3', termination_type: 22, job_id: 'job-1' }),
+      expect.objectContaining({ application_id: 'app-4', termination_type: 22, job_id: 'job-1' }),
+    ]);
+    expect((inputs[0] as { if_not_updated_since: number }).if_not_updated_since).toBeGreaterThan(0);
+    expect(
+      (
+        await operator.json('/api/v1/uploads/stale', {
+          method: 'POST',
+          body: JSON.stringify({ jobId: 'job-1' }),
+        })
+      ).status,
+    ).toBe(422);
   });
 
   it('asks for a mapping when required columns are not recognised, and takes the one chosen', async () => {

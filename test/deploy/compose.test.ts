@@ -32,13 +32,13 @@ function cliCommand(name: string): { command: Command; flags: Set<string> } | un
 
 describe('docker-compose.yml', () => {
   it('has Redis with AOF every second and noeviction, workers, the dashboard, and the sandbox under a profile', () => {
-    expect(Object.keys(services).sort()).toEqual(['dashboard', 'redis', 'sandbox', 'worker']);
+    expect(Object.keys(services).sort()).toEqual(['console', 'dashboard', 'redis', 'sandbox', 'worker']);
     const redisCommand = services['redis']!.command!.join(' ');
     expect(redisCommand).toContain('--appendonly yes');
     expect(redisCommand).toContain('--appendfsync everysec');
     expect(redisCommand).toContain('--maxmemory-policy noeviction');
     expect(services['sandbox']!.profiles).toEqual(['sandbox']);
-    for (const name of ['worker', 'dashboard']) expect(services[name]!.profiles).toBeUndefined();
+    for (const name of ['worker', 'dashboard', 'console']) expect(services[name]!.profiles).toBeUndefined();
   });
 
   it('runs every hire-queue service with a command and flags the CLI has, from the image the Dockerfile builds', () => {
@@ -113,12 +113,16 @@ describe('Dockerfile', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     const project = /tsc -p (\S+)/.exec(pkg.scripts['build']!)![1]!;
     const tsconfig = JSON.parse(read(project)) as { extends?: string; include: string[] };
+    // The script copier and the console's pages are built by the same command.
+    const folders = [...pkg.scripts['build']!.matchAll(/(?:node |--config )(\w+)\//g)].map((m) => m[1]!);
+    expect(folders.sort()).toEqual(['scripts', 'ui']);
     const needed = [
       'package.json',
       'package-lock.json',
       project,
       ...(tsconfig.extends ? [tsconfig.extends.replace(/^\.\//, '')] : []),
       ...tsconfig.include,
+      ...folders,
     ];
     expect(needed.filter((path) => !copied.includes(path))).toEqual([]);
     expect(build).toMatch(/^RUN npm run build$/m);

@@ -1,6 +1,6 @@
 import busboy from 'busboy';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { BATCH_RETENTION_S } from '../../lib/retention';
 import { HeaderError, InputFileError } from '../../lib/errors/input-file-error';
 import { operations, type Operation } from '../../lib/feishu/hire-schemas';
 import { enqueueFile } from '../../producers/enqueue-file';
+import { findStaleApplicationIds } from '../../producers/stale-applications';
 import type { ConsoleContext } from '../console-context';
 import { apiError, needs } from '../guards';
 import { safeName, Uploads, type UploadMeta } from '../uploads';
@@ -168,6 +169,73 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     }),
   );
 
+  /**
+   * The stale applications of a job (active, not updated for `olderThanDays`), listed under the read
+   * limit, as terminate rows carrying `if_not_updated_since` and their job: the same preview as a
+   * file's. The termination type is chosen at the confirm step.
+   */
+  router.post(
+    '/uploads/stale',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const { jobId, olderThanDays } = (req.body ?? {}) as { jobId?: unknown; olderThanDays?: unknown };
+      if (typeof jobId !== 'string' || !/^\w[\w-]{0,63}$/.test(jobId))
+        return apiError(res, 422, 'INVALID_JOB', 'jobId must be a job id');
+      if (typeof olderThanDays !== 'number' || !Number.isInteger(olderThanDays) || olderThanDays < 1)
+        return apiError(res, 422, 'INVALID_AGE', 'olderThanDays must be a whole number of days, at least 1');
+      const started = Date.now();
+      const { ids, cutoffMs } = await findStaleApplicationIds(runtime.client, {
+        jobId,
+        olderThanMs: olderThanDays * 86_400_000,
+      });
+      const listedMs = Date.now() - started;
+      const dir = await mkdtemp(join(tmpdir(), 'hire-queue-console-'));
+      try {
+        const path = join(dir, 'stale.csv');
+        const lines = ids.map((id) => `${id},,${cutoffMs},${jobId}`);
+        await writeFile(
+          path,
+          `application_id,termination_type,if_not_updated_since,job_id\n${lines.join('\n')}\n`,
+        );
+        const fileName = `stale-applications-${jobId}.csv`;
+        // The type is chosen at the confirm step; any checks the rows meanwhile.
+        const result =
+          ids.length === 0
+            ? undefined
+            : await enqueueFile(undefined, {
+                operation: 'terminate',
+                path,
+                batchId: 'preview',
+                sourceName: fileName,
+                invalidSampleSize: INVALID_LISTED,
+                defaults: { termination_type: 1 },
+              });
+        const meta: UploadMeta = {
+          uploadId: Uploads.newId(),
+          operation: 'terminate',
+          fileName,
+          total: result?.rows ?? 0,
+          valid: result?.accepted ?? 0,
+          invalid: (result?.invalidSample ?? []).map(({ line, errors }) => ({ line, errors })),
+          invalidCount: result?.invalidCount ?? 0,
+          columns: ['application_id', 'termination_type', 'if_not_updated_since', 'job_id'],
+          stale: { jobId, olderThanDays, cutoff: new Date(cutoffMs).toISOString(), listedMs },
+          createdBy: { openId: req.caller!.openId, name: req.caller!.name },
+          createdAt: new Date().toISOString(),
+        };
+        if (ids.length > 0) await uploads.save(meta, path);
+        await audit.record({
+          actor: meta.createdBy,
+          action: 'upload',
+          detail: { uploadId: meta.uploadId, staleOf: jobId, olderThanDays, found: ids.length, listedMs },
+        });
+        res.json({ ...publicMeta(meta), mapping: {} });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }),
+  );
+
   router.get(
     '/uploads/:id',
     needs('operator'),
@@ -200,6 +268,13 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           'CONFIRM_COUNT',
           `${meta.valid} rows will be written: type that number to confirm (confirmCount)`,
           { expected: meta.valid },
+        );
+      if (meta.stale && ![1, 22, 27].includes(body.terminationType as number))
+        return apiError(
+          res,
+          422,
+          'TERMINATION_TYPE_REQUIRED',
+          'stale applications need a terminationType: 1, 22 or 27',
         );
       const batchId =
         typeof body.batchId === 'string' && body.batchId !== '' ? body.batchId : newBatchId(meta.operation);

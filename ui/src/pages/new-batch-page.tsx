@@ -16,6 +16,7 @@ interface Preview {
   invalidCount: number;
   columns: string[];
   mapping: Record<string, string | null>;
+  stale?: { jobId: string; olderThanDays: number; cutoff: string; listedMs: number };
 }
 
 interface Reason {
@@ -50,6 +51,9 @@ export function NewBatchPage({ me }: { me: Me }) {
   const location = useLocation();
   const [operation, setOperation] = useState<Operation>('terminate');
   const [file, setFile] = useState<File | undefined>();
+  const [source, setSource] = useState<'file' | 'stale'>('file');
+  const [jobId, setJobId] = useState('');
+  const [days, setDays] = useState('30');
   const [mapping, setMapping] = useState<
     { columns: string[]; chosen: Record<string, string | null> } | undefined
   >();
@@ -59,7 +63,25 @@ export function NewBatchPage({ me }: { me: Me }) {
 
   if (me.role !== 'operator' && me.role !== 'admin') return <p>{t('newBatch.operatorsOnly')}</p>;
 
+  const listStale = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setPreview(
+        await api<Preview>('/uploads/stale', {
+          method: 'POST',
+          json: { jobId: jobId.trim(), olderThanDays: Number(days) },
+        }),
+      );
+    } catch (problem) {
+      setError((problem as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const upload = async (chosen?: Record<string, string | null>) => {
+    if (source === 'stale') return listStale();
     if (!file) return;
     setBusy(true);
     setError(undefined);
@@ -102,26 +124,69 @@ export function NewBatchPage({ me }: { me: Me }) {
                   onChange={() => {
                     setOperation(op);
                     setMapping(undefined);
+                    if (op === 'create') setSource('file');
                   }}
                 />
                 {t(`newBatch.operations.${op}`)}
               </label>
             ))}
           </fieldset>
-          <label>
-            {t('newBatch.file')}
-            <input
-              type="file"
-              name="file"
-              accept=".csv,.xlsx,.ndjson,.json"
-              required
-              onChange={(e) => {
-                setFile(e.currentTarget.files?.[0]);
-                setMapping(undefined);
-              }}
-            />
-            <small>{t('newBatch.fileHint')}</small>
-          </label>
+          {operation === 'terminate' && (
+            <fieldset>
+              <legend>{t('newBatch.source')}</legend>
+              <label>
+                <input
+                  type="radio"
+                  name="source"
+                  checked={source === 'file'}
+                  onChange={() => setSource('file')}
+                />
+                {t('newBatch.fromSpreadsheet')}
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="source"
+                  checked={source === 'stale'}
+                  onChange={() => setSource('stale')}
+                />
+                {t('newBatch.fromStale')}
+              </label>
+            </fieldset>
+          )}
+          {operation === 'terminate' && source === 'stale' ? (
+            <div class="grid">
+              <label>
+                {t('newBatch.jobId')}
+                <input type="text" required value={jobId} onInput={(e) => setJobId(e.currentTarget.value)} />
+              </label>
+              <label>
+                {t('newBatch.olderThanDays')}
+                <input
+                  type="number"
+                  min={1}
+                  required
+                  value={days}
+                  onInput={(e) => setDays(e.currentTarget.value)}
+                />
+              </label>
+            </div>
+          ) : (
+            <label>
+              {t('newBatch.file')}
+              <input
+                type="file"
+                name="file"
+                accept=".csv,.xlsx,.ndjson,.json"
+                required
+                onChange={(e) => {
+                  setFile(e.currentTarget.files?.[0]);
+                  setMapping(undefined);
+                }}
+              />
+              <small>{t('newBatch.fileHint')}</small>
+            </label>
+          )}
           {mapping && (
             <fieldset>
               <legend>{t('newBatch.mapping')}</legend>
@@ -154,8 +219,16 @@ export function NewBatchPage({ me }: { me: Me }) {
               {error}
             </p>
           )}
-          <button type="submit" aria-busy={busy} disabled={busy || !file}>
-            {mapping ? t('newBatch.readWithMapping') : t('newBatch.read')}
+          <button
+            type="submit"
+            aria-busy={busy}
+            disabled={busy || (source === 'stale' && operation === 'terminate' ? jobId.trim() === '' : !file)}
+          >
+            {source === 'stale' && operation === 'terminate'
+              ? t('newBatch.findStale')
+              : mapping
+                ? t('newBatch.readWithMapping')
+                : t('newBatch.read')}
           </button>
         </form>
       )}
@@ -199,7 +272,10 @@ function Confirm({
         .catch(() => setReasons([]));
   }, [terminate]);
   const mustType = preview.valid > me.confirmRows;
-  const ready = preview.valid > 0 && (!mustType || Number(typed) === preview.valid);
+  const ready =
+    preview.valid > 0 &&
+    (!mustType || Number(typed) === preview.valid) &&
+    (!preview.stale || terminationType !== '');
   const start = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -226,6 +302,16 @@ function Confirm({
   return (
     <form onSubmit={(e) => void start(e)}>
       <h2>{t('newBatch.preview')}</h2>
+      {preview.stale && (
+        <p>
+          {t('newBatch.staleSummary', {
+            jobId: preview.stale.jobId,
+            days: preview.stale.olderThanDays,
+            count: preview.total,
+            seconds: (preview.stale.listedMs / 1000).toFixed(1),
+          })}
+        </p>
+      )}
       <p>
         {t('newBatch.summary', {
           file: preview.fileName,
@@ -263,8 +349,12 @@ function Confirm({
         <>
           <label>
             {t('newBatch.terminationType')}
-            <select value={terminationType} onChange={(e) => setTerminationType(e.currentTarget.value)}>
-              <option value="">{t('newBatch.fromFile')}</option>
+            <select
+              value={terminationType}
+              required={preview.stale !== undefined}
+              onChange={(e) => setTerminationType(e.currentTarget.value)}
+            >
+              <option value="">{preview.stale ? t('newBatch.choose') : t('newBatch.fromFile')}</option>
               {['1', '22', '27'].map((type) => (
                 <option value={type}>{t(`terminationTypes.${type}`)}</option>
               ))}
