@@ -56,7 +56,8 @@ describe('the console in a browser (issue 29)', () => {
 
   beforeEach(async () => {
     sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 12) } });
-    fleet = await openFleet(sandbox);
+    // Terminations at 4 a second: a batch of nine runs long enough to be seen running.
+    fleet = await openFleet(sandbox, { HIRE_LIMIT_TERMINATE: '4/s' });
     running = await startConsole(
       fleet.runtime,
       consoleSettingsFrom(
@@ -87,18 +88,19 @@ describe('the console in a browser (issue 29)', () => {
       await admin.getByText('已将 李娜 的角色改为「操作员」').waitFor();
       await expectAccessible(admin, 'people');
 
-      // A GBK CSV with Chinese headers: three good rows, one bad.
+      // A GBK CSV with Chinese headers: nine good rows, one bad.
       const dir = mkdtempSync(join(tmpdir(), 'hq-console-'));
       const file = join(dir, '离职名单.csv');
-      const csv = ['投递ID,终止类型,终止备注', 'app-1,1,', 'app-2,1,', 'app-3,9,', 'app-4,1,已谈妥'].join(
-        '\r\n',
-      );
+      const csv = [
+        '投递ID,终止类型,终止备注',
+        ...Array.from({ length: 10 }, (_, i) => `app-${i + 1},${i === 2 ? 9 : 1},${i === 3 ? '已谈妥' : ''}`),
+      ].join('\r\n');
       writeFileSync(file, iconv.encode(csv, 'gbk'));
       await operator.goto(`${running.url}/new`);
       await expectAccessible(operator, 'new batch');
       await operator.getByLabel('表格文件').setInputFiles(file);
       await operator.getByRole('button', { name: '读取并检查' }).click();
-      await operator.getByText('离职名单.csv：共 4 行，3 行有效，1 行无效。').waitFor();
+      await operator.getByText('离职名单.csv：共 10 行，9 行有效，1 行无效。').waitFor();
       await operator.getByRole('cell', { name: /termination_type must be 1/ }).waitFor();
       await expectAccessible(operator, 'preview');
       await screenshot(operator, 'preview');
@@ -106,13 +108,16 @@ describe('the console in a browser (issue 29)', () => {
       // Confirm: the reason picked from Feishu's list, a note, the count typed.
       await operator.getByLabel('终止原因（只补表格里空着的行）').selectOption('reason-1');
       await operator.getByLabel('终止备注').fill(XSS);
-      const start = operator.getByRole('button', { name: '确认写入 3 行' });
+      const start = operator.getByRole('button', { name: '确认写入 9 行' });
       expect(await start.isDisabled()).toBe(true);
-      await operator.getByLabel('行数较多，请输入 3 以确认').fill('3');
+      await operator.getByLabel('行数较多，请输入 9 以确认').fill('9');
       await start.click();
+      // Running: the progress moves without a reload.
+      await operator.waitForFunction('Number(document.querySelector("progress")?.value) >= 3');
+      await screenshot(operator, 'batch');
       // The batch page, which follows the batch to its end without a reload.
       await operator.getByText('已完成：每一行都有了结果，可以下载结果表。').waitFor({ timeout: 30_000 });
-      await operator.getByRole('status').getByText('已完成 3 / 3').waitFor();
+      await operator.getByRole('status').getByText('已完成 9 / 9').waitFor();
       await expectAccessible(operator, 'batch');
 
       // The results workbook, read back: every row with its status.
@@ -131,19 +136,20 @@ describe('the console in a browser (issue 29)', () => {
         const values = (sheet.getRow(r).values as string[]).slice(1);
         rows.push(Object.fromEntries(header.map((h, i) => [h, values[i]])));
       }
-      expect(rows.map((r) => [r.application_id, r.status, r.termination_reason_note ?? ''])).toEqual([
-        ['app-1', 'succeeded', XSS],
-        ['app-2', 'succeeded', XSS],
-        ['app-3', 'invalid', XSS],
-        ['app-4', 'succeeded', '已谈妥'],
-      ]);
+      expect(rows.map((r) => [r.application_id, r.status, r.termination_reason_note ?? ''])).toEqual(
+        Array.from({ length: 10 }, (_, i) => [
+          `app-${i + 1}`,
+          i === 2 ? 'invalid' : 'succeeded',
+          i === 3 ? '已谈妥' : XSS,
+        ]),
+      );
 
       // Two more batches while no worker runs: pause and resume one, cancel the other with a reason.
       await fleet.workers.close();
       for (const batchId of ['second', 'third'])
         await fleet.enqueue('terminate', batchId, [
-          { application_id: 'app-8', termination_type: 1 },
-          { application_id: 'app-9', termination_type: 1 },
+          { application_id: 'app-11', termination_type: 1 },
+          { application_id: 'app-12', termination_type: 1 },
         ]);
       await operator.goto(`${running.url}/batches/second`);
       await operator.getByRole('button', { name: '暂停' }).click();
@@ -154,7 +160,6 @@ describe('the console in a browser (issue 29)', () => {
       await operator.getByRole('button', { name: '恢复' }).click();
       await operator.getByRole('dialog').getByRole('button', { name: '恢复' }).click();
       await operator.getByText('正在按限速逐行写入飞书。').waitFor();
-      await screenshot(operator, 'batch');
 
       await operator.goto(`${running.url}/batches/third`);
       await operator.getByRole('button', { name: '取消批次' }).click();

@@ -1,4 +1,6 @@
+import JSZip from 'jszip';
 import { join } from 'node:path';
+import { checkWorkbook } from '../../src/lib/rows/workbook-bounds';
 import { openRowWriter } from '../../src/lib/rows/row-writer';
 import { readInputRows } from '../../src/lib/rows/read-input-rows';
 import { inputDir } from '../helpers/files';
@@ -29,5 +31,30 @@ describe('workbooks in this process', () => {
         },
       },
     ]);
+  });
+
+  it('refuses, naming the file, a workbook that is not a zip, one without a workbook, one that expands past the bound', async () => {
+    const dir = inputDir('xlsx-bounds');
+    const read = async (path: string) => {
+      for await (const _ of readInputRows(path, 'terminate')) void _;
+    };
+    await expect(read(dir.write('fake.xlsx', 'application_id,termination_type\n'))).rejects.toThrow(
+      /fake\.xlsx: not an Excel workbook \(\.xlsx\): it is not a zip file/,
+    );
+    const other = new JSZip();
+    other.file('readme.txt', 'hello');
+    const zip = dir.write('other.xlsx', await other.generateAsync({ type: 'nodebuffer' }));
+    await expect(read(zip)).rejects.toThrow(
+      /other\.xlsx: not an Excel workbook \(\.xlsx\): it has no xl\/workbook\.xml/,
+    );
+
+    const real = join(dir.dir, 'real.xlsx');
+    const writer = openRowWriter(real, 'terminate', [], 'outPath');
+    await writer.write({ application_id: '7300000000000000001', termination_type: 1 });
+    await writer.close();
+    await expect(checkWorkbook(real, 'real.xlsx')).resolves.toBeUndefined();
+    await expect(
+      checkWorkbook(real, 'real.xlsx', { maxExpandedBytes: 1000, maxSharedStringsBytes: 1000 }),
+    ).rejects.toThrow(/real\.xlsx: the workbook expands to \d+ MB .* past what hire-queue reads/);
   });
 });

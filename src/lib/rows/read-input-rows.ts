@@ -6,6 +6,7 @@ import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import iconv from 'iconv-lite';
 import { HeaderError, InputFileError } from '../errors/input-file-error';
+import { checkWorkbook } from './workbook-bounds';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import { requiredFields, type Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
@@ -386,6 +387,7 @@ async function* workbookRows(path: string, header: HeaderContext): AsyncGenerato
   const { name } = header;
   if (path === '-') throw new InputFileError('standard input: a workbook (.xlsx) must be read from a file');
   if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
+  await checkWorkbook(path, name);
   // Loaded here, not with the module: it costs every command about 30 MB and 0.2 s.
   const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {

@@ -95,7 +95,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
       <p role="status" aria-live="polite">
         {t('batch.progress', { done: count(done), jobs: count(jobs), pending: count(pending) })}
         {state === 'running' && pending > 0 && batch.etaSeconds !== null
-          ? ` · ${t('batch.eta', { minutes: Math.max(1, Math.ceil(pending / batch.limitPerSecond / 60)), limit: batch.limitPerSecond })}`
+          ? ` · ${eta(pending, batch.limitPerSecond)}`
           : ''}
       </p>
       <ul class="counts">
@@ -193,6 +193,14 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
       )}
     </section>
   );
+}
+
+/** How long the rows left need at the limit, in the unit a person reads best. */
+function eta(pending: number, limitPerSecond: number): string {
+  const seconds = Math.ceil(pending / limitPerSecond);
+  return seconds < 60
+    ? i18n.t('batch.etaSeconds', { seconds, limit: limitPerSecond })
+    : i18n.t('batch.eta', { minutes: Math.ceil(seconds / 60), limit: limitPerSecond });
 }
 
 /** The confirmation of a pause, resume or cancel: the count and the consequence, then the change. */
