@@ -1,6 +1,8 @@
 import { startConsole, type RunningConsole } from '../../src/console/console-server';
 import { consoleSettingsFrom } from '../../src/console/console-settings';
 import { ConfigError } from '../../src/lib/errors/config-error';
+import { loadConfig } from '../../src/lib/config';
+import { authorizeBaseOf } from '../../src/lib/feishu/user-sign-in';
 import { silentLogger } from '../../src/lib/logger';
 import type { HireRuntime } from '../../src/lib/runtime/hire-runtime';
 import { deleteKeys, testPrefix } from '../helpers/redis';
@@ -198,6 +200,16 @@ describe('the console’s sign-in, roles and API (issue 29)', () => {
     expect(authorize.pathname).toBe('/open-apis/authen/v1/authorize');
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${running.url}/auth/callback`);
+  });
+
+  it('sends people to Feishu’s or Lark’s own sign-in host, or to the base URL’s', () => {
+    expect(authorizeBaseOf(loadConfig({}).baseUrl)).toBe('https://accounts.feishu.cn');
+    expect(authorizeBaseOf(loadConfig({ FEISHU_DOMAIN: 'lark' }).baseUrl)).toBe(
+      'https://accounts.larksuite.com',
+    );
+    expect(authorizeBaseOf(loadConfig({ FEISHU_BASE_URL: 'http://127.0.0.1:8787/' }).baseUrl)).toBe(
+      'http://127.0.0.1:8787',
+    );
   });
 
   it('refuses to listen beyond loopback without its public address and session secret', () => {

@@ -35,12 +35,16 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
   expect(bad).toEqual([]);
 }
 
+/** Every dialog any page opened (an alert would mean a value ran as HTML): none is expected. */
+const dialogs: string[] = [];
+
 /** Signs in through the sandbox's authorize page, as a person picks their name there. */
 async function signIn(browser: Browser, url: string, name: string): Promise<Page> {
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
   page.on('dialog', (dialog) => {
-    throw new Error(`a dialog opened: ${dialog.message()}`);
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
   });
   await page.goto(`${url}/`);
   await page.getByRole('link', { name: new RegExp(name) }).click();
@@ -81,6 +85,7 @@ describe('the console in a browser (issue 29)', () => {
       const admin = await signIn(browser, running.url, '王芳');
       const operator = await signIn(browser, running.url, '李娜');
       await operator.getByText('你还没有权限').waitFor();
+      await expectAccessible(operator, 'no role');
 
       // The admin gives the operator their role, on the people page.
       await admin.goto(`${running.url}/people`);
@@ -113,7 +118,10 @@ describe('the console in a browser (issue 29)', () => {
       await operator.getByLabel('行数较多，请输入 9 以确认').fill('9');
       await start.click();
       // Running: the progress moves without a reload.
-      await operator.waitForFunction('Number(document.querySelector("progress")?.value) >= 3');
+      await operator
+        .getByRole('status')
+        .getByText(/已完成 [3-8] \/ 9/)
+        .waitFor();
       await screenshot(operator, 'batch');
       // The batch page, which follows the batch to its end without a reload.
       await operator.getByText('已完成：每一行都有了结果，可以下载结果表。').waitFor({ timeout: 30_000 });
@@ -196,6 +204,14 @@ describe('the console in a browser (issue 29)', () => {
       await viewer.reload();
       await viewer.getByText('Rows are being written to Feishu').waitFor();
       await expectAccessible(viewer, 'batch, English');
+
+      // A sign-in refused on Feishu's page: a page that says so, accessible too.
+      const refusing = await (await browser.newContext()).newPage();
+      await refusing.goto(`${running.url}/`);
+      await refusing.getByRole('link', { name: /拒绝/ }).click();
+      await refusing.getByText('你在飞书页面上拒绝了授权').waitFor();
+      await expectAccessible(refusing, 'sign-in refused');
+      expect(dialogs).toEqual([]);
     },
     120_000,
   );

@@ -10,6 +10,7 @@ import { BATCH_RETENTION_S } from '../../lib/retention';
 import { HeaderError, InputFileError } from '../../lib/errors/input-file-error';
 import { operations, type Operation } from '../../lib/feishu/hire-schemas';
 import { enqueueFile } from '../../producers/enqueue-file';
+import { fieldsOf } from '../../lib/rows/input-fields';
 import { findStaleApplicationIds } from '../../producers/stale-applications';
 import type { ConsoleContext } from '../console-context';
 import { apiError, needs } from '../guards';
@@ -132,6 +133,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
             return apiError(res, 422, 'MAPPING_NEEDED', error.message, {
               columns: error.columns,
               mapping: error.suggestedMapping,
+              fields: fieldsOf[operation],
             });
           if (error instanceof InputFileError) return apiError(res, 422, 'INPUT_FILE', error.message);
           throw error;

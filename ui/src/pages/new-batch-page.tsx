@@ -25,26 +25,6 @@ interface Reason {
   termination_type?: number;
 }
 
-/** The fields a column can be mapped to, per operation (the API's own names). */
-const fields: Record<Operation, string[]> = {
-  terminate: [
-    'application_id',
-    'termination_type',
-    'termination_reason_list',
-    'termination_reason_note',
-    'if_not_updated_since',
-    'job_id',
-  ],
-  create: [
-    'talent_id',
-    'job_id',
-    'user_id',
-    'resume_source_id',
-    'application_preferred_city_code_list',
-    'delivery_type',
-  ],
-};
-
 /** A new batch in steps: operation and file, the mapping when needed, the preview, the confirmation. */
 export function NewBatchPage({ me }: { me: Me }) {
   const t = useT();
@@ -55,7 +35,7 @@ export function NewBatchPage({ me }: { me: Me }) {
   const [jobId, setJobId] = useState('');
   const [days, setDays] = useState('30');
   const [mapping, setMapping] = useState<
-    { columns: string[]; chosen: Record<string, string | null> } | undefined
+    { columns: string[]; fields: string[]; chosen: Record<string, string | null> } | undefined
   >();
   const [preview, setPreview] = useState<Preview | undefined>();
   const [busy, setBusy] = useState(false);
@@ -94,8 +74,13 @@ export function NewBatchPage({ me }: { me: Me }) {
       setMapping(undefined);
     } catch (problem) {
       if (problem instanceof ApiError && problem.code === 'MAPPING_NEEDED') {
-        const body = problem.body as { columns: string[]; mapping: Record<string, string | null> };
-        setMapping({ columns: body.columns, chosen: body.mapping });
+        // The server names the operation's fields: the page keeps no list of its own.
+        const body = problem.body as {
+          columns: string[];
+          fields: string[];
+          mapping: Record<string, string | null>;
+        };
+        setMapping({ columns: body.columns, fields: body.fields, chosen: body.mapping });
       } else setError((problem as Error).message);
     } finally {
       setBusy(false);
@@ -204,7 +189,7 @@ export function NewBatchPage({ me }: { me: Me }) {
                     }
                   >
                     <option value="">{t('newBatch.skipColumn')}</option>
-                    {fields[operation].map((field) => (
+                    {mapping.fields.map((field) => (
                       <option value={field}>
                         {t(`fields.${field}`)} ({field})
                       </option>
