@@ -22,6 +22,8 @@ export interface UploadMeta {
   /** The file's name as uploaded: the batch names its rows' source by it. */
   fileName: string;
   encoding?: string;
+  /** A workbook's sheet, by name (the first when unset). */
+  sheet?: string;
   mapping?: Record<string, string | null>;
   total: number;
   valid: number;

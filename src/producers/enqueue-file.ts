@@ -34,6 +34,8 @@ export interface EnqueueFileOptions<O extends Operation> {
   ifNotUpdatedSince?: number;
   /** The file's character encoding (any iconv-lite knows: gbk, gb18030, utf16le, ...). @default 'utf-8' */
   encoding?: string;
+  /** A workbook's sheet, by name (the first when unset). */
+  sheet?: string;
   /** Column -> field, winning over the header's own names (the console's mapping step). */
   mapping?: Readonly<Record<string, string | null>>;
   /** The file's name as its owner knows it (an upload), when `path` is only where it is kept. */
@@ -81,6 +83,7 @@ export async function enqueueFile<O extends Operation>(
           readInputRows(path, options.operation, options.format, options.encoding, {
             ...(options.mapping ? { mapping: options.mapping } : {}),
             ...(options.sourceName ? { name: options.sourceName } : {}),
+            ...(options.sheet ? { sheet: options.sheet } : {}),
             ...(options.onHeader ? { onHeader: options.onHeader } : {}),
           }),
           options,

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { join } from 'node:path';
 import { checkWorkbook } from '../../src/lib/rows/workbook-bounds';
@@ -56,5 +57,26 @@ describe('workbooks in this process', () => {
     await expect(
       checkWorkbook(real, 'real.xlsx', { maxExpandedBytes: 1000, maxSharedStringsBytes: 1000 }),
     ).rejects.toThrow(/real\.xlsx: the workbook expands to \d+ MB .* past what hire-queue reads/);
+  });
+
+  it('reads the sheet named, and names the sheets it has when asked for another', async () => {
+    const path = join(inputDir('xlsx-sheets').dir, 'round.xlsx');
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('说明').addRow(['这一页是说明']);
+    const list = workbook.addWorksheet('名单');
+    list.addRow(['投递ID', '终止类型']);
+    list.addRow(['7300000000000000009', '1']);
+    await workbook.xlsx.writeFile(path);
+    const rows = [];
+    for await (const row of readInputRows(path, 'terminate', undefined, undefined, { sheet: '名单' }))
+      rows.push(row);
+    expect(rows).toEqual([
+      { line: 2, value: expect.objectContaining({ application_id: '7300000000000000009' }) },
+    ]);
+    const other = async () => {
+      for await (const _ of readInputRows(path, 'terminate', undefined, undefined, { sheet: 'Sheet9' }))
+        void _;
+    };
+    await expect(other()).rejects.toThrow(/round\.xlsx: no sheet "Sheet9" \(its sheets: "说明", "名单"\)/);
   });
 });

@@ -101,6 +101,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           return apiError(res, 422, 'INVALID_MAPPING', 'mapping must be JSON of column -> field (or null)');
         const file = received.file;
         let encoding = received.fields.encoding || undefined;
+        const sheet = received.fields.sheet || undefined;
         let columns: string[] = [];
         let mapped: Record<string, string | null> = {};
         const read = () =>
@@ -112,6 +113,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
             invalidSampleSize: INVALID_LISTED,
             ...(encoding ? { encoding } : {}),
             ...(mapping ? { mapping } : {}),
+            ...(sheet ? { sheet } : {}),
             onHeader: (header, how) => {
               columns = header;
               mapped = how;
@@ -144,6 +146,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           fileName: file.name,
           ...(encoding ? { encoding } : {}),
           ...(mapping ? { mapping } : {}),
+          ...(sheet ? { sheet } : {}),
           total: result.rows,
           valid: result.accepted,
           invalid: result.invalidSample.map(({ line, errors }) => ({ line, errors })),
@@ -297,6 +300,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           sourceName: meta.fileName,
           ...(meta.encoding ? { encoding: meta.encoding } : {}),
           ...(meta.mapping ? { mapping: meta.mapping } : {}),
+          ...(meta.sheet ? { sheet: meta.sheet } : {}),
           ...(priority ? { priority } : {}),
           defaults,
         }),

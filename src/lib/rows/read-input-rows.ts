@@ -6,7 +6,7 @@ import { parser as jsonParser } from 'stream-json';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import iconv from 'iconv-lite';
 import { HeaderError, InputFileError } from '../errors/input-file-error';
-import { checkWorkbook } from './workbook-bounds';
+import { checkWorkbook, worksheetNumberOf } from './workbook-bounds';
 import { InvalidOptionError } from '../errors/invalid-option-error';
 import { requiredFields, type Operation } from '../feishu/hire-schemas';
 import { fieldsOf } from './input-fields';
@@ -166,6 +166,8 @@ export interface ReadOptions {
   mapping?: Readonly<Record<string, string | null>>;
   /** What messages call the file (an upload's own name rather than where it was spooled). */
   name?: string;
+  /** A workbook's sheet to read, by name. @default its first sheet */
+  sheet?: string;
   /** Told the header as the file has it and how each column was read (a CSV's or workbook's). */
   onHeader?: (columns: string[], mapping: Record<string, string | null>) => void;
 }
@@ -200,7 +202,7 @@ export async function* readInputRows(
   };
   if (formatOf(path, explicit) === 'xlsx') {
     let count = 0;
-    for await (const row of workbookRows(path, header)) {
+    for await (const row of workbookRows(path, header, options.sheet)) {
       count++;
       yield row;
     }
@@ -383,11 +385,16 @@ function rowOf(record: { line: number; value: string[] }, columns: readonly (str
  * sees; a number Excel holds with more digits than it keeps shows as the scientific notation Excel
  * shows, so validation names it.
  */
-async function* workbookRows(path: string, header: HeaderContext): AsyncGenerator<RawRow> {
+async function* workbookRows(
+  path: string,
+  header: HeaderContext,
+  sheetName?: string,
+): AsyncGenerator<RawRow> {
   const { name } = header;
   if (path === '-') throw new InputFileError('standard input: a workbook (.xlsx) must be read from a file');
   if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
   await checkWorkbook(path, name);
+  const sheetNumber = sheetName === undefined ? undefined : await worksheetNumberOf(path, name, sheetName);
   // Loaded here, not with the module: it costs every command about 30 MB and 0.2 s.
   const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(path, {
@@ -400,6 +407,11 @@ async function* workbookRows(path: string, header: HeaderContext): AsyncGenerato
   let columns: (string | null)[] | undefined;
   try {
     for await (const sheet of reader) {
+      // The one named, or the first.
+      if (sheetNumber !== undefined && (sheet as unknown as { id: number }).id !== sheetNumber) {
+        for await (const _ of sheet) void _;
+        continue;
+      }
       for await (const row of sheet) {
         // Sparse: a blank cell is a hole, which map would skip.
         const cells = row.values as unknown[];

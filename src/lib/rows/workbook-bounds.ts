@@ -34,3 +34,35 @@ export async function checkWorkbook(path: string, name: string, bounds = workboo
       `${name}: the workbook expands to ${(expanded / 1024 ** 2).toFixed(0)} MB (shared strings ${(shared / 1024 ** 2).toFixed(0)} MB), past what hire-queue reads (${(bounds.maxExpandedBytes / 1024 ** 2).toFixed(0)} MB, ${(bounds.maxSharedStringsBytes / 1024 ** 2).toFixed(0)} MB): split it, or save it as CSV`,
     );
 }
+
+/** XML attributes of each element named `tag` in `xml` (machine-written parts of a workbook). */
+function elements(xml: string, tag: string): Record<string, string>[] {
+  return [...xml.matchAll(new RegExp(`<${tag}\\b([^>]*)/?>`, 'g'))].map((m) =>
+    Object.fromEntries([...m[1]!.matchAll(/([\w:]+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])),
+  );
+}
+
+/**
+ * The number of the worksheet named `sheet` (its part `xl/worksheets/sheetN.xml`, which is how a
+ * streaming reader names it), read from the workbook's own list of sheets; a name it does not have
+ * is refused, naming the ones it has.
+ */
+export async function worksheetNumberOf(path: string, name: string, sheet: string): Promise<number> {
+  const unzipper = await import('unzipper');
+  const { files } = await unzipper.Open.file(path);
+  const text = async (part: string) =>
+    (await files.find((f) => f.path === part)?.buffer())?.toString('utf8') ?? '';
+  const sheets = elements(await text('xl/workbook.xml'), 'sheet');
+  const wanted = sheets.find((s) => s.name === sheet);
+  if (!wanted)
+    throw new InputFileError(
+      `${name}: no sheet "${sheet}" (its sheets: ${sheets.map((s) => `"${s.name ?? ''}"`).join(', ')})`,
+    );
+  const target = elements(await text('xl/_rels/workbook.xml.rels'), 'Relationship').find(
+    (r) => r.Id === wanted['r:id'],
+  )?.Target;
+  const number = /sheet(\d+)\.xml$/.exec(target ?? '')?.[1];
+  if (number === undefined)
+    throw new InputFileError(`${name}: the sheet "${sheet}" could not be found in the file`);
+  return Number(number);
+}

@@ -94,6 +94,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
       <progress value={done} max={Math.max(jobs, 1)} aria-label={t('batch.progressLabel')} />
       <p role="status" aria-live="polite">
         {t('batch.progress', { done: count(done), jobs: count(jobs), pending: count(pending) })}
+        {batch.ratePerSecond > 0 ? ` · ${t('batch.rate', { rate: batch.ratePerSecond.toFixed(1) })}` : ''}
         {state === 'running' && pending > 0 && batch.etaSeconds !== null
           ? ` · ${eta(pending, batch.limitPerSecond)}`
           : ''}
