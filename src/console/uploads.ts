@@ -31,6 +31,11 @@ export interface UploadMeta {
   /** How many invalid rows there are (the list holds the first thousand). */
   invalidCount: number;
   columns: string[];
+  /**
+   * Terminate rows without a termination type: valid once the confirm step gives one (counted in
+   * `valid`, so the count confirmed is the count written), which it must then.
+   */
+  rowsWithoutType: number;
   /** For the stale applications of a job: what was listed, and how long the listing took. */
   stale?: { jobId: string; olderThanDays: number; cutoff: string; listedMs: number };
   createdBy: { openId: string; name: string };

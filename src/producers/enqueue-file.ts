@@ -42,6 +42,8 @@ export interface EnqueueFileOptions<O extends Operation> {
   sourceName?: string;
   /** Fields every row that lacks them (missing or empty) takes: the console's confirm step. */
   defaults?: Readonly<Record<string, unknown>>;
+  /** Told each time a row takes a default (once per field it lacked). */
+  onDefault?: (field: string) => void;
   /** Told the file's header and how its columns were read. */
   onHeader?: ReadOptions['onHeader'];
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
@@ -131,8 +133,10 @@ async function* withDefaults<O extends Operation>(
       ? fields.filter((f) => row.value![f] === undefined || row.value![f] === '')
       : [];
     if (missing.length === 0) yield row;
-    else
+    else {
+      for (const field of missing) options.onDefault?.(field);
       yield { ...row, value: { ...row.value, ...Object.fromEntries(missing.map((f) => [f, defaults[f]])) } };
+    }
   }
 }
 

@@ -103,6 +103,18 @@ describe('the console in a browser (issue 29)', () => {
       writeFileSync(file, iconv.encode(csv, 'gbk'));
       await operator.goto(`${running.url}/new`);
       await expectAccessible(operator, 'new batch');
+
+      // Headers it does not know: the mapping step, then the preview.
+      const english = join(dir, 'english.csv');
+      writeFileSync(english, 'Application,Type,Remark\napp-5,1,x\n');
+      await operator.getByLabel('表格文件').setInputFiles(english);
+      await operator.getByRole('button', { name: '读取并检查' }).click();
+      await operator.getByLabel('Application').selectOption('application_id');
+      await operator.getByLabel('Type').selectOption('termination_type');
+      await expectAccessible(operator, 'mapping');
+      await operator.getByRole('button', { name: '按此对应重新读取' }).click();
+      await operator.getByText('english.csv：共 1 行，1 行有效，0 行无效。').waitFor();
+      await operator.getByRole('button', { name: '重新选择文件' }).click();
       await operator.getByLabel('表格文件').setInputFiles(file);
       await operator.getByRole('button', { name: '读取并检查' }).click();
       await operator.getByText('离职名单.csv：共 10 行，9 行有效，1 行无效。').waitFor();

@@ -134,7 +134,7 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
       body: JSON.stringify({ uploadId: preview.body.uploadId, batchId: 'notes' }),
     });
     const res = await operator.fetch('/api/v1/batches/notes/results.csv?status=pending&lang=zh-CN');
-    expect(res.headers.get('content-disposition')).toContain('notes-results.csv');
+    expect(res.headers.get('content-disposition')).toContain('notes-unprocessed.csv');
     const bytes = Buffer.from(await res.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const lines = bytes.toString('utf8').slice(1).trim().split('\n');
@@ -190,6 +190,19 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
         })
       ).status,
     ).toBe(422);
+  });
+
+  it('counts rows without a termination type as the type chosen at confirm will make them: the count confirmed is the count written', async () => {
+    const csv = 'application_id,termination_type\napp-1,1\napp-2,\napp-3,9\n';
+    const preview = await upload({ operation: 'terminate' }, { name: 'types.csv', bytes: Buffer.from(csv) });
+    expect(preview.body).toMatchObject({ total: 3, valid: 2, rowsWithoutType: 1 });
+    const confirm = (extra: object) =>
+      operator.json<{ accepted: number; error?: { code: string } }>('/api/v1/batches', {
+        method: 'POST',
+        body: JSON.stringify({ uploadId: preview.body.uploadId, batchId: 'types', ...extra }),
+      });
+    expect((await confirm({})).body.error?.code).toBe('TERMINATION_TYPE_REQUIRED');
+    expect((await confirm({ terminationType: 27 })).body).toMatchObject({ accepted: 2 });
   });
 
   it('asks for a mapping when required columns are not recognised, and takes the one chosen', async () => {

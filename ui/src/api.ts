@@ -1,3 +1,5 @@
+import { i18n } from './i18n';
+
 /** The console's JSON API, as the pages call it: the session cookie rides along, every write carries the CSRF token. */
 
 export type Role = 'admin' | 'operator' | 'viewer';
@@ -56,7 +58,10 @@ export async function api<T>(
   const answer = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!res.ok) {
     const error = answer.error ?? { code: `HTTP_${res.status}`, message: res.statusText };
-    throw new ApiError(res.status, error.code, error.message, error as Record<string, unknown>);
+    // In the page's language first; the server's own words (which name the row, field or file) after.
+    const said = i18n.t(`errors.${error.code}`, { defaultValue: '' });
+    const message = said ? `${said}（${error.message}）` : error.message;
+    throw new ApiError(res.status, error.code, message, error as Record<string, unknown>);
   }
   return answer as T;
 }

@@ -179,7 +179,13 @@ export function apiRoutes(ctx: ConsoleContext): Router {
           ? 'text/csv; charset=utf-8'
           : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
       );
-      res.setHeader('Content-Disposition', `attachment; filename="${batchId}-results.${format}"`);
+      // The failed and the unprocessed rows get names of their own: three downloads, three files.
+      const part = statuses?.has('deadLettered')
+        ? 'failed'
+        : statuses?.has('pending')
+          ? 'unprocessed'
+          : 'results';
+      res.setHeader('Content-Disposition', `attachment; filename="${batchId}-${part}.${format}"`);
       const columns = [...new Set([...fieldsOf[meta.operation], ...resultColumns, 'meaning'])];
       const writer = openDownloadWriter(res, format, columns);
       await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId, async (row) => {

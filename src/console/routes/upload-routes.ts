@@ -104,6 +104,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         const sheet = received.fields.sheet || undefined;
         let columns: string[] = [];
         let mapped: Record<string, string | null> = {};
+        let rowsWithoutType = 0;
         const read = () =>
           enqueueFile(undefined, {
             operation,
@@ -114,6 +115,10 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
             ...(encoding ? { encoding } : {}),
             ...(mapping ? { mapping } : {}),
             ...(sheet ? { sheet } : {}),
+            // A row without its type is checked as if it had one: the confirm step gives it.
+            ...(operation === 'terminate'
+              ? { defaults: { termination_type: 1 }, onDefault: () => rowsWithoutType++ }
+              : {}),
             onHeader: (header, how) => {
               columns = header;
               mapped = how;
@@ -147,6 +152,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           ...(encoding ? { encoding } : {}),
           ...(mapping ? { mapping } : {}),
           ...(sheet ? { sheet } : {}),
+          rowsWithoutType,
           total: result.rows,
           valid: result.accepted,
           invalid: result.invalidSample.map(({ line, errors }) => ({ line, errors })),
@@ -224,6 +230,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           invalid: (result?.invalidSample ?? []).map(({ line, errors }) => ({ line, errors })),
           invalidCount: result?.invalidCount ?? 0,
           columns: ['application_id', 'termination_type', 'if_not_updated_since', 'job_id'],
+          rowsWithoutType: ids.length,
           stale: { jobId, olderThanDays, cutoff: new Date(cutoffMs).toISOString(), listedMs },
           createdBy: { openId: req.caller!.openId, name: req.caller!.name },
           createdAt: new Date().toISOString(),
@@ -274,12 +281,12 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           `${meta.valid} rows will be written: type that number to confirm (confirmCount)`,
           { expected: meta.valid },
         );
-      if (meta.stale && ![1, 22, 27].includes(body.terminationType as number))
+      if (meta.rowsWithoutType > 0 && ![1, 22, 27].includes(body.terminationType as number))
         return apiError(
           res,
           422,
           'TERMINATION_TYPE_REQUIRED',
-          'stale applications need a terminationType: 1, 22 or 27',
+          `${meta.rowsWithoutType} rows have no termination type: give terminationType 1, 22 or 27`,
         );
       const batchId =
         typeof body.batchId === 'string' && body.batchId !== '' ? body.batchId : newBatchId(meta.operation);

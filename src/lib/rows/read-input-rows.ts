@@ -100,9 +100,8 @@ function decodesCleanly(bytes: Buffer, encoding: string): boolean {
  * Opens PATH, or standard input for `-`, as text: strictly decoded UTF-8 by default, or through
  * iconv-lite in the encoding named. A byte-order mark is skipped either way.
  */
-function openText(path: string, encodingGiven: string | undefined): Readable {
+function openText(path: string, encodingGiven: string | undefined, name: string): Readable {
   let encoding = encodingGiven;
-  const name = path === '-' ? 'standard input' : path;
   if (path !== '-') {
     if (!existsSync(path)) throw new InputFileError(`${path}: no such file`);
     if (statSync(path).isDirectory()) throw new InputFileError(`${path}: is a directory, not a file`);
@@ -210,7 +209,7 @@ export async function* readInputRows(
       throw new InputFileError(`${name}: no rows to enqueue (the first sheet is empty or has only a header)`);
     return;
   }
-  let stream = openText(path, encoding);
+  let stream = openText(path, encoding, name);
   let format = formatOf(path, explicit);
   if (!format) ({ format, stream } = await sniff(stream));
   let count = 0;

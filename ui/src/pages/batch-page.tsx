@@ -39,6 +39,9 @@ interface Progress {
 
 type Action = 'pause' | 'resume' | 'cancel';
 
+/** Failed rows listed per code on the page; the download has every one. */
+const SHOWN_ROWS = 50;
+
 /** A batch: its state in plain words, live progress, the controls behind a confirmation, the downloads, its failures. */
 export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
   const t = useT();
@@ -93,7 +96,12 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
       <p>{t(`batch.explain.${state}`)}</p>
       <progress value={done} max={Math.max(jobs, 1)} aria-label={t('batch.progressLabel')} />
       <p role="status" aria-live="polite">
-        {t('batch.progress', { done: count(done), jobs: count(jobs), pending: count(pending) })}
+        {state === 'cancelled'
+          ? t('batch.progressCancelled', {
+              called: count(done - (counts.cancelled ?? 0)),
+              cancelled: count(counts.cancelled ?? 0),
+            })
+          : t('batch.progress', { done: count(done), jobs: count(jobs), pending: count(pending) })}
         {batch.ratePerSecond > 0 ? ` · ${t('batch.rate', { rate: batch.ratePerSecond.toFixed(1) })}` : ''}
         {state === 'running' && pending > 0 && batch.etaSeconds !== null
           ? ` · ${eta(pending, batch.limitPerSecond)}`
@@ -179,7 +187,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
                     </tr>
                   </thead>
                   <tbody>
-                    {group.rows.map((row) => (
+                    {group.rows.slice(0, SHOWN_ROWS).map((row) => (
                       <tr>
                         <td>{row.file ? `${row.file}:${row.line}` : row.line}</td>
                         <td>{row.message}</td>
@@ -188,6 +196,9 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
                   </tbody>
                 </table>
               </div>
+              {group.rows.length > SHOWN_ROWS && (
+                <p class="muted">{t('batch.moreRows', { count: group.rows.length - SHOWN_ROWS })}</p>
+              )}
             </details>
           ))}
         </>

@@ -17,12 +17,14 @@ interface Preview {
   columns: string[];
   mapping: Record<string, string | null>;
   stale?: { jobId: string; olderThanDays: number; cutoff: string; listedMs: number };
+  rowsWithoutType: number;
 }
 
 interface Reason {
   id: string;
   name: { zh_cn?: string; en_us?: string };
   termination_type?: number;
+  active_status?: number;
 }
 
 /** A new batch in steps: operation and file, the mapping when needed, the preview, the confirmation. */
@@ -34,6 +36,7 @@ export function NewBatchPage({ me }: { me: Me }) {
   const [source, setSource] = useState<'file' | 'stale'>('file');
   const [jobId, setJobId] = useState('');
   const [days, setDays] = useState('30');
+  const [encoding, setEncoding] = useState('');
   const [mapping, setMapping] = useState<
     { columns: string[]; fields: string[]; chosen: Record<string, string | null> } | undefined
   >();
@@ -68,6 +71,7 @@ export function NewBatchPage({ me }: { me: Me }) {
     const form = new FormData();
     form.append('operation', operation);
     if (chosen) form.append('mapping', JSON.stringify(chosen));
+    if (encoding) form.append('encoding', encoding);
     form.append('file', file);
     try {
       setPreview(await api<Preview>('/uploads', { method: 'POST', form }));
@@ -172,14 +176,27 @@ export function NewBatchPage({ me }: { me: Me }) {
               <small>{t('newBatch.fileHint')}</small>
             </label>
           )}
+          {!(operation === 'terminate' && source === 'stale') && (
+            <label>
+              {t('newBatch.encoding')}
+              <select value={encoding} onChange={(e) => setEncoding(e.currentTarget.value)}>
+                <option value="">{t('newBatch.encodingAuto')}</option>
+                <option value="utf-8">UTF-8</option>
+                <option value="gb18030">GBK / GB18030</option>
+                <option value="utf16le">UTF-16</option>
+              </select>
+            </label>
+          )}
           {mapping && (
             <fieldset>
               <legend>{t('newBatch.mapping')}</legend>
               <p>{t('newBatch.mappingExplain')}</p>
-              {mapping.columns.map((column) => (
-                <label>
-                  {column}
+              {mapping.columns.map((column, i) => (
+                <>
+                  {/* Named by the column alone (a wrapping label would take the options' text too). */}
+                  <label for={`column-${i}`}>{column}</label>
                   <select
+                    id={`column-${i}`}
                     value={mapping.chosen[column] ?? ''}
                     onChange={(e) =>
                       setMapping({
@@ -195,7 +212,7 @@ export function NewBatchPage({ me }: { me: Me }) {
                       </option>
                     ))}
                   </select>
-                </label>
+                </>
               ))}
             </fieldset>
           )}
@@ -257,10 +274,21 @@ function Confirm({
         .catch(() => setReasons([]));
   }, [terminate]);
   const mustType = preview.valid > me.confirmRows;
+  const needsType = preview.rowsWithoutType > 0;
+  // "3,000" or "3 000" is the number a person reads on the page.
+  const typedCount = Number(typed.replace(/[,，\s]/g, ''));
   const ready =
     preview.valid > 0 &&
-    (!mustType || Number(typed) === preview.valid) &&
-    (!preview.stale || terminationType !== '');
+    (!mustType || typedCount === preview.valid) &&
+    (!needsType || terminationType !== '');
+  // Only reasons Feishu still offers, and of the type chosen.
+  const offered = reasons.filter(
+    (r) =>
+      r.active_status !== 2 &&
+      (terminationType === '' ||
+        r.termination_type === undefined ||
+        r.termination_type === Number(terminationType)),
+  );
   const start = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -270,7 +298,7 @@ function Confirm({
         method: 'POST',
         json: {
           uploadId: preview.uploadId,
-          ...(mustType ? { confirmCount: Number(typed) } : {}),
+          ...(mustType ? { confirmCount: typedCount } : {}),
           ...(terminate && terminationType ? { terminationType: Number(terminationType) } : {}),
           ...(terminate && reasonId ? { terminationReasonIds: [reasonId] } : {}),
           ...(terminate && note.trim() ? { note: note.trim() } : {}),
@@ -305,6 +333,11 @@ function Confirm({
           invalid: count(preview.invalidCount),
         })}
       </p>
+      {needsType && !preview.stale && (
+        <p>
+          <strong>{t('newBatch.withoutType', { count: preview.rowsWithoutType })}</strong>
+        </p>
+      )}
       {preview.invalidCount > 0 && (
         <>
           <h3>{t('newBatch.invalidRows', { count: preview.invalidCount })}</h3>
@@ -336,10 +369,10 @@ function Confirm({
             {t('newBatch.terminationType')}
             <select
               value={terminationType}
-              required={preview.stale !== undefined}
+              required={needsType}
               onChange={(e) => setTerminationType(e.currentTarget.value)}
             >
-              <option value="">{preview.stale ? t('newBatch.choose') : t('newBatch.fromFile')}</option>
+              <option value="">{needsType ? t('newBatch.choose') : t('newBatch.fromFile')}</option>
               {['1', '22', '27'].map((type) => (
                 <option value={type}>{t(`terminationTypes.${type}`)}</option>
               ))}
@@ -349,7 +382,7 @@ function Confirm({
             {t('newBatch.reason')}
             <select value={reasonId} onChange={(e) => setReasonId(e.currentTarget.value)}>
               <option value="">{t('newBatch.fromFile')}</option>
-              {reasons.map((reason) => (
+              {offered.map((reason) => (
                 <option value={reason.id}>{reasonName(reason)}</option>
               ))}
             </select>
