@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import type { ConsoleContext } from './console-context';
 import { apiRoutes } from './routes/api-routes';
 import { authRoutes } from './routes/auth-routes';
+import { notFoundPage } from './server-pages';
 
 /** The pages people open directly (a link in a group message, a bookmark): each answers a signed-in browser. */
 export const pagePaths = ['/', '/new', '/batches/:id', '/people', '/audit'] as const;
@@ -83,15 +84,8 @@ export async function createConsoleApp(ctx: ConsoleContext): Promise<Express> {
   };
   for (const path of pagePaths) app.get(path, page);
   app.get('/favicon.ico', (_req: Request, res: Response) => res.status(204).end());
-  app.use((_req: Request, res: Response) =>
-    res
-      .status(404)
-      .type('html')
-      .send(
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>没有这个页面 · Not found</title></head>' +
-          '<body><main><h1>没有这个页面 <span lang="en">Not found</span></h1><p><a href="/">回到批次列表 · <span lang="en">Back to the batches</span></a></p></main></body></html>',
-      ),
-  );
+  app.use((_req: Request, res: Response) => res.status(404).type('html').send(notFoundPage()));
+
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     ctx.logger.error({ err: (error as Error).message }, 'console request failed');
     if (!res.headersSent)

@@ -139,6 +139,16 @@ describe('the console’s sign-in, roles and API (issue 29)', () => {
     const again = new ConsoleClient(second.url);
     again.sessionCookie = operator.sessionCookie;
     expect((await again.json('/api/v1/me')).body).toMatchObject({ openId: ADMIN, role: 'admin' });
+    // The language a person chose goes with them to another browser.
+    again.csrfToken = operator.csrfToken;
+    expect(
+      (await again.fetch('/api/v1/me/language', { method: 'PUT', body: '{"language":"fr"}' })).status,
+    ).toBe(422);
+    expect(
+      (await again.fetch('/api/v1/me/language', { method: 'PUT', body: '{"language":"en"}' })).status,
+    ).toBe(204);
+    const elsewhere = new ConsoleClient(second.url);
+    expect(await elsewhere.signInAs(ADMIN)).toMatchObject({ language: 'en' });
     // Signing out ends it for every replica.
     again.csrfToken = operator.csrfToken;
     expect((await again.fetch('/auth/logout', { method: 'POST' })).status).toBe(204);

@@ -10,6 +10,8 @@ export interface Me {
   role: Role | null;
   csrfToken: string;
   confirmRows: number;
+  /** The language this person chose, wherever they chose it. */
+  language?: 'zh-CN' | 'en';
 }
 
 export class ApiError extends Error {

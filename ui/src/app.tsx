@@ -2,7 +2,7 @@ import { LocationProvider, Route, Router } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { api, useCsrfToken, type Me } from './api';
 import { Layout } from './layout';
-import { useT } from './i18n';
+import { savedLanguage, setLanguage, useT } from './i18n';
 import { AuditPage } from './pages/audit-page';
 import { BatchPage } from './pages/batch-page';
 import { BatchesPage } from './pages/batches-page';
@@ -18,6 +18,8 @@ export function App() {
     api<Me>('/me')
       .then((answer) => {
         useCsrfToken(answer.csrfToken);
+        // The person's own choice, kept with them: the same on every browser they sign in on.
+        if (answer.language && answer.language !== savedLanguage()) setLanguage(answer.language);
         setMe(answer);
       })
       .catch((error: Error) => setFailed(error.message));

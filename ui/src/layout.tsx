@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { signOut, type Me } from './api';
+import { api, signOut, type Me } from './api';
 import { i18n, setLanguage, useT } from './i18n';
 
 export function Layout({ me, children }: { me: Me; children: ComponentChildren }) {
@@ -39,7 +39,17 @@ export function Layout({ me, children }: { me: Me; children: ComponentChildren }
               {me.name} · {t(`roles.${me.role ?? 'none'}`)}
             </li>
             <li>
-              <button type="button" class="outline secondary" onClick={() => setLanguage(other)} lang={other}>
+              <button
+                type="button"
+                class="outline secondary"
+                lang={other}
+                onClick={() => {
+                  setLanguage(other);
+                  void api('/me/language', { method: 'PUT', json: { language: other } }).catch(
+                    () => undefined,
+                  );
+                }}
+              >
                 {other === 'en' ? 'English' : '中文'}
               </button>
             </li>

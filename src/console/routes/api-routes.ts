@@ -28,13 +28,26 @@ export function apiRoutes(ctx: ConsoleContext): Router {
     '/me',
     route(ctx, async (req, res) => {
       const { openId, name, role } = req.caller!;
+      const language = await people.language(openId);
       res.json({
         openId,
         name,
         role,
         csrfToken: req.session.csrfToken,
         confirmRows: ctx.settings.confirmRows,
+        ...(language ? { language } : {}),
       });
+    }),
+  );
+
+  api.put(
+    '/me/language',
+    route(ctx, async (req, res) => {
+      const language = (req.body as { language?: unknown } | undefined)?.language;
+      if (language !== 'zh-CN' && language !== 'en')
+        return apiError(res, 422, 'INVALID_LANGUAGE', 'language must be "zh-CN" or "en"');
+      await people.setLanguage(req.caller!.openId, language);
+      res.status(204).end();
     }),
   );
 

@@ -4,7 +4,7 @@ import { SignInError } from '../../lib/errors/sign-in-error';
 import { authorizeUrlOf, newSignInChallenge, signInWithCode } from '../../lib/feishu/user-sign-in';
 import type { ConsoleContext } from '../console-context';
 import { csrfChecked } from '../guards';
-import { signInFailedPage, type SignInProblem } from '../sign-in-page';
+import { signInFailedPage, type SignInProblem } from '../server-pages';
 
 /** Only a path of this console: never an address elsewhere (an open redirect). */
 function safeReturnTo(value: unknown): string {

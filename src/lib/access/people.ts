@@ -17,6 +17,8 @@ interface StoredPerson {
   name: string;
   role?: GrantableRole;
   lastSeenAt: string;
+  /** The pages' language the person chose (Chinese when never chosen). */
+  language?: 'zh-CN' | 'en';
 }
 
 /**
@@ -52,6 +54,18 @@ export class People {
   /** The person's role now (read at every request: a role taken back takes effect at once). */
   async role(openId: string): Promise<Role | null> {
     return this.roleOf(openId, await this.stored(openId));
+  }
+
+  /** The language the person chose for the pages, if any. */
+  async language(openId: string): Promise<'zh-CN' | 'en' | undefined> {
+    return (await this.stored(openId))?.language;
+  }
+
+  /** Keeps the person's choice of language, wherever they sign in next. */
+  async setLanguage(openId: string, language: 'zh-CN' | 'en'): Promise<void> {
+    const stored = await this.stored(openId);
+    if (!stored) return;
+    await this.redis.hset(this.keys.console.people, openId, JSON.stringify({ ...stored, language }));
   }
 
   async list(): Promise<Person[]> {

@@ -1,3 +1,4 @@
+/** The few pages the server writes itself (before any script runs): a failed sign-in, an unknown address. */
 import en from './messages/en.json';
 import zh from './messages/zh-CN.json';
 
@@ -22,5 +23,14 @@ export function signInFailedPage(problem: SignInProblem): string {
     line(en, 'en') +
     `<p><a href="/auth/login">${escapeHtml(zh.signIn.again)} · <span lang="en">${escapeHtml(en.signIn.again)}</span></a></p>` +
     '</main></body></html>'
+  );
+}
+
+/** The page of an address the console does not have. */
+export function notFoundPage(): string {
+  return (
+    `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(zh.page.notFound)} · ${escapeHtml(en.page.notFound)}</title></head>` +
+    `<body><main><h1>${escapeHtml(zh.page.notFound)} <span lang="en">${escapeHtml(en.page.notFound)}</span></h1>` +
+    `<p><a href="/">${escapeHtml(zh.page.back)} · <span lang="en">${escapeHtml(en.page.back)}</span></a></p></main></body></html>`
   );
 }
