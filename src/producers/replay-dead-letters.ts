@@ -10,6 +10,27 @@ export interface ReplayResult extends EnqueueBatchResult {
   kept: { jobId: string; errors: string[] }[];
 }
 
+export interface ReplayOptions {
+  /** The batch to replay into (a new one when unset). */
+  intoBatchId?: string;
+  /** Only the letters it accepts (a console's chosen lines). */
+  select?: (letter: DeadLetter) => boolean;
+  /** The input a letter's row runs with: its own, fixed (fields edited for a group, a row rewritten). */
+  inputOf?: (letter: DeadLetter) => Record<string, unknown>;
+  /**
+   * Refuse rather than replay when an input does not validate: nothing is enqueued and the letters
+   * stay (the console's edits are checked before anything changes). @default false
+   */
+  strict?: boolean;
+}
+
+/** A replay refused because inputs do not validate: each letter's row and why. */
+export class ReplayRefused extends Error {
+  constructor(readonly invalid: { jobId: string; line: number; errors: string[] }[]) {
+    super(`${invalid.length} replayed row(s) would be invalid`);
+  }
+}
+
 /**
  * Enqueues the matching letters again as a batch (a new one, or `intoBatchId`), each row under its
  * original file and line. Every letter runs: one whose input the target batch already finished gets
@@ -19,10 +40,10 @@ export interface ReplayResult extends EnqueueBatchResult {
 export async function replayDeadLetters(
   target: EnqueueTarget,
   filter: DeadLetterFilter,
-  options: { intoBatchId?: string } = {},
+  options: ReplayOptions = {},
 ): Promise<ReplayResult | undefined> {
   const queue = target.queues.deadLetter;
-  const letters = await listDeadLetters(queue, filter);
+  const letters = (await listDeadLetters(queue, filter)).filter((l) => options.select?.(l.data) ?? true);
   if (letters.length === 0) return undefined;
   const operation = operationOf(letters, filter)!;
   const batchId = checkBatchId(options.intoBatchId ?? newBatchId(`replay-${operation}`), 'intoBatchId');
@@ -33,7 +54,8 @@ export async function replayDeadLetters(
       line: letter.data.source?.line ?? i + 1,
       file: letter.data.source?.file ?? `dead letters of batch ${letter.data.batchId}`,
     };
-    const checked = validateRow(operation, { line: where.line, value: { ...letter.data.input } });
+    const input = options.inputOf?.(letter.data) ?? letter.data.input;
+    const checked = validateRow(operation, { line: where.line, value: { ...input } });
     const row = checked.ok
       ? { ...checked, file: where.file }
       : {
@@ -44,6 +66,12 @@ export async function replayDeadLetters(
     letterOf.set(row, letter);
     return row;
   });
+  if (options.strict) {
+    const invalid = rows.flatMap((row) =>
+      row.ok ? [] : [{ jobId: letterOf.get(row)!.data.jobId, line: row.line, errors: row.errors }],
+    );
+    if (invalid.length > 0) throw new ReplayRefused(invalid);
+  }
   const replayed = new Set<Job<DeadLetter>>();
   const result = await enqueueBatch(
     target,

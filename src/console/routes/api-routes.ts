@@ -14,6 +14,7 @@ import type { ConsoleContext } from '../console-context';
 import { apiError, csrfChecked, needs, signedIn } from '../guards';
 import { route } from './route';
 import { uploadRoutes } from './upload-routes';
+import { deadLetterRoutes } from './dead-letter-routes';
 
 /** The JSON API under `/api/v1`: 401 without a session, 403 for a role that may not, CSRF on every write. */
 export function apiRoutes(ctx: ConsoleContext): Router {
@@ -121,6 +122,11 @@ export function apiRoutes(ctx: ConsoleContext): Router {
       const report = await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId);
       if (!report) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
       const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
+      const [replayOf, replayedInto] = await runtime.redis.hmget(
+        runtime.keys.console.batchLinks,
+        `${batchId}:replayOf`,
+        `${batchId}:replayedInto`,
+      );
       const language = languageOf(req.query.lang, req.get('accept-language'));
       const limitPerSecond = Math.min(
         ...handlerOf(report.operation)
@@ -131,6 +137,8 @@ export function apiRoutes(ctx: ConsoleContext): Router {
       res.json({
         ...report,
         ...(owner ? { createdBy: JSON.parse(owner) as object } : {}),
+        ...(replayOf ? { replayOf } : {}),
+        ...(replayedInto ? { replayedInto: JSON.parse(replayedInto) as string[] } : {}),
         limitPerSecond,
         etaSeconds: pending === 0 || report.state !== 'running' ? null : Math.ceil(pending / limitPerSecond),
         deadLetterGroups: groupDeadLetters(report.deadLetters, language),
@@ -241,6 +249,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
   );
 
   api.use(uploadRoutes(ctx));
+  api.use(deadLetterRoutes(ctx));
   api.use((_req: Request, res: Response) => apiError(res, 404, 'NOT_FOUND', 'no such API route'));
   return api;
 }

@@ -6,7 +6,17 @@ import type { RedisKeys } from '../redis/redis-keys';
 export const AUDIT_RETENTION_DAYS = 400;
 
 export type AuditAction =
-  'signIn' | 'signOut' | 'upload' | 'confirm' | 'pause' | 'resume' | 'cancel' | 'grantRole' | 'revokeRole';
+  | 'signIn'
+  | 'signOut'
+  | 'upload'
+  | 'confirm'
+  | 'pause'
+  | 'resume'
+  | 'cancel'
+  | 'grantRole'
+  | 'revokeRole'
+  | 'replay'
+  | 'discard';
 
 export interface AuditEntry {
   at: string;

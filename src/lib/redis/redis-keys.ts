@@ -78,6 +78,8 @@ export function redisKeys(prefix: string) {
       audit: `${prefix}:console:audit`,
       /** batch id -> `{ openId, name }` of who confirmed a batch started in the console. */
       batchOwners: `${prefix}:console:batch-owners`,
+      /** `BATCH:replayOf` -> the batch whose letters it replays; `BATCH:replayedInto` -> JSON list. */
+      batchLinks: `${prefix}:console:batch-links`,
       /** An uploaded file kept until confirmed (or a day): its bytes and what reading it found. */
       upload: (uploadId: string) => ({
         file: `${prefix}:console:upload:${tag(uploadId)}:file`,
