@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Me } from '../api';
 import { count, when } from '../format';
 import { i18n, useT } from '../i18n';
+import { DeadLetters } from './dead-letters';
 
 type Counts = Record<
   'succeeded' | 'alreadyDone' | 'skipped' | 'deadLettered' | 'cancelled' | 'pending' | 'invalid',
@@ -21,6 +22,8 @@ interface BatchDetail {
   etaSeconds: number | null;
   limitPerSecond: number;
   createdBy?: { openId: string; name: string };
+  replayOf?: string;
+  replayedInto?: string[];
   deadLetterGroups: {
     code: string;
     meaning: string;
@@ -39,9 +42,6 @@ interface Progress {
 
 type Action = 'pause' | 'resume' | 'cancel';
 
-/** Failed rows listed per code on the page; the download has every one. */
-const SHOWN_ROWS = 50;
-
 /** A batch: its state in plain words, live progress, the controls behind a confirmation, the downloads, its failures. */
 export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
   const t = useT();
@@ -49,9 +49,14 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
   const [live, setLive] = useState<Progress | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [asking, setAsking] = useState<Action | undefined>();
+  // Bumped when the batch is read again: its failed rows are read again with it.
+  const [version, setVersion] = useState(0);
   const load = () =>
     api<BatchDetail>(`/batches/${encodeURIComponent(batchId)}?lang=${i18n.language}`)
-      .then(setBatch)
+      .then((answer) => {
+        setBatch(answer);
+        setVersion((v) => v + 1);
+      })
       .catch((e: Error) => setError(e.message));
   useEffect(() => {
     void load();
@@ -94,6 +99,22 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
         </p>
       </hgroup>
       <p>{t(`batch.explain.${state}`)}</p>
+      {batch.replayOf && (
+        <p>
+          {t('batch.replayOf')}{' '}
+          <a href={`/batches/${encodeURIComponent(batch.replayOf)}`}>{batch.replayOf}</a>
+        </p>
+      )}
+      {batch.replayedInto && batch.replayedInto.length > 0 && (
+        <p>
+          {t('batch.replayedInto')}{' '}
+          {batch.replayedInto.map((id) => (
+            <>
+              <a href={`/batches/${encodeURIComponent(id)}`}>{id}</a>{' '}
+            </>
+          ))}
+        </p>
+      )}
       <progress value={done} max={Math.max(jobs, 1)} aria-label={t('batch.progressLabel')} />
       <p role="status" aria-live="polite">
         {state === 'cancelled'
@@ -169,40 +190,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
           </a>
         </li>
       </ul>
-      {batch.deadLetterGroups.length > 0 && (
-        <>
-          <h2>{t('batch.failures')}</h2>
-          {batch.deadLetterGroups.map((group) => (
-            <details open={batch.deadLetterGroups.length === 1}>
-              <summary>
-                {t('batch.group', { code: group.code, meaning: group.meaning, count: group.count })}
-              </summary>
-              {group.fix && <p>{t('batch.fix', { fix: group.fix })}</p>}
-              <div class="table-scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('batch.line')}</th>
-                      <th scope="col">{t('batch.message')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {group.rows.slice(0, SHOWN_ROWS).map((row) => (
-                      <tr>
-                        <td>{row.file ? `${row.file}:${row.line}` : row.line}</td>
-                        <td>{row.message}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              {group.rows.length > SHOWN_ROWS && (
-                <p class="muted">{t('batch.moreRows', { count: group.rows.length - SHOWN_ROWS })}</p>
-              )}
-            </details>
-          ))}
-        </>
-      )}
+      <DeadLetters me={me} batchId={batchId} version={version} />
     </section>
   );
 }
