@@ -3,6 +3,7 @@ import { createLogger } from '../lib/logger';
 import { tellGroupIfBatchEnded } from '../lib/fleet/batch-notifier';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
 import { listBatchSummaries } from '../lib/batches/batch-summaries';
+import { Approvals } from '../lib/access/approvals';
 import {
   addConnectionOptions,
   configFrom,
@@ -30,7 +31,22 @@ interface BatchFlags extends ConnectionFlags {
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function listBatches(ctx: QueueContext, json: boolean): Promise<void> {
-  const batches = await listBatchSummaries(ctx.batches, 20);
+  // Batches waiting for a second person's approval in the console are listed too: nothing of them
+  // is enqueued, and nothing here starts them (only an approval does).
+  const waiting = (await new Approvals(ctx.redis, ctx.keys).list())
+    .filter((a) => a.state !== 'approved')
+    .map((a) => ({
+      batchId: a.batchId,
+      operation: a.operation,
+      state: a.state as 'awaitingApproval' | 'rejected',
+      rows: a.count,
+      jobs: 0,
+      done: 0,
+      createdAt: a.requestedAt,
+    }));
+  const batches = [...waiting, ...(await listBatchSummaries(ctx.batches, 20))].sort((a, b) =>
+    b.createdAt.localeCompare(a.createdAt),
+  );
   if (json) process.stdout.write(`${JSON.stringify({ batches })}\n`);
   else
     for (const b of batches)
@@ -102,6 +118,18 @@ export function registerBatchCommand(program: Command): void {
       if (id === undefined) return await listBatches(ctx, Boolean(flags.json));
       if (controls === 1) {
         process.exitCode = await controlBatch(ctx, id, flags);
+        return;
+      }
+      const approval = (await ctx.batches.meta(id))
+        ? undefined
+        : await new Approvals(ctx.redis, ctx.keys).get(id);
+      if (approval && approval.state !== 'approved') {
+        // Confirmed in the console above the approval threshold: it starts only when approved there.
+        if (flags.json)
+          process.stdout.write(`${JSON.stringify({ batchId: id, state: approval.state, approval })}\n`);
+        say(
+          `batch ${id} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}: ${approval.count} rows asked by ${approval.requestedBy.name}; nothing is enqueued until another person approves it in the console`,
+        );
         return;
       }
       if (flags.wait) await watchBatch(ctx, id);

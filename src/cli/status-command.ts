@@ -55,6 +55,13 @@ export function registerStatusCommand(program: Command): void {
           `  ${b.batchId}\t${b.operation}\t${b.state}\t${b.rows} rows${b.allRowsIn ? '' : ' (input not all in)'}; ${b.done}/${b.jobs} jobs ended: ${calls}\t${b.ratePerSecond}/s\tETA ${eta(b.etaSeconds)}`,
         );
       }
+      if (status.approvals.length > 0) {
+        out('batches confirmed in the console, nothing enqueued yet:');
+        for (const a of status.approvals)
+          out(
+            `  ${a.batchId}\t${a.operation}\t${a.state}${a.reason ? ` (${a.reason})` : ''}\t${a.rows} rows\tasked by ${a.requestedBy} at ${a.requestedAt}`,
+          );
+      }
       const lost = Object.entries(status.lostBatches);
       if (lost.length > 0) {
         out('lost batches (gone from Redis while their jobs were queued; no call made for these jobs):');

@@ -17,6 +17,11 @@ export interface ConsoleSettings {
   confirmRows: number;
   /** `HIRE_CONSOLE_MAX_UPLOAD_MB`, in bytes. */
   maxUploadBytes: number;
+  /**
+   * `HIRE_CONSOLE_APPROVAL_ROWS`: a confirmed batch with more valid rows waits for a second person's
+   * approval (unset: never).
+   */
+  approvalRows: number | undefined;
   /** A session ends after this long without a request. */
   idleTimeoutMs: number;
 }
@@ -83,6 +88,9 @@ export function consoleSettingsFrom(
     admins,
     confirmRows: wholeNumber(env, 'HIRE_CONSOLE_CONFIRM_ROWS', consoleDefaults.confirmRows),
     maxUploadBytes: wholeNumber(env, 'HIRE_CONSOLE_MAX_UPLOAD_MB', consoleDefaults.maxUploadMb) * 1024 * 1024,
+    approvalRows: env.HIRE_CONSOLE_APPROVAL_ROWS
+      ? wholeNumber(env, 'HIRE_CONSOLE_APPROVAL_ROWS', 1)
+      : undefined,
     idleTimeoutMs: consoleDefaults.idleTimeoutMs,
   };
 }

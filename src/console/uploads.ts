@@ -97,6 +97,12 @@ export class Uploads {
     }
   }
 
+  /** Keeps the upload for `seconds` more (a batch awaiting approval starts from it). */
+  async keep(uploadId: string, seconds: number): Promise<void> {
+    const k = this.keys.console.upload(uploadId);
+    await this.redis.multi().expire(k.file, seconds).expire(k.meta, seconds).exec();
+  }
+
   async remove(uploadId: string): Promise<void> {
     const k = this.keys.console.upload(uploadId);
     await this.redis.del(k.file, k.meta);

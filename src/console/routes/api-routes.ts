@@ -12,6 +12,7 @@ import { waitForBatch } from '../../lib/batches/wait-for-batch';
 import { tellGroupIfBatchEnded } from '../../lib/fleet/batch-notifier';
 import type { ConsoleContext } from '../console-context';
 import { apiError, csrfChecked, needs, signedIn } from '../guards';
+import { Approvals } from '../../lib/access/approvals';
 import { route } from './route';
 import { uploadRoutes } from './upload-routes';
 import { deadLetterRoutes } from './dead-letter-routes';
@@ -20,6 +21,7 @@ import { deadLetterRoutes } from './dead-letter-routes';
 export function apiRoutes(ctx: ConsoleContext): Router {
   const api = Router();
   const { runtime, people, audit } = ctx;
+  const approvals = new Approvals(runtime.redis, runtime.keys);
   api.use(express.json({ limit: '1mb' }));
   api.use(signedIn(ctx));
   api.use(csrfChecked);
@@ -95,11 +97,25 @@ export function apiRoutes(ctx: ConsoleContext): Router {
     route(ctx, async (req, res) => {
       const { state, operation, createdBy } = req.query;
       const owners = await runtime.redis.hgetall(runtime.keys.console.batchOwners);
-      const batches = (await listBatchSummaries(runtime.batches, 200))
-        .map((b) => ({
-          ...b,
-          ...(owners[b.batchId] ? { createdBy: JSON.parse(owners[b.batchId]!) as object } : {}),
-        }))
+      // Batches waiting for (or refused) a second person's approval have nothing enqueued yet.
+      const waiting = (await approvals.list())
+        .filter((a) => a.state !== 'approved')
+        .map((a) => ({
+          batchId: a.batchId,
+          operation: a.operation,
+          state: a.state,
+          rows: a.count,
+          jobs: a.count,
+          done: 0,
+          createdAt: a.requestedAt,
+          createdBy: a.requestedBy,
+        }));
+      const started = (await listBatchSummaries(runtime.batches, 200)).map((b) => ({
+        ...b,
+        ...(owners[b.batchId] ? { createdBy: JSON.parse(owners[b.batchId]!) as object } : {}),
+      }));
+      const batches = [...waiting, ...started]
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
         .filter(
           (b) =>
             (typeof state !== 'string' || b.state === state) &&
@@ -120,7 +136,30 @@ export function apiRoutes(ctx: ConsoleContext): Router {
     route(ctx, async (req, res) => {
       const batchId = String(req.params.id);
       const report = await buildBatchReport(runtime.batches, runtime.queues.deadLetter, batchId);
-      if (!report) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+      if (!report) {
+        const approval = await approvals.get(batchId);
+        if (!approval) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+        const none = { succeeded: 0, alreadyDone: 0, skipped: 0, deadLettered: 0, cancelled: 0, invalid: 0 };
+        return res.json({
+          batchId,
+          operation: approval.operation,
+          state: approval.state,
+          files: [approval.fileName],
+          allRowsIn: false,
+          counts: { total: approval.count, ...none, pending: approval.count },
+          reconciled: 0,
+          startedAt: approval.requestedAt,
+          elapsedMs: 0,
+          ratePerSecond: 0,
+          deadLetters: [],
+          invalid: [],
+          createdBy: approval.requestedBy,
+          approval,
+          limitPerSecond: 1,
+          etaSeconds: null,
+          deadLetterGroups: [],
+        });
+      }
       const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
       const [replayOf, replayedInto] = await runtime.redis.hmget(
         runtime.keys.console.batchLinks,

@@ -14,7 +14,9 @@ import { fieldsOf } from '../../lib/rows/input-fields';
 import { findStaleApplicationIds } from '../../producers/stale-applications';
 import type { ConsoleContext } from '../console-context';
 import { apiError, needs } from '../guards';
-import { safeName, Uploads, type UploadMeta } from '../uploads';
+import { safeName, UPLOAD_TTL_S, Uploads, type UploadMeta } from '../uploads';
+import { APPROVAL_TTL_MS, Approvals } from '../../lib/access/approvals';
+import { tellGroupApprovalAsked } from '../approval-card';
 import { route } from './route';
 
 /** How many invalid rows an upload's answer lists (the batch records them all). */
@@ -78,6 +80,7 @@ function parseMapping(raw: string | undefined): Record<string, string | null> | 
 export function uploadRoutes(ctx: ConsoleContext): Router {
   const router = Router();
   const uploads = new Uploads(ctx.runtime.redis, ctx.runtime.keys);
+  const approvals = new Approvals(ctx.runtime.redis, ctx.runtime.keys);
   const { settings, audit, runtime } = ctx;
 
   router.post(
@@ -291,7 +294,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
       const batchId =
         typeof body.batchId === 'string' && body.batchId !== '' ? body.batchId : newBatchId(meta.operation);
       checkBatchId(batchId);
-      const priority = body.priority === 'high' || body.priority === 'low' ? body.priority : undefined;
+      const priority: 'high' | 'low' | undefined =
+        body.priority === 'high' || body.priority === 'low' ? body.priority : undefined;
       const defaults: Record<string, unknown> = {};
       if (meta.operation === 'terminate') {
         if (body.terminationType !== undefined) defaults.termination_type = body.terminationType;
@@ -299,42 +303,163 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           defaults.termination_reason_list = body.terminationReasonIds;
         if (typeof body.note === 'string' && body.note !== '') defaults.termination_reason_note = body.note;
       }
-      const result = await uploads.withFile(meta.uploadId, meta.fileName, (path) =>
-        enqueueFile(runtime, {
-          operation: meta.operation,
-          path,
+      const requester = { openId: req.caller!.openId, name: req.caller!.name };
+      const options = { defaults, ...(priority ? { priority } : {}) };
+      if (settings.approvalRows !== undefined && meta.valid > settings.approvalRows) {
+        // Above the threshold nothing is enqueued: the batch waits for a second person.
+        await approvals.request({
           batchId,
-          sourceName: meta.fileName,
-          ...(meta.encoding ? { encoding: meta.encoding } : {}),
-          ...(meta.mapping ? { mapping: meta.mapping } : {}),
-          ...(meta.sheet ? { sheet: meta.sheet } : {}),
-          ...(priority ? { priority } : {}),
-          defaults,
-        }),
-      );
-      if (!result)
+          operation: meta.operation,
+          uploadId: meta.uploadId,
+          fileName: meta.fileName,
+          count: meta.valid,
+          options,
+          requestedBy: requester,
+        });
+        await uploads.keep(meta.uploadId, Math.ceil(APPROVAL_TTL_MS / 1000) + UPLOAD_TTL_S);
+        await audit.record({
+          actor: requester,
+          action: 'confirm',
+          batchId,
+          detail: {
+            uploadId: meta.uploadId,
+            file: meta.fileName,
+            operation: meta.operation,
+            awaitingApproval: meta.valid,
+            ...defaults,
+          },
+        });
+        await tellGroupApprovalAsked(ctx, batchId, meta, requester);
+        return res
+          .status(202)
+          .json({ batchId, state: 'awaitingApproval', accepted: 0, invalid: meta.invalidCount });
+      }
+      const started = await startFromUpload(meta, batchId, options, requester);
+      if (!started)
         return apiError(res, 404, 'UNKNOWN_UPLOAD', 'the upload expired (uploads are kept for a day)');
-      const createdBy = { openId: req.caller!.openId, name: req.caller!.name };
-      await runtime.redis
-        .multi()
-        .hset(runtime.keys.console.batchOwners, batchId, JSON.stringify(createdBy))
-        .expire(runtime.keys.console.batchOwners, BATCH_RETENTION_S)
-        .exec();
-      await uploads.remove(meta.uploadId);
       await audit.record({
-        actor: createdBy,
+        actor: requester,
         action: 'confirm',
         batchId,
         detail: {
           uploadId: meta.uploadId,
           file: meta.fileName,
           operation: meta.operation,
-          accepted: result.accepted,
-          invalid: result.invalidCount,
+          accepted: started.accepted,
+          invalid: started.invalidCount,
           ...defaults,
         },
       });
-      res.status(201).json({ batchId, accepted: result.accepted, invalid: result.invalidCount });
+      res.status(201).json({ batchId, accepted: started.accepted, invalid: started.invalidCount });
+    }),
+  );
+
+  /** Enqueues an upload into its batch, recorded as started by `createdBy`; undefined once the upload expired. */
+  const startFromUpload = async (
+    meta: UploadMeta,
+    batchId: string,
+    options: { defaults: Record<string, unknown>; priority?: 'high' | 'low' },
+    createdBy: { openId: string; name: string },
+  ) => {
+    const result = await uploads.withFile(meta.uploadId, meta.fileName, (path) =>
+      enqueueFile(runtime, {
+        operation: meta.operation,
+        path,
+        batchId,
+        sourceName: meta.fileName,
+        ...(meta.encoding ? { encoding: meta.encoding } : {}),
+        ...(meta.mapping ? { mapping: meta.mapping } : {}),
+        ...(meta.sheet ? { sheet: meta.sheet } : {}),
+        ...(options.priority ? { priority: options.priority } : {}),
+        defaults: options.defaults,
+      }),
+    );
+    if (!result) return undefined;
+    await runtime.redis
+      .multi()
+      .hset(runtime.keys.console.batchOwners, batchId, JSON.stringify(createdBy))
+      .expire(runtime.keys.console.batchOwners, BATCH_RETENTION_S)
+      .exec();
+    await uploads.remove(meta.uploadId);
+    return result;
+  };
+
+  /** Another operator or an admin approves: the batch starts as it was confirmed. Not its requester. */
+  router.post(
+    '/batches/:id/approve',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      const approval = await approvals.get(batchId);
+      if (!approval)
+        return apiError(res, 404, 'NO_APPROVAL', `batch ${batchId} is not waiting for an approval`);
+      if (approval.requestedBy.openId === req.caller!.openId)
+        return apiError(
+          res,
+          403,
+          'OWN_BATCH',
+          'the person who confirmed a batch cannot approve it: another must',
+        );
+      if (approval.state !== 'awaitingApproval')
+        return apiError(
+          res,
+          409,
+          'DECIDED',
+          `batch ${batchId} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`,
+        );
+      const approver = { openId: req.caller!.openId, name: req.caller!.name };
+      const before = await approvals.decide(batchId, 'approved', approver);
+      if (before?.state !== 'awaitingApproval')
+        return apiError(res, 409, 'DECIDED', `batch ${batchId} was decided already`);
+      const meta = await uploads.meta(approval.uploadId);
+      const started = meta
+        ? await startFromUpload(
+            meta,
+            batchId,
+            approval.options as { defaults: Record<string, unknown> },
+            approval.requestedBy,
+          )
+        : undefined;
+      if (!started)
+        return apiError(res, 410, 'UPLOAD_GONE', 'the file of this batch is no longer kept: upload it again');
+      await audit.record({
+        actor: approver,
+        action: 'approve',
+        batchId,
+        detail: { accepted: started.accepted, requestedBy: approval.requestedBy.name },
+      });
+      res.status(201).json({ batchId, accepted: started.accepted, invalid: started.invalidCount });
+    }),
+  );
+
+  router.post(
+    '/batches/:id/reject',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      const reason = (req.body as { reason?: unknown } | undefined)?.reason;
+      if (typeof reason !== 'string' || reason.trim() === '')
+        return apiError(res, 422, 'REASON_REQUIRED', 'a rejection needs { "reason": "..." }');
+      const approval = await approvals.get(batchId);
+      if (!approval)
+        return apiError(res, 404, 'NO_APPROVAL', `batch ${batchId} is not waiting for an approval`);
+      if (approval.state !== 'awaitingApproval')
+        return apiError(
+          res,
+          409,
+          'DECIDED',
+          `batch ${batchId} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`,
+        );
+      const by = { openId: req.caller!.openId, name: req.caller!.name };
+      await approvals.decide(batchId, 'rejected', by, reason.trim());
+      await uploads.remove(approval.uploadId);
+      await audit.record({
+        actor: by,
+        action: 'reject',
+        batchId,
+        detail: { reason: reason.trim(), requestedBy: approval.requestedBy.name },
+      });
+      res.json({ batchId, state: 'rejected' });
     }),
   );
 

@@ -16,7 +16,9 @@ export type AuditAction =
   | 'grantRole'
   | 'revokeRole'
   | 'replay'
-  | 'discard';
+  | 'discard'
+  | 'approve'
+  | 'reject';
 
 export interface AuditEntry {
   at: string;

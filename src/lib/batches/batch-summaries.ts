@@ -5,7 +5,8 @@ import type { BatchState, BatchStore } from './batch-store';
 export interface BatchSummary {
   batchId: string;
   operation: Operation;
-  state: BatchState;
+  /** A batch's state, or, for one confirmed in the console above its approval threshold, where its approval stands. */
+  state: BatchState | 'awaitingApproval' | 'rejected';
   rows: number;
   jobs: number;
   done: number;

@@ -1,3 +1,4 @@
+import { Approvals } from '../access/approvals';
 import { readFleetHalt, type FleetHalt } from './fleet-halt';
 import type { BatchState } from '../batches/batch-store';
 import type { JobStatus } from '../model/job-outcome';
@@ -23,6 +24,16 @@ export interface FleetStatus {
   >;
   /** Batches whose jobs outlived them (expired or deleted mid-run): jobs dropped, no call made. */
   lostBatches: Record<string, number>;
+  /** Batches confirmed in the console that wait for (or were refused) a second person's approval: nothing enqueued. */
+  approvals: {
+    batchId: string;
+    operation: string;
+    state: string;
+    rows: number;
+    requestedBy: string;
+    requestedAt: string;
+    reason?: string;
+  }[];
   batches: {
     batchId: string;
     operation: string;
@@ -94,6 +105,17 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     halt,
     limiter: limiterState,
     lostBatches: await batches.lostBatches(),
+    approvals: (await new Approvals(redis, keys).list())
+      .filter((a) => a.state !== 'approved')
+      .map((a) => ({
+        batchId: a.batchId,
+        operation: a.operation,
+        state: a.state,
+        rows: a.count,
+        requestedBy: a.requestedBy.name,
+        requestedAt: a.requestedAt,
+        ...(a.reason ? { reason: a.reason } : {}),
+      })),
     batches: recent,
   };
 }

@@ -80,6 +80,8 @@ export function redisKeys(prefix: string) {
       batchOwners: `${prefix}:console:batch-owners`,
       /** `BATCH:replayOf` -> the batch whose letters it replays; `BATCH:replayedInto` -> JSON list. */
       batchLinks: `${prefix}:console:batch-links`,
+      /** batch id -> a batch confirmed in the console that waits for a second person's approval. */
+      approvals: `${prefix}:console:approvals`,
       /** An uploaded file kept until confirmed (or a day): its bytes and what reading it found. */
       upload: (uploadId: string) => ({
         file: `${prefix}:console:upload:${tag(uploadId)}:file`,

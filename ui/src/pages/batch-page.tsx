@@ -12,7 +12,7 @@ type Counts = Record<
 interface BatchDetail {
   batchId: string;
   operation: 'create' | 'terminate';
-  state: 'running' | 'paused' | 'cancelled' | 'finished';
+  state: 'running' | 'paused' | 'cancelled' | 'finished' | 'awaitingApproval' | 'rejected';
   files: string[];
   allRowsIn: boolean;
   counts: Counts & { total: number };
@@ -23,6 +23,12 @@ interface BatchDetail {
   limitPerSecond: number;
   createdBy?: { openId: string; name: string };
   replayOf?: string;
+  approval?: {
+    requestedBy: { openId: string; name: string };
+    count: number;
+    reason?: string;
+    decidedBy?: { name: string };
+  };
   replayedInto?: string[];
   deadLetterGroups: {
     code: string;
@@ -64,6 +70,8 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
     events.addEventListener('progress', (e) =>
       setLive(JSON.parse((e as MessageEvent<string>).data) as Progress),
     );
+    // A batch waiting for approval has no progress yet: no reconnecting to nothing.
+    events.onerror = () => events.close();
     events.addEventListener('end', () => {
       events.close();
       void load();
@@ -99,6 +107,17 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
         </p>
       </hgroup>
       <p>{t(`batch.explain.${state}`)}</p>
+      {batch.approval && state === 'rejected' && (
+        <p>
+          {t('approval.rejectedBecause', {
+            reason:
+              batch.approval.reason === 'expired' ? t('approval.expired') : (batch.approval.reason ?? ''),
+          })}
+        </p>
+      )}
+      {batch.approval && state === 'awaitingApproval' && (
+        <Approve me={me} batchId={batchId} approval={batch.approval} onDone={() => void load()} />
+      )}
       {batch.replayOf && (
         <p>
           {t('batch.replayOf')}{' '}
@@ -268,5 +287,72 @@ function ConfirmAction({
         </form>
       </article>
     </dialog>
+  );
+}
+
+/** Approve or reject a batch another person confirmed: stated with its count, a rejection with why. */
+function Approve({
+  me,
+  batchId,
+  approval,
+  onDone,
+}: {
+  me: Me;
+  batchId: string;
+  approval: NonNullable<BatchDetail['approval']>;
+  onDone: () => void;
+}) {
+  const t = useT();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const mayDecide =
+    (me.role === 'operator' || me.role === 'admin') && me.openId !== approval.requestedBy.openId;
+  const decide = async (action: 'approve' | 'reject') => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api(`/batches/${encodeURIComponent(batchId)}/${action}`, {
+        method: 'POST',
+        json: action === 'reject' ? { reason } : {},
+      });
+      onDone();
+    } catch (problem) {
+      setError((problem as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <article>
+      <p>{t('approval.waiting', { name: approval.requestedBy.name, count: approval.count })}</p>
+      {!mayDecide && <p class="muted">{t('approval.notYou')}</p>}
+      {mayDecide && (
+        <>
+          <label>
+            {t('approval.reason')}
+            <input type="text" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <div class="actions">
+            <button type="button" aria-busy={busy} disabled={busy} onClick={() => void decide('approve')}>
+              {t('approval.approve', { count: approval.count })}
+            </button>
+            <button
+              type="button"
+              class="secondary"
+              disabled={busy || reason.trim() === ''}
+              onClick={() => void decide('reject')}
+            >
+              {t('approval.reject')}
+            </button>
+          </div>
+        </>
+      )}
+      {error && (
+        <p role="alert" class="error-text">
+          {error}
+        </p>
+      )}
+    </article>
   );
 }

@@ -45,7 +45,7 @@ export function BatchesPage({ me }: { me: Me }) {
           {t('batches.state')}
           <select value={state} onChange={(e) => setState(e.currentTarget.value)}>
             <option value="">{t('common.all')}</option>
-            {['running', 'paused', 'cancelled', 'finished'].map((s) => (
+            {['running', 'paused', 'cancelled', 'finished', 'awaitingApproval', 'rejected'].map((s) => (
               <option value={s}>{t(`states.${s}`)}</option>
             ))}
           </select>
