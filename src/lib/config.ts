@@ -42,6 +42,8 @@ export interface HireQueueConfig {
   /** `HIRE_NOTIFY_WEBHOOK`: a Feishu group custom bot's webhook address, told when a batch ends. A secret. */
   notifyWebhook: string | undefined;
   /** `HIRE_NOTIFY_SECRET`: that bot's signing secret, when it has one. */
+  /** `HIRE_CONSOLE_URL`: where the console is, so a group message links to a batch's page. */
+  consoleUrl: string | undefined;
   notifySecret: string | undefined;
 }
 
@@ -127,6 +129,7 @@ const envSchema = z.object({
     .url({ error: 'HIRE_NOTIFY_WEBHOOK must be a URL like https://open.feishu.cn/open-apis/bot/v2/hook/...' })
     .optional(),
   HIRE_NOTIFY_SECRET: z.string().min(1).optional(),
+  HIRE_CONSOLE_URL: z.string().optional(),
   HIRE_LEDGER_DAYS: z.coerce
     .number({ error: 'HIRE_LEDGER_DAYS must be a number of days' })
     .positive('HIRE_LEDGER_DAYS must be more than 0')
@@ -192,6 +195,7 @@ export function loadConfig(env: ConfigSource = process.env): HireQueueConfig {
     metricsPort: e.HIRE_METRICS_PORT,
     notifyWebhook: e.HIRE_NOTIFY_WEBHOOK,
     notifySecret: e.HIRE_NOTIFY_SECRET,
+    consoleUrl: e.HIRE_CONSOLE_URL?.replace(/\/+$/, ''),
   };
 }
 

@@ -105,7 +105,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
 
   const { notifyWebhook, notifySecret } = runtime.config;
   const notifier = notifyWebhook
-    ? new BatchNotifier(runtime, { webhook: notifyWebhook, secret: notifySecret }, logger)
+    ? new BatchNotifier(
+        runtime,
+        { webhook: notifyWebhook, secret: notifySecret },
+        logger,
+        runtime.config.consoleUrl,
+      )
     : undefined;
   // What happens to jobs is told once, where it is recorded; these listen (until `close`).
   const { events } = runtime.jobState;

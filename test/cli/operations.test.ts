@@ -145,6 +145,7 @@ describe('a message to the team when a batch ends', () => {
       ...testEnv(sandbox, prefix),
       HIRE_NOTIFY_WEBHOOK: `${sandbox.url}/open-apis/bot/v2/hook/${hook}`,
       HIRE_NOTIFY_SECRET: secret,
+      HIRE_CONSOLE_URL: 'https://hire.example.com/',
       LOG_LEVEL: 'info',
     };
     const workers = [startCli(['work'], { env }), startCli(['work'], { env })];
@@ -173,6 +174,8 @@ describe('a message to the team when a batch ends', () => {
     expect(text).toContain('2 dead-lettered');
     expect(text).toMatch(/1002002 ×2 \(parameter error\)/);
     expect(text).toContain('hire-queue dlq list --batch notify-1');
+    // With the console's address, the card links to the batch's page.
+    expect(text).toContain('https://hire.example.com/batches/notify-1');
     // The webhook and its secret are secrets: in no log line, nowhere in Redis.
     const logs = workers.map((w) => w.stderr()).join('\n');
     expect(logs).not.toContain(hook);

@@ -17,9 +17,11 @@ describe('a second person’s approval for big batches (issue 30)', () => {
   let running: RunningConsole;
 
   beforeEach(async () => {
-    sandbox = await openSandbox();
+    sandbox = await openSandbox({ config: { bots: [{ hook: 'team-hook' }] } });
     prefix = testPrefix();
-    runtime = openRuntime(sandbox, prefix);
+    runtime = openRuntime(sandbox, prefix, {
+      HIRE_NOTIFY_WEBHOOK: `${sandbox.url}/open-apis/bot/v2/hook/team-hook`,
+    });
     running = await startConsole(
       runtime,
       consoleSettingsFrom({ port: 0 }, { HIRE_CONSOLE_ADMINS: ADMIN, HIRE_CONSOLE_APPROVAL_ROWS: '2' }),
@@ -67,6 +69,11 @@ describe('a second person’s approval for big batches (issue 30)', () => {
       status: 202,
       body: { state: 'awaitingApproval', accepted: 0 },
     });
+    // The team's group is told, with a link to the batch's page.
+    const card = JSON.stringify(sandbox.botMessages().at(-1)?.message);
+    expect(card).toContain('awaiting approval: big-1');
+    expect(card).toContain('李娜');
+    expect(card).toContain(`${running.url}/batches/big-1`);
     expect(await runtime.batches.meta('big-1')).toBeUndefined();
     expect((await admin.json('/api/v1/batches?state=awaitingApproval')).body).toMatchObject({
       batches: [{ batchId: 'big-1', state: 'awaitingApproval', rows: 3, createdBy: { name: '李娜' } }],

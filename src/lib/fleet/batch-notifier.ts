@@ -20,6 +20,8 @@ export class BatchNotifier {
     private readonly target: { batches: BatchStore; queues: HireQueues; redis: RedisClient; keys: RedisKeys },
     private readonly bot: GroupBot,
     private readonly logger: Logger,
+    /** The console's address (`HIRE_CONSOLE_URL`): the end card links to the batch's page. */
+    private readonly consoleUrl?: string | undefined,
   ) {}
 
   /** Call after recording an outcome (or cancelling): posts once the batch has ended. Never throws. */
@@ -30,7 +32,7 @@ export class BatchNotifier {
       const claimed = await redis.set(keys.batch(batchId).notified, '1', 'EX', NOTIFIED_TTL_S, 'NX');
       if (claimed !== 'OK') return;
       const report = await buildBatchReport(batches, queues.deadLetter, batchId);
-      if (report) await this.post(batchEndCard(report), { batchId });
+      if (report) await this.post(batchEndCard(report, this.consoleUrl), { batchId });
     } catch (error) {
       this.logger.warn(
         { batchId, err: (error as Error).message },
@@ -94,7 +96,7 @@ function card(template: 'green' | 'orange' | 'red' | 'grey', title: string, line
 }
 
 /** What a person in the group reads when a batch ends. */
-export function batchEndCard(report: BatchReport): object {
+export function batchEndCard(report: BatchReport, consoleUrl?: string): object {
   const c = report.counts;
   const failed = c.deadLettered + c.invalid;
   const template = report.state === 'cancelled' ? 'grey' : failed > 0 ? 'orange' : 'green';
@@ -115,6 +117,8 @@ export function batchEndCard(report: BatchReport): object {
     );
     lines.push(`List them: \`hire-queue dlq list --batch ${report.batchId}\``);
   }
+  if (consoleUrl)
+    lines.push(`[打开批次 · open the batch](${consoleUrl}/batches/${encodeURIComponent(report.batchId)})`);
   return card(template, `hire-queue: ${report.operation} batch ${report.state}`, lines);
 }
 
@@ -124,14 +128,21 @@ export function batchEndCard(report: BatchReport): object {
  */
 export async function tellGroupIfBatchEnded(
   target: ConstructorParameters<typeof BatchNotifier>[0] & {
-    config: { notifyWebhook?: string | undefined; notifySecret?: string | undefined };
+    config: {
+      notifyWebhook?: string | undefined;
+      notifySecret?: string | undefined;
+      consoleUrl?: string | undefined;
+    };
   },
   batchId: string,
   logger: Logger,
 ): Promise<void> {
   const { notifyWebhook, notifySecret } = target.config;
   if (!notifyWebhook) return;
-  await new BatchNotifier(target, { webhook: notifyWebhook, secret: notifySecret }, logger).batchMayHaveEnded(
-    batchId,
-  );
+  await new BatchNotifier(
+    target,
+    { webhook: notifyWebhook, secret: notifySecret },
+    logger,
+    target.config.consoleUrl,
+  ).batchMayHaveEnded(batchId);
 }
