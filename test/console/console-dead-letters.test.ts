@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { startConsole, type RunningConsole } from '../../src/console/console-server';
 import { consoleSettingsFrom } from '../../src/console/console-settings';
 import { silentLogger } from '../../src/lib/logger';
@@ -53,6 +54,14 @@ describe('dead letters fixed in the console (issue 30, first part)', () => {
       [3, 'app-ghost-1'],
       [4, 'app-ghost-2'],
     ]);
+
+    // The group as a workbook, to fix in Excel.
+    const book = new ExcelJS.Workbook();
+    const download = await admin.fetch(`/api/v1/batches/close-9/dead-letters.xlsx?code=${group!.code}`);
+    await book.xlsx.load(Buffer.from(await download.arrayBuffer()) as unknown as ArrayBuffer);
+    const sheet = book.worksheets[0]!;
+    expect(sheet.rowCount).toBe(3);
+    expect(sheet.getRow(2).getCell(1).value).toBe('app-ghost-1');
 
     // A bad edit for the whole group: answered with the rows and fields, nothing changes.
     const refused = await admin.json<{ error: { code: string; rows: { line: number; errors: string[] }[] } }>(

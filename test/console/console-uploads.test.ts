@@ -221,6 +221,9 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
       { name: 'sheet.csv', bytes: Buffer.from(csv) },
     );
     expect(mapped.body).toMatchObject({ total: 1, valid: 1, mapping });
+    // The same header again: the mapping chosen is offered.
+    const again = await upload({ operation: 'terminate' }, { name: 'sheet-2.csv', bytes: Buffer.from(csv) });
+    expect(again.body.error).toMatchObject({ code: 'MAPPING_NEEDED', mapping, saved: true });
   });
 
   it('refuses an oversized file (413), a file that is not what its name says, and a viewer', async () => {

@@ -10,6 +10,8 @@ import { languageOf, meaningOf } from '../code-meanings';
 import type { ConsoleContext } from '../console-context';
 import { apiError, needs } from '../guards';
 import { route } from './route';
+import { fieldsOf } from '../../lib/rows/input-fields';
+import { openDownloadWriter } from '../../lib/rows/row-writer';
 
 /** Which of a batch's letters a request names: `lines` (their rows' lines) or a whole `code`. */
 interface Choice {
@@ -69,6 +71,40 @@ export function deadLetterRoutes(ctx: ConsoleContext): Router {
             };
           }),
       });
+    }),
+  );
+
+  /** A group's letters as a workbook (fix them in Excel, upload the file back as a new batch). */
+  router.get(
+    '/batches/:id/dead-letters.xlsx',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const batchId = String(req.params.id);
+      const meta = await runtime.batches.meta(batchId);
+      if (!meta) return apiError(res, 404, 'UNKNOWN_BATCH', `no batch ${batchId}`);
+      const code = typeof req.query.code === 'string' ? req.query.code : undefined;
+      const chosenLetters = (await letters(batchId)).filter(
+        (l) => code === undefined || l.data.code === code,
+      );
+      res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      res.setHeader(
+        'Content-Disposition',
+        `attachment; filename="${batchId}-failed${code ? `-${code}` : ''}.xlsx"`,
+      );
+      const writer = openDownloadWriter(res, 'xlsx', [
+        ...fieldsOf[meta.operation],
+        'line',
+        'code',
+        'message',
+      ]);
+      for (const { data } of chosenLetters)
+        await writer.write({
+          ...data.input,
+          line: data.source?.line ?? '',
+          code: data.code,
+          message: data.message,
+        });
+      await writer.close();
     }),
   );
 

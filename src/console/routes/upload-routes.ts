@@ -139,12 +139,19 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
             result = await read();
           }
         } catch (error) {
-          if (error instanceof HeaderError)
+          if (error instanceof HeaderError) {
+            // A mapping chosen before for the same header is offered again.
+            const saved = await runtime.redis.hget(
+              runtime.keys.console.mappings,
+              headerKey(operation, error.columns),
+            );
             return apiError(res, 422, 'MAPPING_NEEDED', error.message, {
               columns: error.columns,
-              mapping: error.suggestedMapping,
+              mapping: saved ? (JSON.parse(saved) as Record<string, string | null>) : error.suggestedMapping,
+              saved: saved !== null,
               fields: fieldsOf[operation],
             });
+          }
           if (error instanceof InputFileError) return apiError(res, 422, 'INPUT_FILE', error.message);
           throw error;
         }
@@ -165,6 +172,12 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           createdAt: new Date().toISOString(),
         };
         await uploads.save(meta, file.path);
+        if (mapping)
+          await runtime.redis
+            .multi()
+            .hset(runtime.keys.console.mappings, headerKey(operation, columns), JSON.stringify(mapping))
+            .expire(runtime.keys.console.mappings, 400 * 86_400)
+            .exec();
         await audit.record({
           actor: meta.createdBy,
           action: 'upload',
@@ -479,4 +492,9 @@ function tooLarge(res: Response, maxBytes: number) {
 function publicMeta(meta: UploadMeta) {
   const { createdBy: _by, ...rest } = meta;
   return rest;
+}
+
+/** A file's header as the saved mappings know it: the operation and the columns, in order. */
+function headerKey(operation: Operation, columns: readonly string[]): string {
+  return `${operation}\t${columns.join('\u0001')}`;
 }

@@ -82,6 +82,8 @@ export function redisKeys(prefix: string) {
       batchLinks: `${prefix}:console:batch-links`,
       /** batch id -> a batch confirmed in the console that waits for a second person's approval. */
       approvals: `${prefix}:console:approvals`,
+      /** operation + a file's header -> the column mapping chosen for it, offered again for the same header. */
+      mappings: `${prefix}:console:mappings`,
       /** An uploaded file kept until confirmed (or a day): its bytes and what reading it found. */
       upload: (uploadId: string) => ({
         file: `${prefix}:console:upload:${tag(uploadId)}:file`,

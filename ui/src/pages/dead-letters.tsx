@@ -54,6 +54,14 @@ export function DeadLetters({ me, batchId, version }: { me: Me; batchId: string;
             {t('batch.group', { code: group.code, meaning: group.meaning, count: group.count })}
           </summary>
           {group.fix && <p>{t('batch.fix', { fix: group.fix })}</p>}
+          <p>
+            <a
+              href={`/api/v1/batches/${encodeURIComponent(batchId)}/dead-letters.xlsx?code=${encodeURIComponent(group.code)}`}
+              download
+            >
+              {t('letters.download', { count: group.count })}
+            </a>
+          </p>
           {canWrite && (
             <div class="actions">
               <button type="button" onClick={() => setAsk({ kind: 'replay', group })}>

@@ -38,7 +38,8 @@ export function NewBatchPage({ me }: { me: Me }) {
   const [days, setDays] = useState('30');
   const [encoding, setEncoding] = useState('');
   const [mapping, setMapping] = useState<
-    { columns: string[]; fields: string[]; chosen: Record<string, string | null> } | undefined
+    | { columns: string[]; fields: string[]; chosen: Record<string, string | null>; saved?: boolean }
+    | undefined
   >();
   const [preview, setPreview] = useState<Preview | undefined>();
   const [busy, setBusy] = useState(false);
@@ -83,8 +84,14 @@ export function NewBatchPage({ me }: { me: Me }) {
           columns: string[];
           fields: string[];
           mapping: Record<string, string | null>;
+          saved?: boolean;
         };
-        setMapping({ columns: body.columns, fields: body.fields, chosen: body.mapping });
+        setMapping({
+          columns: body.columns,
+          fields: body.fields,
+          chosen: body.mapping,
+          saved: body.saved === true,
+        });
       } else setError((problem as Error).message);
     } finally {
       setBusy(false);
@@ -191,6 +198,7 @@ export function NewBatchPage({ me }: { me: Me }) {
             <fieldset>
               <legend>{t('newBatch.mapping')}</legend>
               <p>{t('newBatch.mappingExplain')}</p>
+              {mapping.saved && <p>{t('newBatch.mappingSaved')}</p>}
               {mapping.columns.map((column, i) => (
                 <>
                   {/* Named by the column alone (a wrapping label would take the options' text too). */}
