@@ -3,7 +3,7 @@ import { createLogger } from '../lib/logger';
 import { tellGroupIfBatchEnded } from '../lib/fleet/batch-notifier';
 import { cancelBatch, pauseBatch, resumeBatch, type ControlResult } from '../lib/batches/batch-control';
 import { listBatchSummaries } from '../lib/batches/batch-summaries';
-import { Approvals } from '../lib/access/approvals';
+import { approvalSummary, Approvals } from '../lib/access/approvals';
 import {
   addConnectionOptions,
   configFrom,
@@ -33,17 +33,10 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 async function listBatches(ctx: QueueContext, json: boolean): Promise<void> {
   // Batches waiting for a second person's approval in the console are listed too: nothing of them
   // is enqueued, and nothing here starts them (only an approval does).
-  const waiting = (await new Approvals(ctx.redis, ctx.keys).list())
-    .filter((a) => a.state !== 'approved')
-    .map((a) => ({
-      batchId: a.batchId,
-      operation: a.operation,
-      state: a.state as 'awaitingApproval' | 'rejected',
-      rows: a.count,
-      jobs: 0,
-      done: 0,
-      createdAt: a.requestedAt,
-    }));
+  const waiting = (await new Approvals(ctx.redis, ctx.keys).unstarted()).map((approval) => {
+    const { createdBy: _by, ...summary } = approvalSummary(approval);
+    return summary;
+  });
   const batches = [...waiting, ...(await listBatchSummaries(ctx.batches, 20))].sort((a, b) =>
     b.createdAt.localeCompare(a.createdAt),
   );

@@ -12,7 +12,7 @@ import { waitForBatch } from '../../lib/batches/wait-for-batch';
 import { tellGroupIfBatchEnded } from '../../lib/fleet/batch-notifier';
 import type { ConsoleContext } from '../console-context';
 import { apiError, csrfChecked, needs, signedIn } from '../guards';
-import { Approvals } from '../../lib/access/approvals';
+import { approvalSummary, Approvals } from '../../lib/access/approvals';
 import { route } from './route';
 import { uploadRoutes } from './upload-routes';
 import { deadLetterRoutes } from './dead-letter-routes';
@@ -98,18 +98,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
       const { state, operation, createdBy } = req.query;
       const owners = await runtime.redis.hgetall(runtime.keys.console.batchOwners);
       // Batches waiting for (or refused) a second person's approval have nothing enqueued yet.
-      const waiting = (await approvals.list())
-        .filter((a) => a.state !== 'approved')
-        .map((a) => ({
-          batchId: a.batchId,
-          operation: a.operation,
-          state: a.state,
-          rows: a.count,
-          jobs: a.count,
-          done: 0,
-          createdAt: a.requestedAt,
-          createdBy: a.requestedBy,
-        }));
+      const waiting = (await approvals.unstarted()).map(approvalSummary);
       const started = (await listBatchSummaries(runtime.batches, 200)).map((b) => ({
         ...b,
         ...(owners[b.batchId] ? { createdBy: JSON.parse(owners[b.batchId]!) as object } : {}),

@@ -9,7 +9,7 @@ import { checkBatchId, newBatchId } from '../../lib/batches/batch-id';
 import { BATCH_RETENTION_S } from '../../lib/retention';
 import { HeaderError, InputFileError } from '../../lib/errors/input-file-error';
 import { operations, type Operation } from '../../lib/feishu/hire-schemas';
-import { enqueueFile } from '../../producers/enqueue-file';
+import { enqueueFile, type EnqueueFileResult } from '../../producers/enqueue-file';
 import { fieldsOf } from '../../lib/rows/input-fields';
 import { findStaleApplicationIds } from '../../producers/stale-applications';
 import type { ConsoleContext } from '../console-context';
@@ -156,20 +156,14 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           throw error;
         }
         const meta: UploadMeta = {
-          uploadId: Uploads.newId(),
+          ...previewOf(result, req),
           operation,
           fileName: file.name,
           ...(encoding ? { encoding } : {}),
           ...(mapping ? { mapping } : {}),
           ...(sheet ? { sheet } : {}),
           rowsWithoutType,
-          total: result.rows,
-          valid: result.accepted,
-          invalid: result.invalidSample.map(({ line, errors }) => ({ line, errors })),
-          invalidCount: result.invalidCount,
           columns,
-          createdBy: { openId: req.caller!.openId, name: req.caller!.name },
-          createdAt: new Date().toISOString(),
         };
         await uploads.save(meta, file.path);
         if (mapping)
@@ -238,18 +232,12 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
                 defaults: { termination_type: 1 },
               });
         const meta: UploadMeta = {
-          uploadId: Uploads.newId(),
+          ...previewOf(result, req),
           operation: 'terminate',
           fileName,
-          total: result?.rows ?? 0,
-          valid: result?.accepted ?? 0,
-          invalid: (result?.invalidSample ?? []).map(({ line, errors }) => ({ line, errors })),
-          invalidCount: result?.invalidCount ?? 0,
           columns: ['application_id', 'termination_type', 'if_not_updated_since', 'job_id'],
           rowsWithoutType: ids.length,
           stale: { jobId, olderThanDays, cutoff: new Date(cutoffMs).toISOString(), listedMs },
-          createdBy: { openId: req.caller!.openId, name: req.caller!.name },
-          createdAt: new Date().toISOString(),
         };
         if (ids.length > 0) await uploads.save(meta, path);
         await audit.record({
@@ -497,4 +485,17 @@ function publicMeta(meta: UploadMeta) {
 /** A file's header as the saved mappings know it: the operation and the columns, in order. */
 function headerKey(operation: Operation, columns: readonly string[]): string {
   return `${operation}\t${columns.join('\u0001')}`;
+}
+
+/** What reading an upload found, as its meta keeps it (nothing read: no rows). */
+function previewOf(result: EnqueueFileResult | undefined, req: Request) {
+  return {
+    uploadId: Uploads.newId(),
+    total: result?.rows ?? 0,
+    valid: result?.accepted ?? 0,
+    invalid: (result?.invalidSample ?? []).map(({ line, errors }) => ({ line, errors })),
+    invalidCount: result?.invalidCount ?? 0,
+    createdBy: { openId: req.caller!.openId, name: req.caller!.name },
+    createdAt: new Date().toISOString(),
+  };
 }

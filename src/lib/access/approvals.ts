@@ -1,3 +1,4 @@
+import type { BatchSummary } from '../batches/batch-summaries';
 import { BATCH_RETENTION_S } from '../retention';
 import type { Operation } from '../feishu/hire-schemas';
 import type { RedisClient } from '../redis/redis-connection';
@@ -72,6 +73,11 @@ export class Approvals {
       .sort((a, b) => b.requestedAt.localeCompare(a.requestedAt));
   }
 
+  /** Those not started: awaiting a decision, or rejected (an approved one is a batch like any other). */
+  async unstarted(): Promise<Approval[]> {
+    return (await this.list()).filter((a) => a.state !== 'approved');
+  }
+
   /**
    * Records the decision, once: resolves with the approval as it was before (undefined when there is
    * none). Only an approval still awaiting one is changed; the caller acts on `approved` itself.
@@ -97,4 +103,20 @@ export class Approvals {
     await this.redis.hset(this.keys.console.approvals, batchId, JSON.stringify(after));
     return before;
   }
+}
+
+/** An approval not started, as batch lists show it: its rows, nothing enqueued, nothing done. */
+export function approvalSummary(
+  approval: Approval,
+): BatchSummary & { createdBy: { openId: string; name: string } } {
+  return {
+    batchId: approval.batchId,
+    operation: approval.operation,
+    state: approval.state === 'rejected' ? 'rejected' : 'awaitingApproval',
+    rows: approval.count,
+    jobs: approval.count,
+    done: 0,
+    createdAt: approval.requestedAt,
+    createdBy: approval.requestedBy,
+  };
 }

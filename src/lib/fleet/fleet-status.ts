@@ -105,17 +105,15 @@ export async function fleetStatus(runtime: HireRuntime, recentBatches = 10): Pro
     halt,
     limiter: limiterState,
     lostBatches: await batches.lostBatches(),
-    approvals: (await new Approvals(redis, keys).list())
-      .filter((a) => a.state !== 'approved')
-      .map((a) => ({
-        batchId: a.batchId,
-        operation: a.operation,
-        state: a.state,
-        rows: a.count,
-        requestedBy: a.requestedBy.name,
-        requestedAt: a.requestedAt,
-        ...(a.reason ? { reason: a.reason } : {}),
-      })),
+    approvals: (await new Approvals(redis, keys).unstarted()).map((a) => ({
+      batchId: a.batchId,
+      operation: a.operation,
+      state: a.state,
+      rows: a.count,
+      requestedBy: a.requestedBy.name,
+      requestedAt: a.requestedAt,
+      ...(a.reason ? { reason: a.reason } : {}),
+    })),
     batches: recent,
   };
 }
