@@ -91,6 +91,8 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
   const done = live?.done ?? jobs - batch.counts.pending;
   const pending = Math.max(0, jobs - done);
   const canWrite = me.role === 'operator' || me.role === 'admin';
+  // A batch waiting for (or refused) its approval has nothing enqueued: nothing to download yet.
+  const started = state !== 'awaitingApproval' && state !== 'rejected';
   const counts = { ...batch.counts, ...(live?.counts ?? {}) };
   const base = `/api/v1/batches/${encodeURIComponent(batchId)}`;
   return (
@@ -187,28 +189,32 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
           }}
         />
       )}
-      <h2>{t('batch.downloads')}</h2>
-      <ul>
-        <li>
-          <a href={`${base}/results.xlsx?lang=${i18n.language}`} download>
-            {t('batch.downloadAll')} (.xlsx)
-          </a>{' '}
-          ·{' '}
-          <a href={`${base}/results.csv?lang=${i18n.language}`} download>
-            .csv
-          </a>
-        </li>
-        <li>
-          <a href={`${base}/results.xlsx?status=deadLettered&lang=${i18n.language}`} download>
-            {t('batch.downloadFailed')}
-          </a>
-        </li>
-        <li>
-          <a href={`${base}/results.xlsx?status=pending,cancelled&lang=${i18n.language}`} download>
-            {t('batch.downloadUnprocessed')}
-          </a>
-        </li>
-      </ul>
+      {started && (
+        <>
+          <h2>{t('batch.downloads')}</h2>
+          <ul>
+            <li>
+              <a href={`${base}/results.xlsx?lang=${i18n.language}`} download>
+                {t('batch.downloadAll')} (.xlsx)
+              </a>{' '}
+              ·{' '}
+              <a href={`${base}/results.csv?lang=${i18n.language}`} download>
+                .csv
+              </a>
+            </li>
+            <li>
+              <a href={`${base}/results.xlsx?status=deadLettered&lang=${i18n.language}`} download>
+                {t('batch.downloadFailed')}
+              </a>
+            </li>
+            <li>
+              <a href={`${base}/results.xlsx?status=pending,cancelled&lang=${i18n.language}`} download>
+                {t('batch.downloadUnprocessed')}
+              </a>
+            </li>
+          </ul>
+        </>
+      )}
       <DeadLetters me={me} batchId={batchId} version={version} />
     </section>
   );
