@@ -316,8 +316,20 @@ describe('the Redis scripts, each run directly', () => {
     const reserve = (id: string) =>
       reserveSlotScript.run(
         redis,
-        { caps: [limiter.cap(1000)], blockedUntil: limiter.blockedUntil, margin: limiter.margin },
-        { fixedMarginMs: 10, unlearnedMarginMs: 100, horizonMs: 600, reservationId: id, caps: [2, 1000] },
+        {
+          caps: [limiter.cap(1000)],
+          blockedUntil: limiter.blockedUntil,
+          margin: limiter.margin,
+          foreground: limiter.foreground,
+        },
+        {
+          fixedMarginMs: 10,
+          unlearnedMarginMs: 100,
+          horizonMs: 600,
+          reservationId: id,
+          lane: 'solo',
+          caps: [2, 1000],
+        },
       );
     const [reserved1, wait1, slot1, now1, margin1] = await reserve('r1');
     expect([reserved1, wait1, margin1]).toEqual([1, 0, 10]);
@@ -332,6 +344,44 @@ describe('the Redis scripts, each run directly', () => {
     expect(slot3 - slot1).toBeCloseTo(1010, 3);
     expect(wait3).toBeGreaterThan(0);
     expect(await redis.zrange(limiter.cap(1000), '0', '-1')).toEqual(['r1', 'r2']);
+    expect(await redis.exists(limiter.foreground)).toBe(0);
+  });
+
+  it('reserve-slot: the background lane takes only the room the foreground leaves', async () => {
+    const limiter = keys.limiter('app', 'read');
+    const reserve = (id: string, lane: 'foreground' | 'background') =>
+      reserveSlotScript.run(
+        redis,
+        {
+          caps: [limiter.cap(60_000)],
+          blockedUntil: limiter.blockedUntil,
+          margin: limiter.margin,
+          foreground: limiter.foreground,
+        },
+        {
+          fixedMarginMs: 0,
+          unlearnedMarginMs: 0,
+          horizonMs: 600_000,
+          reservationId: id,
+          lane,
+          caps: [20, 60_000],
+        },
+      );
+    // 20 a minute, one even spacing 3 s: three foreground calls, recorded as such.
+    for (const id of ['f1', 'f2', 'f3']) expect((await reserve(id, 'foreground'))[0]).toBe(1);
+    expect(await redis.zrange(limiter.foreground, '0', '-1')).toEqual(['f1', 'f2', 'f3']);
+    // The background may fill 20 - 3 (the foreground's) - 2 (a tenth) = 15 places of the window.
+    for (let i = 1; i <= 12; i++) expect((await reserve(`b${i}`, 'background'))[0]).toBe(1);
+    const [reserved, waitMs, slot, now] = await reserve('b13', 'background');
+    expect(reserved).toBe(0);
+    expect(slot).toBe(now);
+    expect(waitMs).toBe(3000);
+    // The foreground still has its room (its 3 again, and the tenth) at once after the spacing.
+    const [reservedF, , slotF] = await reserve('f4', 'foreground');
+    expect(reservedF).toBe(1);
+    expect(await redis.zcard(limiter.foreground)).toBe(4);
+    expect(slotF).toBeGreaterThan(0);
+    expect(await redis.zcard(limiter.cap(60_000))).toBe(16);
   });
 
   it('move-slot: a late send moves its record later, never earlier, and only while kept', async () => {

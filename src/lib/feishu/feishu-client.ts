@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { FeishuApiError } from './feishu-api-error';
 import { InvalidInputError } from '../errors/invalid-input-error';
 import { createFeishuHttp, headerOf, serverDateOf, timedTransport, toFeishuError } from './feishu-http';
-import type { FleetRateLimiter, LimitedEndpoint, SendTiming } from '../limiter/fleet-rate-limiter';
+import type {
+  FleetRateLimiter,
+  LimitedEndpoint,
+  SendTiming,
+  SlotPriority,
+} from '../limiter/fleet-rate-limiter';
 import { localNowMs } from '../limiter/redis-clock';
 import {
   createApplicationInputSchema,
@@ -113,6 +118,8 @@ export interface CallControl {
   beforeSend?: () => Promise<void>;
   /** Stops a wait for the limiter's slot (a worker shutting down); the call is not sent. */
   signal?: AbortSignal;
+  /** `background`: only the room the fleet's batches leave (a check before a batch). @default 'normal' */
+  priority?: SlotPriority;
 }
 
 interface Request extends CallControl {
@@ -187,8 +194,12 @@ export class FeishuClient {
   }
 
   /** 获取投递列表: one page of application ids. */
-  async listApplications(query: ListApplicationsQuery): Promise<Page<string> & CallMeta> {
+  async listApplications(
+    query: ListApplicationsQuery,
+    control: CallControl = {},
+  ): Promise<Page<string> & CallMeta> {
     const { data, meta } = await this.call({
+      ...control,
       name: 'list applications',
       limited: 'read',
       method: 'GET',
@@ -199,19 +210,29 @@ export class FeishuClient {
   }
 
   /** Every application id matching `query`, page after page (each page under the read limiter). */
-  applicationIds(query: Omit<ListApplicationsQuery, 'page_token'>): AsyncGenerator<string> {
+  applicationIds(
+    query: Omit<ListApplicationsQuery, 'page_token'>,
+    control: CallControl = {},
+  ): AsyncGenerator<string> {
     return eachItem((pageToken) =>
-      this.listApplications({
-        page_size: 200,
-        ...query,
-        ...(pageToken !== undefined ? { page_token: pageToken } : {}),
-      }),
+      this.listApplications(
+        {
+          page_size: 200,
+          ...query,
+          ...(pageToken !== undefined ? { page_token: pageToken } : {}),
+        },
+        control,
+      ),
     );
   }
 
   /** 获取投递信息. */
-  async getApplication(applicationId: string): Promise<ApplicationDetail & CallMeta> {
+  async getApplication(
+    applicationId: string,
+    control: CallControl = {},
+  ): Promise<ApplicationDetail & CallMeta> {
     const { data, meta } = await this.call({
+      ...control,
       name: 'get application',
       limited: 'read',
       method: 'GET',
@@ -253,7 +274,11 @@ export class FeishuClient {
     for (let resends = 0; ; resends++) {
       const waitStarted = performance.now();
       const slot = limiter
-        ? await limiter.acquire(request.limited, { signal: request.signal, beforeSend: request.beforeSend })
+        ? await limiter.acquire(request.limited, {
+            signal: request.signal,
+            beforeSend: request.beforeSend,
+            priority: request.priority,
+          })
         : (await request.beforeSend?.(), undefined);
       request.signal?.throwIfAborted();
       metrics?.limiterWait.observe({ endpoint: request.limited }, (performance.now() - waitStarted) / 1000);

@@ -26,8 +26,8 @@ export type { LimitedEndpoint } from './rate-limit-spec';
  */
 export const reserveSlotScript = defineScript({
   name: 'reserve-slot',
-  keys: ['caps', 'blockedUntil', 'margin'],
-  args: ['fixedMarginMs', 'unlearnedMarginMs', 'horizonMs', 'reservationId', 'caps'],
+  keys: ['caps', 'blockedUntil', 'margin', 'foreground'],
+  args: ['fixedMarginMs', 'unlearnedMarginMs', 'horizonMs', 'reservationId', 'lane', 'caps'],
   read: (reply) => (reply as string[]).map(Number) as [number, number, number, number, number, number],
 });
 
@@ -83,8 +83,20 @@ export interface Slot {
   marginMs: number;
 }
 
+/**
+ * Who waits for a slot: `normal` callers, or `background` ones (a check before anything is
+ * written) that take only the room normal callers leave: what they used in the last window, plus
+ * a tenth of the cap, stays theirs.
+ */
+export type SlotPriority = 'normal' | 'background';
+
+/** Endpoints some callers use in the background: their normal calls are recorded for that lane. */
+const SHARED_WITH_BACKGROUND: readonly LimitedEndpoint[] = ['read'];
+
 /** What may hold a call back at its slot. */
 export interface AcquireControl {
+  /** @default 'normal' */
+  priority?: SlotPriority | undefined;
   /** Ends the wait for the slot; the call is not sent. */
   signal?: AbortSignal | undefined;
   /** Runs when the slot comes, before the lateness check; throwing stops the call unsent. */
@@ -141,7 +153,7 @@ export class FleetRateLimiter {
   }
 
   /** Reserves the next slot of `endpoint` within the horizon and says how many ms to wait before sending. */
-  async reserve(endpoint: LimitedEndpoint): Promise<Reservation> {
+  async reserve(endpoint: LimitedEndpoint, priority: SlotPriority = 'normal'): Promise<Reservation> {
     const caps = this.capsOf(endpoint);
     const { mode, floorMs } = this.margin.options;
     if (caps.length === 0) {
@@ -158,12 +170,19 @@ export class FleetRateLimiter {
         caps: caps.map((cap) => keys.cap(cap.windowMs)),
         blockedUntil: keys.blockedUntil,
         margin: keys.margin,
+        foreground: keys.foreground,
       },
       {
         fixedMarginMs: mode === 'fixed' ? floorMs : 'learned',
         unlearnedMarginMs: this.margin.unlearnedMs(),
         horizonMs: this.horizonMs,
         reservationId: id,
+        lane:
+          priority === 'background'
+            ? 'background'
+            : SHARED_WITH_BACKGROUND.includes(endpoint)
+              ? 'foreground'
+              : 'solo',
         caps: capArgs,
       },
     );
@@ -189,7 +208,7 @@ export class FleetRateLimiter {
    * slot up and reserves again; the abandoned slot stays counted, which errs on the safe side.
    */
   async acquire(endpoint: LimitedEndpoint, control: AcquireControl = {}): Promise<Slot> {
-    const { signal, beforeSend } = control;
+    const { signal, beforeSend, priority } = control;
     if (!this.capped(endpoint)) {
       // No cap (limits lifted): nothing to reserve, no slot to be late for, and no Redis time to
       // learn from (a reply made up here once taught the shared clock an offset of zero).
@@ -200,7 +219,7 @@ export class FleetRateLimiter {
     for (let attempt = 1; ;) {
       signal?.throwIfAborted();
       const askedAt = localNowMs();
-      const reservation = await this.reserve(endpoint);
+      const reservation = await this.reserve(endpoint, priority);
       this.clock.observe(askedAt, localNowMs(), reservation.redisNowMs);
       // Anchored to the slot itself, not to when the reply arrived: a reply that sat in a busy
       // event loop shortens the wait instead of delaying the send.

@@ -17,6 +17,8 @@ export function redisKeys(prefix: string) {
         cap: (windowMs: number) => `${base}:sent:${windowMs}`,
         blockedUntil: `${base}:blocked-until`,
         margin: `${base}:margin`,
+        /** Send times of the foreground lane's recent calls (the background lane leaves them room). */
+        foreground: `${base}:foreground`,
       };
     },
     attempts: (jobId: string) => `${prefix}:attempts:${tag(jobId)}`,
