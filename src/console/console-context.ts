@@ -13,6 +13,8 @@ export interface ConsoleContext {
   people: People;
   audit: AuditLog;
   logger: Logger;
+  /** Runs `stop` when the console closes (work it runs in the background). */
+  onClose(stop: () => void): void;
   /** The address people open (known once the console listens). */
   publicUrl(): string;
 }

@@ -26,6 +26,7 @@ export async function startConsole(
   const { appId, appSecret } = requireCredentials(runtime.config);
   const server: Server = createServer();
   let publicUrl = settings.publicUrl;
+  const onClose: (() => void)[] = [];
   const ctx: ConsoleContext = {
     runtime,
     settings,
@@ -34,6 +35,7 @@ export async function startConsole(
     audit: new AuditLog(runtime.redis, runtime.keys, logger),
     logger,
     publicUrl: () => publicUrl!,
+    onClose: (stop) => onClose.push(stop),
   };
   await listenOn(server, settings.port, settings.host, 'the console');
   const { port } = server.address() as AddressInfo;
@@ -45,6 +47,7 @@ export async function startConsole(
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const stop of onClose) stop();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

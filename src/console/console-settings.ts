@@ -22,6 +22,11 @@ export interface ConsoleSettings {
    * approval (unset: never).
    */
   approvalRows: number | undefined;
+  /**
+   * `HIRE_CONSOLE_CHECK_MAX_ROWS`: the most rows one check against Feishu reads (each takes a read
+   * of the limit running batches share: 20,000 take 20 minutes at 1000/min).
+   */
+  checkMaxRows: number;
   /** A session ends after this long without a request. */
   idleTimeoutMs: number;
 }
@@ -31,6 +36,7 @@ export const consoleDefaults = {
   host: '127.0.0.1',
   confirmRows: 100,
   maxUploadMb: 100,
+  checkMaxRows: 20_000,
   idleTimeoutMs: 12 * 3_600_000,
 } as const;
 
@@ -91,6 +97,7 @@ export function consoleSettingsFrom(
     approvalRows: env.HIRE_CONSOLE_APPROVAL_ROWS
       ? wholeNumber(env, 'HIRE_CONSOLE_APPROVAL_ROWS', 1)
       : undefined,
+    checkMaxRows: wholeNumber(env, 'HIRE_CONSOLE_CHECK_MAX_ROWS', consoleDefaults.checkMaxRows),
     idleTimeoutMs: consoleDefaults.idleTimeoutMs,
   };
 }

@@ -100,12 +100,18 @@ export class Uploads {
   /** Keeps the upload for `seconds` more (a batch awaiting approval starts from it). */
   async keep(uploadId: string, seconds: number): Promise<void> {
     const k = this.keys.console.upload(uploadId);
-    await this.redis.multi().expire(k.file, seconds).expire(k.meta, seconds).exec();
+    await this.redis
+      .multi()
+      .expire(k.file, seconds)
+      .expire(k.meta, seconds)
+      .expire(k.check, seconds)
+      .expire(k.findings, seconds)
+      .exec();
   }
 
   async remove(uploadId: string): Promise<void> {
     const k = this.keys.console.upload(uploadId);
-    await this.redis.del(k.file, k.meta);
+    await this.redis.del(k.file, k.meta, k.check, k.findings);
   }
 }
 

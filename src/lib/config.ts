@@ -153,6 +153,7 @@ export const environmentVariables: readonly string[] = [
   'HIRE_CONSOLE_CONFIRM_ROWS',
   'HIRE_CONSOLE_MAX_UPLOAD_MB',
   'HIRE_CONSOLE_APPROVAL_ROWS',
+  'HIRE_CONSOLE_CHECK_MAX_ROWS',
 ];
 
 export type ConfigSource = Partial<Record<keyof z.infer<typeof envSchema>, string | undefined>>;

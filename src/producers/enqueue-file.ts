@@ -7,6 +7,7 @@ import {
   enqueueBatch,
   INVALID_SAMPLE_SIZE,
   type AcceptedRow,
+  type EnqueueBatchOptions,
   type EnqueueBatchResult,
   type EnqueueTarget,
 } from '../lib/batches/enqueue-batch';
@@ -46,6 +47,8 @@ export interface EnqueueFileOptions<O extends Operation> {
   onDefault?: (field: string) => void;
   /** Told the file's header and how its columns were read. */
   onHeader?: ReadOptions['onHeader'];
+  /** See `EnqueueBatchOptions.settledBeforehand`. */
+  settledBeforehand?: EnqueueBatchOptions<O>['settledBeforehand'];
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
   invalidSampleSize?: number;
   /** Stops enqueuing after the chunk in hand; the batch stays open, to be continued under its id. */
@@ -107,6 +110,7 @@ export async function enqueueFile<O extends Operation>(
         ...(options.priority !== undefined ? { priority: options.priority } : {}),
         ...(options.existing !== undefined ? { existing: options.existing } : {}),
         ...(options.skipCreated ? { skipCreated: true } : {}),
+        ...(options.settledBeforehand ? { settledBeforehand: options.settledBeforehand } : {}),
         ...(options.invalidSampleSize !== undefined ? { invalidSampleSize: options.invalidSampleSize } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),

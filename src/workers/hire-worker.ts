@@ -18,6 +18,7 @@ import { countJobEvents } from './count-job-events';
 import { finishedJobRetention } from '../lib/queues/hire-queues';
 import { createRedis } from '../lib/redis/redis-connection';
 import { ConfigError } from '../lib/errors/config-error';
+import { sustainedPerSecond } from '../lib/limiter/rate-limit-spec';
 import {
   ATTEMPTS_CEILING,
   backoffDelayMs,
@@ -31,7 +32,7 @@ import {
  */
 export function defaultConcurrency(runtime: HireRuntime, operation: Operation): number {
   const caps = handlerOf(operation).limitsOf(runtime.config);
-  const perSecond = Math.min(...caps.map((c) => (c.limit * 1000) / c.windowMs));
+  const perSecond = sustainedPerSecond(caps);
   return Math.min(MAX_DEFAULT_CONCURRENCY, Math.max(1, Math.ceil(perSecond * 0.5) + 2));
 }
 

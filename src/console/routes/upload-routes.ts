@@ -18,6 +18,15 @@ import { safeName, UPLOAD_TTL_S, Uploads, type UploadMeta } from '../uploads';
 import { APPROVAL_TTL_MS, Approvals } from '../../lib/access/approvals';
 import { tellGroupApprovalAsked } from '../approval-card';
 import { route } from './route';
+import { checkEstimateSeconds, leavableVerdicts, UploadChecks, type LeavableVerdict } from '../upload-checks';
+
+/** How a confirmed upload starts, kept with an approval until another person gives it. */
+interface StartOptions extends Record<string, unknown> {
+  defaults: Record<string, unknown>;
+  priority?: 'high' | 'low';
+  /** The check's verdicts whose rows are left out. */
+  leaveOut?: LeavableVerdict[];
+}
 
 /** How many invalid rows an upload's answer lists (the batch records them all). */
 const INVALID_LISTED = 1000;
@@ -82,6 +91,16 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
   const uploads = new Uploads(ctx.runtime.redis, ctx.runtime.keys);
   const approvals = new Approvals(ctx.runtime.redis, ctx.runtime.keys);
   const { settings, audit, runtime } = ctx;
+  const checks = new UploadChecks(runtime, uploads, ctx.logger);
+  ctx.onClose(() => checks.stopAll());
+  /** What the page is told of an upload: everything but who kept it where, and what a check would cost. */
+  const publicMeta = (meta: UploadMeta) => {
+    const { createdBy: _by, ...rest } = meta;
+    return {
+      ...rest,
+      check: { estimateSeconds: checkEstimateSeconds(runtime, meta.valid), maxRows: settings.checkMaxRows },
+    };
+  };
 
   router.post(
     '/uploads',
@@ -262,6 +281,61 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     }),
   );
 
+  /**
+   * The check against Feishu before anything is written (预检): reads only, in the read limit's
+   * background lane, so running batches keep the reads they use.
+   */
+  router.post(
+    '/uploads/:id/check',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const meta = await uploads.meta(String(req.params.id));
+      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      if (meta.valid === 0)
+        return apiError(res, 422, 'NOTHING_TO_CHECK', 'the upload has no valid rows to check');
+      if (meta.valid > settings.checkMaxRows)
+        return apiError(
+          res,
+          422,
+          'CHECK_TOO_LARGE',
+          `a check reads ${meta.valid} rows one by one: above ${settings.checkMaxRows} (HIRE_CONSOLE_CHECK_MAX_ROWS) split the file`,
+          { maxRows: settings.checkMaxRows },
+        );
+      if (await checks.isRunning(meta.uploadId))
+        return apiError(res, 409, 'CHECK_RUNNING', 'this upload is being checked already');
+      await checks.start(meta, req.caller!.name);
+      const estimateSeconds = checkEstimateSeconds(runtime, meta.valid);
+      await audit.record({
+        actor: { openId: req.caller!.openId, name: req.caller!.name },
+        action: 'check',
+        detail: {
+          uploadId: meta.uploadId,
+          file: meta.fileName,
+          operation: meta.operation,
+          rows: meta.valid,
+          estimateSeconds,
+        },
+      });
+      res.status(202).json(await checks.read(meta.uploadId));
+    }),
+  );
+
+  router.get(
+    '/uploads/:id/check',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const meta = await uploads.meta(String(req.params.id));
+      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      // `?waitMs=`: answer when the check ends, or after that long (at most 25 s).
+      const waitMs = Math.min(25_000, Math.max(0, Number(req.query.waitMs) || 0));
+      if (waitMs > 0) await checks.ended(meta.uploadId, waitMs);
+      const state = await checks.read(meta.uploadId);
+      if (!state)
+        return apiError(res, 404, 'NO_CHECK', 'this upload was not checked: POST to start the check');
+      res.json(state);
+    }),
+  );
+
   router.post(
     '/batches',
     needs('operator'),
@@ -274,16 +348,39 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         terminationReasonIds?: unknown;
         note?: unknown;
         confirmCount?: unknown;
+        leaveOut?: unknown;
       };
       const meta = typeof body.uploadId === 'string' ? await uploads.meta(body.uploadId) : undefined;
       if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
-      if (meta.valid > settings.confirmRows && body.confirmCount !== meta.valid)
+      const leaveOut = body.leaveOut ?? [];
+      if (!Array.isArray(leaveOut) || !leaveOut.every((v) => leavableVerdicts.includes(v as LeavableVerdict)))
+        return apiError(
+          res,
+          422,
+          'INVALID_LEAVE_OUT',
+          `leaveOut lists verdicts of the check to leave out: ${leavableVerdicts.join(', ')}`,
+        );
+      if (leaveOut.length > 0) {
+        const check = await checks.read(meta.uploadId);
+        if (check?.state !== 'done')
+          return apiError(
+            res,
+            409,
+            'CHECK_NOT_DONE',
+            check
+              ? `the check is ${check.state}: leave rows out once it is done`
+              : 'no check was run to leave rows out by',
+          );
+      }
+      const leftOut = await checks.leftOut(meta.uploadId, leaveOut as LeavableVerdict[]);
+      const toWrite = meta.valid - leftOut.size;
+      if (toWrite > settings.confirmRows && body.confirmCount !== toWrite)
         return apiError(
           res,
           422,
           'CONFIRM_COUNT',
-          `${meta.valid} rows will be written: type that number to confirm (confirmCount)`,
-          { expected: meta.valid },
+          `${toWrite} rows will be written: type that number to confirm (confirmCount)`,
+          { expected: toWrite },
         );
       if (meta.rowsWithoutType > 0 && ![1, 22, 27].includes(body.terminationType as number))
         return apiError(
@@ -305,15 +402,19 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         if (typeof body.note === 'string' && body.note !== '') defaults.termination_reason_note = body.note;
       }
       const requester = { openId: req.caller!.openId, name: req.caller!.name };
-      const options = { defaults, ...(priority ? { priority } : {}) };
-      if (settings.approvalRows !== undefined && meta.valid > settings.approvalRows) {
+      const options: StartOptions = {
+        defaults,
+        ...(priority ? { priority } : {}),
+        ...(leaveOut.length > 0 ? { leaveOut: leaveOut as LeavableVerdict[] } : {}),
+      };
+      if (settings.approvalRows !== undefined && toWrite > settings.approvalRows) {
         // Above the threshold nothing is enqueued: the batch waits for a second person.
         await approvals.request({
           batchId,
           operation: meta.operation,
           uploadId: meta.uploadId,
           fileName: meta.fileName,
-          count: meta.valid,
+          count: toWrite,
           options,
           requestedBy: requester,
         });
@@ -326,7 +427,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
             uploadId: meta.uploadId,
             file: meta.fileName,
             operation: meta.operation,
-            awaitingApproval: meta.valid,
+            awaitingApproval: toWrite,
+            ...(leftOut.size > 0 ? { leftOut: leftOut.size } : {}),
             ...defaults,
           },
         });
@@ -348,10 +450,13 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
           operation: meta.operation,
           accepted: started.accepted,
           invalid: started.invalidCount,
+          ...(leftOut.size > 0 ? { leftOut: leftOut.size } : {}),
           ...defaults,
         },
       });
-      res.status(201).json({ batchId, accepted: started.accepted, invalid: started.invalidCount });
+      res
+        .status(201)
+        .json({ batchId, accepted: started.accepted, invalid: started.invalidCount, leftOut: leftOut.size });
     }),
   );
 
@@ -359,9 +464,11 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
   const startFromUpload = async (
     meta: UploadMeta,
     batchId: string,
-    options: { defaults: Record<string, unknown>; priority?: 'high' | 'low' },
+    options: StartOptions,
     createdBy: { openId: string; name: string },
   ) => {
+    // Rows the check found done, failing or to skip, as the person chose: recorded so, never called.
+    const leftOut = await checks.leftOut(meta.uploadId, options.leaveOut ?? []);
     const result = await uploads.withFile(meta.uploadId, meta.fileName, (path) =>
       enqueueFile(runtime, {
         operation: meta.operation,
@@ -373,6 +480,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         ...(meta.sheet ? { sheet: meta.sheet } : {}),
         ...(options.priority ? { priority: options.priority } : {}),
         defaults: options.defaults,
+        ...(leftOut.size > 0 ? { settledBeforehand: (row) => leftOut.get(row.line) } : {}),
       }),
     );
     if (!result) return undefined;
@@ -414,12 +522,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         return apiError(res, 409, 'DECIDED', `batch ${batchId} was decided already`);
       const meta = await uploads.meta(approval.uploadId);
       const started = meta
-        ? await startFromUpload(
-            meta,
-            batchId,
-            approval.options as { defaults: Record<string, unknown> },
-            approval.requestedBy,
-          )
+        ? await startFromUpload(meta, batchId, approval.options as StartOptions, approval.requestedBy)
         : undefined;
       if (!started)
         return apiError(res, 410, 'UPLOAD_GONE', 'the file of this batch is no longer kept: upload it again');
@@ -474,12 +577,6 @@ function tooLarge(res: Response, maxBytes: number) {
     'TOO_LARGE',
     `the file is larger than ${Math.round(maxBytes / 1024 / 1024)} MB (HIRE_CONSOLE_MAX_UPLOAD_MB)`,
   );
-}
-
-/** What the page is told of an upload: everything but who kept it where. */
-function publicMeta(meta: UploadMeta) {
-  const { createdBy: _by, ...rest } = meta;
-  return rest;
 }
 
 /** A file's header as the saved mappings know it: the operation and the columns, in order. */

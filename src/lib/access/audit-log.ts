@@ -17,6 +17,7 @@ export type AuditAction =
   | 'revokeRole'
   | 'replay'
   | 'discard'
+  | 'check'
   | 'approve'
   | 'reject';
 

@@ -8,6 +8,7 @@ import { InvalidOptionError } from '../errors/invalid-option-error';
 import { isRedisFull, RedisFullError } from '../errors/redis-full-error';
 import type { ApplicationLedger } from '../ledger/application-ledger';
 import type { JobState } from '../job-state/job-state';
+import type { JobOutcome } from '../model/job-outcome';
 import type { BatchPriority, BatchStore, ExistingPolicy, InvalidRow } from './batch-store';
 
 /** A validated row, ready to become a job. */
@@ -41,6 +42,11 @@ export interface EnqueueBatchOptions<O extends Operation> {
    * no call, not even a job. @default false
    */
   skipCreated?: boolean;
+  /**
+   * Rows whose outcome is settled before any call (the check's findings a person left out at the
+   * console's confirm): recorded with it, with no job; counted in `alreadyDone`.
+   */
+  settledBeforehand?: (row: AcceptedRow<O>) => Omit<JobOutcome, 'finishedAt'> | undefined;
   /** How many invalid rows the result carries (all are recorded in the batch). @default 20 */
   invalidSampleSize?: number;
   /**
@@ -160,6 +166,7 @@ export async function enqueueBatch<O extends Operation>(
       const recorded = await recordRows(target, batchId, operation, rowsOfChunk, invalidOfChunk, {
         ...how,
         ledger,
+        settledBeforehand: options.settledBeforehand,
         source,
         replay: Boolean(options.replay),
       });
@@ -252,7 +259,12 @@ async function recordRows<O extends Operation>(
   operation: O,
   rows: AcceptedRow<O>[],
   refused: InvalidRow[],
-  how: Opened & { ledger: ApplicationLedger | undefined; source: string; replay: boolean },
+  how: Opened & {
+    ledger: ApplicationLedger | undefined;
+    settledBeforehand: EnqueueBatchOptions<O>['settledBeforehand'];
+    source: string;
+    replay: boolean;
+  },
 ): Promise<{
   jobs: { name: string; data: HireJobData; opts: JobsOptions }[];
   running: AcceptedRow<O>[];
@@ -289,21 +301,26 @@ async function recordRows<O extends Operation>(
     ? await how.ledger.lookup(fresh.map(({ row }) => row.input as InputOf['create']))
     : [];
   const finishedAt = new Date().toISOString();
-  await Promise.all(
-    known.map((entry, i) => {
-      if (!entry) return undefined;
-      endedJobs.add(fresh[i]!.jobId);
-      return jobState.recordOutcome(batchId, fresh[i]!.jobId, {
+  const settled = fresh.map(({ row }, i): Omit<JobOutcome, 'finishedAt'> | undefined => {
+    const entry = known[i];
+    if (entry)
+      return {
         status: 'alreadyDone',
         applicationId: entry.application_id,
         code: 'KNOWN',
         message: `${entry.how} by hire-queue on ${new Date(entry.at).toISOString()}; no call made`,
-        finishedAt,
-      });
+      };
+    return how.settledBeforehand?.(row);
+  });
+  await Promise.all(
+    settled.map((outcome, i) => {
+      if (!outcome) return undefined;
+      endedJobs.add(fresh[i]!.jobId);
+      return jobState.recordOutcome(batchId, fresh[i]!.jobId, { ...outcome, finishedAt });
     }),
   );
   const jobs = fresh
-    .filter((_, i) => !known[i])
+    .filter((_, i) => !settled[i])
     .map(({ row, jobRow, jobId }) => ({
       // Shown in the dashboard: a person finds the row by its batch, file and line.
       name: `${operation} ${batchId} line ${row.line}${row.file ? ` of ${row.file}` : ''}`,

@@ -52,3 +52,8 @@ export function formatRateLimits(limits: readonly RateLimit[]): string {
 
 /** Endpoint families with their own caps on the platform. */
 export type LimitedEndpoint = 'create' | 'terminate' | 'read';
+
+/** Calls per second the caps allow over a long run (the strictest cap's pace); Infinity without caps. */
+export function sustainedPerSecond(limits: readonly RateLimit[]): number {
+  return Math.min(...limits.map(({ limit, windowMs }) => (limit * 1000) / windowMs));
+}

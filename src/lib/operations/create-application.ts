@@ -23,6 +23,17 @@ export const createApplication: OperationHandler<'create'> = {
     return applicationId === undefined ? undefined : { applicationId };
   },
   findExisting: (client, input) => findActiveApplication(client, input),
+  // The one failure a read tells ahead: the talent has an active application on the job (1002206).
+  async checkAhead(client, input, control) {
+    const existing = await findActiveApplication(client, input, control);
+    if (existing === undefined) return { verdict: 'wouldSucceed' };
+    return {
+      verdict: 'wouldFail',
+      code: '1002206',
+      reason: `the talent already has an active application on job ${input.job_id}: ${existing}`,
+      applicationId: existing,
+    };
+  },
   ledgerEntry(input, outcome) {
     if (!outcome.applicationId) return undefined;
     return {

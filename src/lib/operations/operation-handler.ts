@@ -32,6 +32,18 @@ export type PreCheck =
   | { verdict: 'skip'; reason: string }
   | { verdict: 'checkAtSend'; check: () => Promise<string | undefined> };
 
+/** What a read before anything is written found a row would do (the console's check, 预检). */
+export type CheckFinding =
+  | { verdict: 'wouldSucceed' }
+  | {
+      verdict: 'alreadyDone' | 'wouldFail' | 'skipped';
+      /** Feishu's code the call would meet (1002206), when one is known. */
+      code?: string;
+      reason: string;
+      /** The application that is there already (a create's duplicate). */
+      applicationId?: string;
+    };
+
 /**
  * Everything one Hire operation does differently; the job's path (`processHireJob`) is the same
  * for all. A third operation is one more file like `create-application.ts`, its schema in
@@ -64,6 +76,11 @@ export interface OperationHandler<O extends Operation> {
     journal: JournalState,
     client: FeishuClient,
   ): Promise<{ applicationId?: string } | undefined>;
+  /**
+   * Reads only: what the row's call would do now, as far as Feishu's read endpoints tell. The
+   * reads take the `control` given (a check runs in the limiter's background lane).
+   */
+  checkAhead(client: FeishuClient, input: InputOf[O], control: CallControl): Promise<CheckFinding>;
   /** The existing thing a duplicate answer points at, for `existing: adopt` (undefined: none found). */
   findExisting?(client: FeishuClient, input: InputOf[O]): Promise<string | undefined>;
   /** What the ledger keeps of an outcome, if anything. */

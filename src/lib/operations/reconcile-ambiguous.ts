@@ -1,4 +1,4 @@
-import type { FeishuClient } from '../feishu/feishu-client';
+import type { CallControl, FeishuClient } from '../feishu/feishu-client';
 import type { CreateApplicationInput } from '../feishu/hire-schemas';
 import type { JournalState } from '../job-state/attempt-journal';
 
@@ -63,12 +63,12 @@ export async function wasTerminatedByUs(
 export async function findActiveApplication(
   client: FeishuClient,
   input: CreateApplicationInput,
+  control: CallControl = {},
 ): Promise<string | undefined> {
-  const active = client.applicationIds({
-    talent_id: input.talent_id,
-    job_id: input.job_id,
-    active_status: '1',
-  });
+  const active = client.applicationIds(
+    { talent_id: input.talent_id, job_id: input.job_id, active_status: '1' },
+    control,
+  );
   for await (const id of active) return id;
   return undefined;
 }
@@ -84,7 +84,11 @@ export async function applicationMovedSince(
 ): Promise<string | undefined> {
   const application = await client.getApplication(applicationId);
   if (application.active_status !== 1) return 'no longer active: closed since the list was made';
-  if (application.modify_time > sinceMs)
-    return `updated at ${new Date(application.modify_time).toISOString()}, after ${new Date(sinceMs).toISOString()}: someone moved it since the list was made`;
-  return undefined;
+  return movedSinceReason(application, sinceMs);
+}
+
+/** Why an application updated after `sinceMs` is left alone, or undefined when it was not. */
+export function movedSinceReason(application: { modify_time: number }, sinceMs: number): string | undefined {
+  if (application.modify_time <= sinceMs) return undefined;
+  return `updated at ${new Date(application.modify_time).toISOString()}, after ${new Date(sinceMs).toISOString()}: someone moved it since the list was made`;
 }

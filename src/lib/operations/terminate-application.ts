@@ -4,8 +4,10 @@ import {
   type TerminateApplicationInput,
   type TerminateJobInput,
 } from '../feishu/hire-schemas';
-import type { OperationHandler, PreCheck, PreCheckContext } from './operation-handler';
-import { applicationMovedSince, wasTerminatedByUs } from './reconcile-ambiguous';
+import type { CallControl, FeishuClient } from '../feishu/feishu-client';
+import { FeishuApiError } from '../feishu/feishu-api-error';
+import type { CheckFinding, OperationHandler, PreCheck, PreCheckContext } from './operation-handler';
+import { applicationMovedSince, movedSinceReason, wasTerminatedByUs } from './reconcile-ambiguous';
 
 /**
  * 终止投递: ends an application. A row with `if_not_updated_since` is a close-out: it is skipped
@@ -23,6 +25,7 @@ export const terminateApplication: OperationHandler<'terminate'> = {
   limitsOf: (config) => config.terminateLimits,
   readsBeforeCall: true,
   preCheck: closeOutGuard,
+  checkAhead,
   call: (client, input, control) => client.terminateApplication(callInputOf(input), control),
   async reconcile(how, input, journal, client) {
     if (how !== 'ownTermination') return undefined;
@@ -53,6 +56,38 @@ async function closeOutGuard(
       return undefined;
     },
   };
+}
+
+/**
+ * A termination ahead of its call: an application Feishu does not know would fail; one no longer
+ * active is done already; a close-out row whose application moved since its cutoff would be
+ * skipped by the guard.
+ */
+async function checkAhead(
+  client: FeishuClient,
+  input: TerminateJobInput,
+  control: CallControl,
+): Promise<CheckFinding> {
+  let application;
+  try {
+    application = await client.getApplication(input.application_id, control);
+  } catch (error) {
+    // Feishu answers an unknown application id with a parameter error, as the terminate call would.
+    if (error instanceof FeishuApiError && error.rule('terminate').kind === 'permanent')
+      return {
+        verdict: 'wouldFail',
+        code: String(error.feishuCode ?? `HTTP_${error.httpStatus}`),
+        reason: error.feishuMsg,
+      };
+    throw error;
+  }
+  if (application.active_status !== 1)
+    return { verdict: 'alreadyDone', code: '1002221', reason: 'already terminated (no longer active)' };
+  const moved =
+    input.if_not_updated_since === undefined
+      ? undefined
+      : movedSinceReason(application, input.if_not_updated_since);
+  return moved ? { verdict: 'skipped', reason: moved } : { verdict: 'wouldSucceed' };
 }
 
 /** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */

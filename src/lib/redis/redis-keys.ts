@@ -90,6 +90,9 @@ export function redisKeys(prefix: string) {
       upload: (uploadId: string) => ({
         file: `${prefix}:console:upload:${tag(uploadId)}:file`,
         meta: `${prefix}:console:upload:${tag(uploadId)}:meta`,
+        /** The check against Feishu: its progress (a hash) and what it found, by line. */
+        check: `${prefix}:console:upload:${tag(uploadId)}:check`,
+        findings: `${prefix}:console:upload:${tag(uploadId)}:findings`,
       }),
     },
   };
