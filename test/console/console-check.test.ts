@@ -131,6 +131,13 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
     );
     expect(report.body.counts).toMatchObject({ pending: 1, alreadyDone: 1, skipped: 2 });
     expect(sandbox.stats().endpoints.terminate.calls).toBe(0);
+    // Which batches touched this candidate?
+    const search = async (query: string) =>
+      (await operator.json<{ batches: { batchId: string }[] }>(`/api/v1/batches?${query}`)).body.batches.map(
+        (b) => b.batchId,
+      );
+    expect(await search('applicationId=app-4')).toEqual(['checked-closeout']);
+    expect(await search('applicationId=app-1')).toEqual([]);
 
     const audit = await admin.json<{
       entries: { action: string; actor: { name: string }; detail: unknown }[];
@@ -148,6 +155,21 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
       expect.objectContaining({ line: 2, verdict: 'wouldFail', code: '1002206', applicationId: 'app-1' }),
     ]);
     expect(sandbox.stats().endpoints.create.calls).toBe(0);
+    // Left out at confirm, the duplicate's row shows the application that is there.
+    await operator.json('/api/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({
+        uploadId: preview.uploadId,
+        batchId: 'checked-create',
+        leaveOut: ['wouldFail'],
+      }),
+    });
+    const results = await operator.fetch('/api/v1/batches/checked-create/results.csv?status=skipped');
+    expect(await results.text()).toContain('app-1');
+    const found = await operator.json<{ batches: { batchId: string }[] }>(
+      '/api/v1/batches?talentId=talent-free',
+    );
+    expect(found.body.batches.map((b) => b.batchId)).toEqual(['checked-create']);
   });
 
   it('refuses a check above HIRE_CONSOLE_CHECK_MAX_ROWS, naming the setting', async () => {

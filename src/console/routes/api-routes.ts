@@ -8,6 +8,7 @@ import { openDownloadWriter } from '../../lib/rows/row-writer';
 import { groupDeadLetters, languageOf, meaningOf } from '../code-meanings';
 import { handlerOf } from '../../lib/operations/operation-handlers';
 import { listBatchSummaries } from '../../lib/batches/batch-summaries';
+import { batchesTouching } from '../../lib/batches/batches-touching';
 import { waitForBatch } from '../../lib/batches/wait-for-batch';
 import { tellGroupIfBatchEnded } from '../../lib/fleet/batch-notifier';
 import type { ConsoleContext } from '../console-context';
@@ -95,7 +96,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
     '/batches',
     needs('viewer'),
     route(ctx, async (req, res) => {
-      const { state, operation, createdBy } = req.query;
+      const { state, operation, createdBy, applicationId, talentId } = req.query;
       const owners = await runtime.redis.hgetall(runtime.keys.console.batchOwners);
       // Batches waiting for (or refused) a second person's approval have nothing enqueued yet.
       const waiting = (await approvals.unstarted()).map(approvalSummary);
@@ -115,7 +116,21 @@ export function apiRoutes(ctx: ConsoleContext): Router {
             typeof createdBy !== 'string' ||
             (b as { createdBy?: { openId?: string } }).createdBy?.openId === createdBy,
         );
-      res.json({ batches });
+      // Which batches touched this candidate? Their rows (and made applications) are searched.
+      const who =
+        typeof applicationId === 'string' && applicationId.trim() !== ''
+          ? { applicationId: applicationId.trim() }
+          : typeof talentId === 'string' && talentId.trim() !== ''
+            ? { talentId: talentId.trim() }
+            : undefined;
+      if (!who) return res.json({ batches });
+      const touching = await batchesTouching(
+        runtime.redis,
+        runtime.keys,
+        started.map((b) => b.batchId),
+        who,
+      );
+      res.json({ batches: batches.filter((b) => touching.has(b.batchId)) });
     }),
   );
 
