@@ -22,21 +22,27 @@ export function BatchesPage({ me }: { me: Me }) {
   const [operation, setOperation] = useState('');
   const [mine, setMine] = useState(false);
   const [search, setSearch] = useState('');
+  const [candidateKind, setCandidateKind] = useState<'applicationId' | 'talentId'>('applicationId');
+  const [candidate, setCandidate] = useState('');
+  // The candidate searched for: set when the person asks, not at every key (the server reads rows).
+  const [touching, setTouching] = useState<{ kind: 'applicationId' | 'talentId'; id: string } | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     const query = new URLSearchParams();
     if (state) query.set('state', state);
     if (operation) query.set('operation', operation);
     if (mine) query.set('createdBy', me.openId);
+    if (touching) query.set(touching.kind, touching.id);
+    setBatches(undefined);
     api<{ batches: BatchSummary[] }>(`/batches?${query}`)
       .then((answer) => setBatches(answer.batches))
       .catch((e: Error) => setError(e.message));
-  }, [state, operation, mine, me.openId]);
+  }, [state, operation, mine, me.openId, touching]);
   const shown = (batches ?? []).filter((b) => b.batchId.toLowerCase().includes(search.trim().toLowerCase()));
   return (
     <section>
       <h1>{t('batches.title')}</h1>
-      <form role="search" onSubmit={(e) => e.preventDefault()} class="grid">
+      <form role="search" aria-label={t('batches.search')} onSubmit={(e) => e.preventDefault()} class="grid">
         <label>
           {t('batches.search')}
           <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
@@ -68,6 +74,32 @@ export function BatchesPage({ me }: { me: Me }) {
           {t('batches.mine')}
         </label>
       </form>
+      <form
+        role="search"
+        aria-label={t('batches.candidate')}
+        class="grid candidate-search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setTouching(candidate.trim() ? { kind: candidateKind, id: candidate.trim() } : undefined);
+        }}
+      >
+        <label>
+          {t('batches.candidateKind')}
+          <select
+            value={candidateKind}
+            onChange={(e) => setCandidateKind(e.currentTarget.value as 'applicationId' | 'talentId')}
+          >
+            <option value="applicationId">{t('batches.byApplication')}</option>
+            <option value="talentId">{t('batches.byTalent')}</option>
+          </select>
+        </label>
+        <label>
+          {t('batches.candidate')}
+          <input type="search" value={candidate} onInput={(e) => setCandidate(e.currentTarget.value)} />
+        </label>
+        <button type="submit">{t('batches.find')}</button>
+      </form>
+      {touching && <p role="status">{t('batches.touched', { id: touching.id })}</p>}
       {error && (
         <p role="alert" class="error-text">
           {error}

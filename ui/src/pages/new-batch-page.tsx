@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Me } from '../api';
 import { count } from '../format';
 import { i18n, useT } from '../i18n';
+import { UploadCheck, type CheckState, type LeavableVerdict } from './upload-check';
 
 type Operation = 'terminate' | 'create';
 
@@ -18,6 +19,7 @@ interface Preview {
   mapping: Record<string, string | null>;
   stale?: { jobId: string; olderThanDays: number; cutoff: string; listedMs: number };
   rowsWithoutType: number;
+  check: { estimateSeconds: number; maxRows: number };
 }
 
 interface Reason {
@@ -274,20 +276,27 @@ function Confirm({
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [check, setCheck] = useState<CheckState | undefined>();
+  const [leaveOut, setLeaveOut] = useState<LeavableVerdict[]>([]);
   const terminate = preview.operation === 'terminate';
+  // Left out only once the check is done: what it found, of the kinds the person chose.
+  const leaving = check?.state === 'done' ? leaveOut.filter((v) => check.verdicts[v] > 0) : [];
+  const leftOutCount = leaving.reduce((sum, v) => sum + (check?.verdicts[v] ?? 0), 0);
+  const toWrite = preview.valid - leftOutCount;
   useEffect(() => {
     if (terminate)
       api<{ reasons: Reason[] }>('/termination-reasons')
         .then((answer) => setReasons(answer.reasons))
         .catch(() => setReasons([]));
   }, [terminate]);
-  const mustType = preview.valid > me.confirmRows;
+  const mustType = toWrite > me.confirmRows;
   const needsType = preview.rowsWithoutType > 0;
   // "3,000" or "3 000" is the number a person reads on the page.
   const typedCount = Number(typed.replace(/[,，\s]/g, ''));
   const ready =
-    preview.valid > 0 &&
-    (!mustType || typedCount === preview.valid) &&
+    toWrite > 0 &&
+    check?.state !== 'running' &&
+    (!mustType || typedCount === toWrite) &&
     (!needsType || terminationType !== '');
   // Only reasons Feishu still offers, and of the type chosen.
   const offered = reasons.filter(
@@ -307,6 +316,7 @@ function Confirm({
         json: {
           uploadId: preview.uploadId,
           ...(mustType ? { confirmCount: typedCount } : {}),
+          ...(leaving.length > 0 ? { leaveOut: leaving } : {}),
           ...(terminate && terminationType ? { terminationType: Number(terminationType) } : {}),
           ...(terminate && reasonId ? { terminationReasonIds: [reasonId] } : {}),
           ...(terminate && note.trim() ? { note: note.trim() } : {}),
@@ -370,6 +380,17 @@ function Confirm({
           </div>
         </>
       )}
+      {preview.valid > 0 && (
+        <UploadCheck
+          uploadId={preview.uploadId}
+          rows={preview.valid}
+          estimateSeconds={preview.check.estimateSeconds}
+          maxRows={preview.check.maxRows}
+          leaveOut={leaveOut}
+          onLeaveOut={setLeaveOut}
+          onCheck={setCheck}
+        />
+      )}
       <h2>{t('newBatch.confirm')}</h2>
       {terminate && (
         <>
@@ -402,17 +423,18 @@ function Confirm({
           </label>
         </>
       )}
+      {leftOutCount > 0 && <p>{t('newBatch.check.leavingOut', { count: leftOutCount })}</p>}
       <p>
         <strong>
           {t(`newBatch.consequence.${preview.operation}`, {
-            count: preview.valid,
-            valid: count(preview.valid),
+            count: toWrite,
+            valid: count(toWrite),
           })}
         </strong>
       </p>
       {mustType && (
         <label>
-          {t('newBatch.typeCount', { valid: preview.valid })}
+          {t('newBatch.typeCount', { valid: toWrite })}
           <input
             type="text"
             inputMode="numeric"
@@ -432,7 +454,7 @@ function Confirm({
           {t('newBatch.back')}
         </button>
         <button type="submit" aria-busy={busy} disabled={busy || !ready}>
-          {t('newBatch.start', { valid: count(preview.valid) })}
+          {t('newBatch.start', { valid: count(toWrite) })}
         </button>
       </div>
     </form>
