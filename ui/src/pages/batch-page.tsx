@@ -64,20 +64,22 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
         setVersion((v) => v + 1);
       })
       .catch((e: Error) => setError(e.message));
+  useEffect(() => void load(), [batchId]);
+  // Followed live once it has jobs: a batch waiting for approval has none yet, and an approval
+  // given on this page starts it.
+  const hasJobs = batch !== undefined && batch.state !== 'awaitingApproval' && batch.state !== 'rejected';
   useEffect(() => {
-    void load();
+    if (!hasJobs) return;
     const events = new EventSource(`/api/v1/batches/${encodeURIComponent(batchId)}/events`);
     events.addEventListener('progress', (e) =>
       setLive(JSON.parse((e as MessageEvent<string>).data) as Progress),
     );
-    // A batch waiting for approval has no progress yet: no reconnecting to nothing.
-    events.onerror = () => events.close();
     events.addEventListener('end', () => {
       events.close();
       void load();
     });
     return () => events.close();
-  }, [batchId]);
+  }, [batchId, hasJobs]);
 
   if (error)
     return (

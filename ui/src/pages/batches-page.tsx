@@ -42,7 +42,7 @@ export function BatchesPage({ me }: { me: Me }) {
   return (
     <section>
       <h1>{t('batches.title')}</h1>
-      <form role="search" aria-label={t('batches.search')} onSubmit={(e) => e.preventDefault()} class="grid">
+      <form role="search" aria-label={t('batches.filters')} onSubmit={(e) => e.preventDefault()} class="grid">
         <label>
           {t('batches.search')}
           <input type="search" value={search} onInput={(e) => setSearch(e.currentTarget.value)} />
@@ -76,7 +76,7 @@ export function BatchesPage({ me }: { me: Me }) {
       </form>
       <form
         role="search"
-        aria-label={t('batches.candidate')}
+        aria-label={t('batches.candidateSearch')}
         class="grid candidate-search"
         onSubmit={(e) => {
           e.preventDefault();
