@@ -105,11 +105,13 @@ describe('the console’s workbench in a browser (issue 30)', () => {
       await fleet.waitForBatch('hires');
       await operator.goto(`${running.url}/batches/hires`);
       await openGroup(operator, /^1002512 · .* · 2 行$/);
+      await screenshot(operator, 'workbench');
       await operator.getByRole('button', { name: '重新提交这 2 行' }).click();
       const replay = operator.getByRole('dialog');
       await replay.getByLabel('统一修改的字段').selectOption('resume_source_id');
       await replay.getByLabel('新的值').fill('src-normal');
       await expectAccessible(operator, 'replay dialog');
+      await screenshot(operator, 'replay');
       await replay.getByRole('button', { name: '重新提交 2 行' }).click();
       await operator.getByText('已重新提交 2 行。').waitFor();
       const replayLink = operator.getByRole('link', { name: /查看新批次/ });
@@ -119,7 +121,6 @@ describe('the console’s workbench in a browser (issue 30)', () => {
 
       // The duplicate's group is left out, with a reason.
       await openGroup(operator, /^1002206 · .* · 1 行$/);
-      await screenshot(operator, 'workbench');
       await operator.getByRole('button', { name: '放弃这 1 行' }).click();
       await operator.getByLabel('放弃的原因（会记入操作记录）').fill('已有投递，无需重复创建');
       await operator.getByRole('dialog').getByRole('button', { name: '放弃 1 行' }).click();

@@ -68,6 +68,14 @@ export function UploadCheck({
     }
   };
 
+  const withExisting = check?.rows.some((row) => row.applicationId !== undefined) ?? false;
+  // In the page's language first; Feishu's own words beside it.
+  const why = (row: CheckState['rows'][number]) =>
+    row.verdict === 'wouldFail'
+      ? row.code === '1002206'
+        ? t('newBatch.check.why.duplicate', { id: row.applicationId ?? '' })
+        : t('newBatch.check.why.wouldFail', { code: row.code ?? '' })
+      : t(`newBatch.check.why.${row.verdict}`);
   const duration =
     estimateSeconds >= 90
       ? t('newBatch.check.minutes', { count: Math.round(estimateSeconds / 60) })
@@ -134,7 +142,7 @@ export function UploadCheck({
                       <th scope="col">{t('newBatch.check.verdict')}</th>
                       <th scope="col">{t('newBatch.check.code')}</th>
                       <th scope="col">{t('newBatch.problem')}</th>
-                      <th scope="col">{t('newBatch.check.existing')}</th>
+                      {withExisting && <th scope="col">{t('newBatch.check.existing')}</th>}
                     </tr>
                   </thead>
                   <tbody>
@@ -143,8 +151,12 @@ export function UploadCheck({
                         <td>{row.line}</td>
                         <td>{t(`newBatch.check.verdicts.${row.verdict}`)}</td>
                         <td>{row.code ?? ''}</td>
-                        <td>{row.reason}</td>
-                        <td>{row.applicationId ?? ''}</td>
+                        <td>
+                          {why(row)}
+                          <br />
+                          <small class="muted">{row.reason}</small>
+                        </td>
+                        {withExisting && <td>{row.applicationId ?? ''}</td>}
                       </tr>
                     ))}
                   </tbody>
