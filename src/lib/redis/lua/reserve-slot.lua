@@ -7,10 +7,10 @@
 
   Lanes share an endpoint's caps between callers of unequal urgency. A `foreground` reservation
   (a batch's reads) is also recorded in the foreground set; a `background` one (a check before a
-  batch is written) fits only where the caps have room beyond what the foreground used in the
-  last window plus a tenth of the cap, so a foreground caller can always at least double its pace
-  at once and is never slowed by background callers beyond the even spacing. `solo` endpoints
-  (no background caller) record nothing more.
+  batch is written) is made only while the background's calls in each cap's last window number
+  fewer than the cap less what the foreground used there less a tenth of the cap: the foreground
+  always finds its own pace plus that tenth free, and is never slowed by background callers
+  beyond the even spacing. `solo` endpoints (no background caller) record nothing more.
 
   Input:
     KEYS[1..n] caps       sorted sets of send times, shortest window first
@@ -47,14 +47,18 @@ for i = 1, caps do
     if i == 1 then last = last + (window + margin) / limit end
     slot = math.max(slot, last)
   end
-  local room = limit
   if lane == 'background' then
-    local used = redis.call('ZCOUNT', foreground, now - window - margin, '+inf')
-    room = limit - used - math.max(1, math.ceil(limit / 10))
+    -- The foreground keeps what it used in the last window plus a tenth of the cap; the
+    -- background's own calls in the window must fit in the rest.
+    local total = redis.call('ZCOUNT', KEYS[i], now - window, '+inf')
+    local used = redis.call('ZCOUNT', foreground, now - window, '+inf')
+    local budget = limit - used - math.max(1, math.ceil(limit / 10))
     -- No room in this window: nothing reserved; ask again after one even spacing.
-    if room < 1 then return { '0', ms(window / limit), ms(now), ms(now), ms(margin), ms(spread) } end
+    if total - used >= budget then
+      return { '0', ms(window / limit), ms(now), ms(now), ms(margin), ms(spread) }
+    end
   end
-  local nth = redis.call('ZREVRANGE', KEYS[i], room - 1, room - 1, 'WITHSCORES')
+  local nth = redis.call('ZREVRANGE', KEYS[i], limit - 1, limit - 1, 'WITHSCORES')
   if #nth > 0 then slot = math.max(slot, tonumber(nth[2]) + window + margin) end
 end
 if slot - now > tonumber(ARGV[3]) then
