@@ -1,6 +1,5 @@
 import { checkRows, type RowFinding } from '../lib/checks/check-rows';
 import type { AcceptedRow } from '../lib/batches/enqueue-batch';
-import type { Operation } from '../lib/feishu/hire-schemas';
 import { sustainedPerSecond } from '../lib/limiter/rate-limit-spec';
 import type { Logger } from '../lib/logger';
 import type { JobOutcome } from '../lib/model/job-outcome';

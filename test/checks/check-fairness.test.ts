@@ -68,7 +68,7 @@ describe('a check beside a guarded close-out (issue 30)', () => {
     expect(reads).toBeGreaterThan(rowsPerRun + checked - 5);
     expect(beside / alone).toBeGreaterThanOrEqual(0.95);
     // Nothing refused: the two shared the limit without a 429.
-    expect(sandbox.stats().endpoints.getApplication.rateLimited ?? 0).toBe(0);
+    expect(sandbox.stats().endpoints.getApplication.http429).toBe(0);
     await fleet.close();
     await sandbox.close();
   }, 60_000);
