@@ -121,6 +121,17 @@ describe('the console’s workbench in a browser (issue 30)', () => {
 
       // The duplicate's group is left out, with a reason.
       await openGroup(operator, /^1002206 · .* · 1 行$/);
+      // The row editor checks the row as it is typed: an emptied talent is named under its field.
+      await operator.getByRole('button', { name: '修改后重新提交' }).click();
+      const editor = operator.getByRole('dialog');
+      await editor.getByLabel(/talent_id/).fill('');
+      await editor.getByText('talent_id: required').waitFor();
+      expect(await editor.getByRole('button', { name: '重新提交 1 行' }).isDisabled()).toBe(true);
+      await editor.getByLabel(/talent_id/).fill('talent-other');
+      await editor.getByText('talent_id: required').waitFor({ state: 'detached' });
+      expect(await editor.getByRole('button', { name: '重新提交 1 行' }).isDisabled()).toBe(false);
+      await expectAccessible(operator, 'row editor');
+      await editor.getByRole('button', { name: '返回' }).click();
       await operator.getByRole('button', { name: '放弃这 1 行' }).click();
       await operator.getByLabel('放弃的原因（会记入操作记录）').fill('已有投递，无需重复创建');
       await operator.getByRole('dialog').getByRole('button', { name: '放弃 1 行' }).click();

@@ -12,6 +12,7 @@ import { apiError, needs } from '../guards';
 import { route } from './route';
 import { fieldsOf } from '../../lib/rows/input-fields';
 import { openDownloadWriter } from '../../lib/rows/row-writer';
+import { validateRow } from '../../lib/rows/validate-row';
 
 /** Which of a batch's letters a request names: `lines` (their rows' lines) or a whole `code`. */
 interface Choice {
@@ -105,6 +106,21 @@ export function deadLetterRoutes(ctx: ConsoleContext): Router {
           message: data.message,
         });
       await writer.close();
+    }),
+  );
+
+  /** A row as edited, checked as a replay would check it (the editor asks as the person types). */
+  router.post(
+    '/batches/:id/dead-letters/validate',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const meta = await runtime.batches.meta(String(req.params.id));
+      if (!meta) return apiError(res, 404, 'UNKNOWN_BATCH', `no such batch ${String(req.params.id)}`);
+      const input = (req.body as { input?: unknown } | undefined)?.input;
+      if (!input || typeof input !== 'object' || Array.isArray(input))
+        return apiError(res, 422, 'NO_INPUT', 'send the row as { "input": { field: value, ... } }');
+      const checked = validateRow(meta.operation, { line: 0, value: input as Record<string, unknown> });
+      res.json(checked.ok ? { ok: true, errors: [] } : { ok: false, errors: checked.errors });
     }),
   );
 

@@ -26,6 +26,8 @@ interface StartOptions extends Record<string, unknown> {
   priority?: 'high' | 'low';
   /** The check's verdicts whose rows are left out. */
   leaveOut?: LeavableVerdict[];
+  /** Creates: a talent's active application on the job is taken as the row's (1002206). */
+  existing?: 'adopt';
 }
 
 /** How many invalid rows an upload's answer lists (the batch records them all). */
@@ -349,6 +351,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         note?: unknown;
         confirmCount?: unknown;
         leaveOut?: unknown;
+        existing?: unknown;
       };
       const meta = typeof body.uploadId === 'string' ? await uploads.meta(body.uploadId) : undefined;
       if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
@@ -402,9 +405,14 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         if (typeof body.note === 'string' && body.note !== '') defaults.termination_reason_note = body.note;
       }
       const requester = { openId: req.caller!.openId, name: req.caller!.name };
+      if (body.existing !== undefined && body.existing !== 'adopt' && body.existing !== 'dead-letter')
+        return apiError(res, 422, 'INVALID_EXISTING', 'existing must be "adopt" or "dead-letter"');
+      if (body.existing === 'adopt' && meta.operation !== 'create')
+        return apiError(res, 422, 'INVALID_EXISTING', 'existing applies to creates only');
       const options: StartOptions = {
         defaults,
         ...(priority ? { priority } : {}),
+        ...(body.existing === 'adopt' ? { existing: 'adopt' as const } : {}),
         ...(leaveOut.length > 0 ? { leaveOut: leaveOut as LeavableVerdict[] } : {}),
       };
       if (settings.approvalRows !== undefined && toWrite > settings.approvalRows) {
@@ -479,6 +487,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         ...(meta.mapping ? { mapping: meta.mapping } : {}),
         ...(meta.sheet ? { sheet: meta.sheet } : {}),
         ...(options.priority ? { priority: options.priority } : {}),
+        ...(options.existing ? { existing: options.existing } : {}),
         defaults: options.defaults,
         ...(leftOut.size > 0 ? { settledBeforehand: (row) => leftOut.get(row.line) } : {}),
       }),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pRetry from 'p-retry';
 import type { AcceptedRow } from '../batches/enqueue-batch';
 import { classifyOutcome } from '../feishu/classify-outcome';

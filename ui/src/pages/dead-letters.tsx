@@ -173,6 +173,24 @@ function LetterAction({
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // The edited row checked as it is typed (after a pause), as the replay will check it.
+  const [rowErrors, setRowErrors] = useState<string[]>([]);
+  useEffect(() => {
+    if (ask.kind !== 'row') return;
+    let live = true;
+    const timer = setTimeout(() => {
+      api<{ ok: boolean; errors: string[] }>(
+        `/batches/${encodeURIComponent(batchId)}/dead-letters/validate`,
+        { method: 'POST', json: { input: row } },
+      )
+        .then((answer) => live && setRowErrors(answer.errors))
+        .catch(() => undefined);
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [row]);
   const result = useRef<{ text: string; batchId?: string } | undefined>(undefined);
   useEffect(() => dialog.current?.showModal(), []);
   const fields = Object.keys(ask.group.rows[0]?.input ?? {});
@@ -253,16 +271,31 @@ function LetterAction({
             </>
           )}
           {ask.kind === 'row' &&
-            Object.keys(row).map((f) => (
-              <label>
-                {t(`fields.${f}`, { defaultValue: f })} ({f})
-                <input
-                  type="text"
-                  value={row[f]}
-                  onInput={(e) => setRow({ ...row, [f]: e.currentTarget.value })}
-                />
-              </label>
-            ))}
+            Object.keys(row).map((f) => {
+              // An error names its field first ("termination_type: ..."): shown under that field.
+              const fieldErrors = rowErrors.filter((e) => e.startsWith(`${f}:`) || e.startsWith(`${f} `));
+              return (
+                <label>
+                  {t(`fields.${f}`, { defaultValue: f })} ({f})
+                  <input
+                    type="text"
+                    value={row[f]}
+                    aria-invalid={fieldErrors.length > 0 ? 'true' : undefined}
+                    aria-describedby={fieldErrors.length > 0 ? `row-error-${f}` : undefined}
+                    onInput={(e) => setRow({ ...row, [f]: e.currentTarget.value })}
+                  />
+                  {fieldErrors.length > 0 && <small id={`row-error-${f}`}>{fieldErrors.join('; ')}</small>}
+                </label>
+              );
+            })}
+          {ask.kind === 'row' &&
+            rowErrors
+              .filter((e) => !Object.keys(row).some((f) => e.startsWith(`${f}:`) || e.startsWith(`${f} `)))
+              .map((e) => (
+                <p role="alert" class="error-text">
+                  {e}
+                </p>
+              ))}
           {ask.kind === 'discard' && (
             <>
               <p>{t('letters.discardBody', { count: n, rows: count(n) })}</p>
@@ -284,7 +317,11 @@ function LetterAction({
             <button
               type="submit"
               aria-busy={busy}
-              disabled={busy || (ask.kind === 'discard' && reason.trim() === '')}
+              disabled={
+                busy ||
+                (ask.kind === 'discard' && reason.trim() === '') ||
+                (ask.kind === 'row' && rowErrors.length > 0)
+              }
             >
               {ask.kind === 'discard'
                 ? t('letters.discardGo', { rows: count(n) })

@@ -278,6 +278,7 @@ function Confirm({
   const [error, setError] = useState<string | undefined>();
   const [check, setCheck] = useState<CheckState | undefined>();
   const [leaveOut, setLeaveOut] = useState<LeavableVerdict[]>([]);
+  const [adopt, setAdopt] = useState(false);
   const terminate = preview.operation === 'terminate';
   // Left out only once the check is done: what it found, of the kinds the person chose.
   const leaving = check?.state === 'done' ? leaveOut.filter((v) => check.verdicts[v] > 0) : [];
@@ -317,6 +318,7 @@ function Confirm({
           uploadId: preview.uploadId,
           ...(mustType ? { confirmCount: typedCount } : {}),
           ...(leaving.length > 0 ? { leaveOut: leaving } : {}),
+          ...(!terminate && adopt ? { existing: 'adopt' } : {}),
           ...(terminate && terminationType ? { terminationType: Number(terminationType) } : {}),
           ...(terminate && reasonId ? { terminationReasonIds: [reasonId] } : {}),
           ...(terminate && note.trim() ? { note: note.trim() } : {}),
@@ -422,6 +424,12 @@ function Confirm({
             <small>{t('newBatch.fillsOnly')}</small>
           </label>
         </>
+      )}
+      {!terminate && (
+        <label>
+          <input type="checkbox" checked={adopt} onChange={(e) => setAdopt(e.currentTarget.checked)} />
+          {t('newBatch.adoptExisting')}
+        </label>
       )}
       {leftOutCount > 0 && <p>{t('newBatch.check.leavingOut', { count: leftOutCount })}</p>}
       <p>
