@@ -74,5 +74,7 @@ export async function checkRows<O extends Operation>(options: CheckRowsOptions<O
     1,
     Math.min(options.concurrency ?? checkDefaults.concurrency, options.rows.length),
   );
+  // Every reader's wait (its retry, its limiter slot) listens to the one signal.
+  if (signal) setMaxListeners(readers * 4 + 10, signal);
   await Promise.all(Array.from({ length: readers }, reader));
 }
