@@ -1,10 +1,10 @@
-import AxeBuilder from '@axe-core/playwright';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+import { browserPath, expectAccessible, screenshot, signIn as signInAs, withBrowser } from './browser';
 import { startConsole, type RunningConsole } from '../../src/console/console-server';
 import { consoleSettingsFrom } from '../../src/console/console-settings';
 import { silentLogger } from '../../src/lib/logger';
@@ -12,45 +12,13 @@ import { openFleet, type Fleet } from '../helpers/workers';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
 
-/** Debian's chromium, installed by the project's setup (.ci/run); CHROMIUM_PATH names another. */
-const browserPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const withBrowser = existsSync(browserPath) ? it : it.skip;
-if (!existsSync(browserPath))
-  console.warn(`console browser test skipped: no chromium at ${browserPath} (apt-get install chromium)`);
-
 const XSS = '<img src=x onerror=alert(1)>';
-
-/** `HIRE_SCREENSHOT_DIR=docs`: the README's and the guide's screenshots, taken as the test goes. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.HIRE_SCREENSHOT_DIR;
-  if (dir) await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage: true });
-}
-
-/** axe-core on the page as it is: no serious or critical violation. */
-async function expectAccessible(page: Page, name: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad).toEqual([]);
-}
 
 /** Every dialog any page opened (an alert would mean a value ran as HTML): none is expected. */
 const dialogs: string[] = [];
 
-/** Signs in through the sandbox's authorize page, as a person picks their name there. */
-async function signIn(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  page.on('dialog', (dialog) => {
-    dialogs.push(dialog.message());
-    void dialog.dismiss();
-  });
-  await page.goto(`${url}/`);
-  await page.getByRole('link', { name: new RegExp(name) }).click();
-  await page.getByRole('heading', { level: 1 }).waitFor();
-  return page;
-}
+/** Signs in, every dialog kept. */
+const signIn = (browser: Browser, url: string, name: string) => signInAs(browser, url, name, dialogs);
 
 describe('the console in a browser (issue 29)', () => {
   let sandbox: TestSandbox;

@@ -6,7 +6,7 @@ import { deleteKeys, testPrefix } from '../helpers/redis';
 import { openRuntime } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
-import { ConsoleClient } from './console-client';
+import { signInOperator, type ConsoleClient } from './console-client';
 
 const ADMIN = 'ou_sandbox_admin';
 const OPERATOR = 'ou_sandbox_operator';
@@ -36,14 +36,7 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
       consoleSettingsFrom({ port: 0 }, { HIRE_CONSOLE_ADMINS: ADMIN, HIRE_CONSOLE_CHECK_MAX_ROWS: '10' }),
       silentLogger,
     );
-    admin = new ConsoleClient(running.url);
-    await admin.signInAs(ADMIN);
-    operator = new ConsoleClient(running.url);
-    await operator.signInAs(OPERATOR);
-    await admin.json(`/api/v1/people/${OPERATOR}/role`, {
-      method: 'PUT',
-      body: JSON.stringify({ role: 'operator' }),
-    });
+    ({ admin, operator } = await signInOperator(running.url, ADMIN, OPERATOR));
   });
   afterEach(async () => {
     await running.close();

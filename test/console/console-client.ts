@@ -85,3 +85,23 @@ export class ConsoleClient {
     return me.body;
   }
 }
+
+/**
+ * Signs `openId` in and has the admin `adminOpenId` (signed in as well) make them an operator;
+ * resolves with both browsers.
+ */
+export async function signInOperator(
+  url: string,
+  adminOpenId: string,
+  openId: string,
+): Promise<{ admin: ConsoleClient; operator: ConsoleClient }> {
+  const admin = new ConsoleClient(url);
+  await admin.signInAs(adminOpenId);
+  const operator = new ConsoleClient(url);
+  await operator.signInAs(openId);
+  await admin.json(`/api/v1/people/${openId}/role`, {
+    method: 'PUT',
+    body: JSON.stringify({ role: 'operator' }),
+  });
+  return { admin, operator };
+}

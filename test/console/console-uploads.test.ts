@@ -7,7 +7,7 @@ import { deleteKeys, testPrefix } from '../helpers/redis';
 import { openRuntime } from '../helpers/runtime';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
-import { ConsoleClient } from './console-client';
+import { ConsoleClient, signInOperator } from './console-client';
 
 const ADMIN = 'ou_sandbox_admin';
 const OPERATOR = 'ou_sandbox_operator';
@@ -48,14 +48,7 @@ describe('the console’s uploads and confirm step (issue 29)', () => {
       ),
       silentLogger,
     );
-    const admin = new ConsoleClient(running.url);
-    await admin.signInAs(ADMIN);
-    operator = new ConsoleClient(running.url);
-    await operator.signInAs(OPERATOR);
-    await admin.json(`/api/v1/people/${OPERATOR}/role`, {
-      method: 'PUT',
-      body: JSON.stringify({ role: 'operator' }),
-    });
+    ({ operator } = await signInOperator(running.url, ADMIN, OPERATOR));
   });
   afterEach(async () => {
     await running.close();

@@ -1,41 +1,14 @@
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { browserPath, expectAccessible, screenshot, signIn, withBrowser } from './browser';
 import { startConsole, type RunningConsole } from '../../src/console/console-server';
 import { consoleSettingsFrom } from '../../src/console/console-settings';
 import { silentLogger } from '../../src/lib/logger';
 import { openFleet, type Fleet } from '../helpers/workers';
 import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
-
-/** Debian's chromium, installed by the project's setup (.ci/run); CHROMIUM_PATH names another. */
-const browserPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const withBrowser = existsSync(browserPath) ? it : it.skip;
-
-/** `HIRE_SCREENSHOT_DIR=docs`: the README's and the guide's screenshots, taken as the test goes. */
-async function screenshot(page: Page, name: string): Promise<void> {
-  const dir = process.env.HIRE_SCREENSHOT_DIR;
-  if (dir) await page.screenshot({ path: join(dir, `console-${name}.png`), fullPage: true });
-}
-
-async function expectAccessible(page: Page, name: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${name}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(bad).toEqual([]);
-}
-
-async function signIn(browser: Browser, url: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  await page.goto(`${url}/`);
-  await page.getByRole('link', { name: new RegExp(name) }).click();
-  await page.getByRole('heading', { level: 1 }).waitFor();
-  return page;
-}
 
 /** Opens a group of failed rows (a single group is open already: a click would close it). */
 async function openGroup(page: Page, summary: RegExp): Promise<void> {
