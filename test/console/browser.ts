@@ -1,7 +1,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startConsole, type RunningConsole } from '../../src/console/console-server';
+import { consoleSettingsFrom } from '../../src/console/console-settings';
+import type { ConfigSource } from '../../src/lib/config';
+import { silentLogger } from '../../src/lib/logger';
+import type { SandboxOverrides } from '../../src/sandbox/sandbox-config';
+import { openFleet, type Fleet } from '../helpers/workers';
+import { openSandbox, type TestSandbox } from '../helpers/sandbox';
 
 /** Debian's chromium, installed by the project's setup (.ci/run); CHROMIUM_PATH names another. */
 export const browserPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,4 +51,40 @@ export async function signIn(
   await page.getByRole('link', { name: new RegExp(name) }).click();
   await page.getByRole('heading', { level: 1 }).waitFor();
   return page;
+}
+
+/** A sandbox, workers, a console on them, and a browser: what a browser test drives. */
+export interface BrowserConsole {
+  sandbox: TestSandbox;
+  fleet: Fleet;
+  running: RunningConsole;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function openBrowserConsole(options: {
+  sandbox: SandboxOverrides;
+  fleetEnv?: (sandbox: TestSandbox) => ConfigSource;
+  consoleEnv: NodeJS.ProcessEnv;
+}): Promise<BrowserConsole> {
+  const sandbox = await openSandbox({ config: options.sandbox });
+  const fleet = await openFleet(sandbox, options.fleetEnv?.(sandbox) ?? {});
+  const running = await startConsole(
+    fleet.runtime,
+    consoleSettingsFrom({ port: 0 }, options.consoleEnv),
+    silentLogger,
+  );
+  const browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+  return {
+    sandbox,
+    fleet,
+    running,
+    browser,
+    close: async () => {
+      await browser.close();
+      await running.close();
+      await fleet.close();
+      await sandbox.close();
+    },
+  };
 }

@@ -3,13 +3,10 @@ import iconv from 'iconv-lite';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
-import { browserPath, expectAccessible, screenshot, signIn as signInAs, withBrowser } from './browser';
-import { startConsole, type RunningConsole } from '../../src/console/console-server';
-import { consoleSettingsFrom } from '../../src/console/console-settings';
-import { silentLogger } from '../../src/lib/logger';
-import { openFleet, type Fleet } from '../helpers/workers';
-import { openSandbox, type TestSandbox } from '../helpers/sandbox';
+import type { Browser } from 'playwright-core';
+import { openBrowserConsole, expectAccessible, screenshot, signIn as signInAs, withBrowser } from './browser';
+import type { RunningConsole } from '../../src/console/console-server';
+import type { Fleet } from '../helpers/workers';
 import { smallFixture } from '../sandbox/fixture';
 
 const XSS = '<img src=x onerror=alert(1)>';
@@ -21,31 +18,20 @@ const dialogs: string[] = [];
 const signIn = (browser: Browser, url: string, name: string) => signInAs(browser, url, name, dialogs);
 
 describe('the console in a browser (issue 29)', () => {
-  let sandbox: TestSandbox;
   let fleet: Fleet;
   let running: RunningConsole;
   let browser: Browser;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 12) } });
-    // Terminations at 4 a second: a batch of nine runs long enough to be seen running.
-    fleet = await openFleet(sandbox, { HIRE_LIMIT_TERMINATE: '4/s' });
-    running = await startConsole(
-      fleet.runtime,
-      consoleSettingsFrom(
-        { port: 0 },
-        { HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin', HIRE_CONSOLE_CONFIRM_ROWS: '2' },
-      ),
-      silentLogger,
-    );
-    browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+    ({ fleet, running, browser, close } = await openBrowserConsole({
+      sandbox: { fixture: smallFixture(Date.now(), 12) },
+      // Terminations at 4 a second: a batch of nine runs long enough to be seen running.
+      fleetEnv: () => ({ HIRE_LIMIT_TERMINATE: '4/s' }),
+      consoleEnv: { HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin', HIRE_CONSOLE_CONFIRM_ROWS: '2' },
+    }));
   });
-  afterEach(async () => {
-    await browser?.close();
-    await running.close();
-    await fleet.close();
-    await sandbox.close();
-  });
+  afterEach(() => close());
 
   withBrowser(
     'takes an operator from a GBK spreadsheet to a finished batch and its results workbook; pause, resume, cancel; roles',

@@ -1,13 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { browserPath, expectAccessible, screenshot, signIn, withBrowser } from './browser';
-import { startConsole, type RunningConsole } from '../../src/console/console-server';
-import { consoleSettingsFrom } from '../../src/console/console-settings';
-import { silentLogger } from '../../src/lib/logger';
-import { openFleet, type Fleet } from '../helpers/workers';
-import { openSandbox, type TestSandbox } from '../helpers/sandbox';
+import type { Browser, Page } from 'playwright-core';
+import { openBrowserConsole, expectAccessible, screenshot, signIn, withBrowser } from './browser';
+import type { RunningConsole } from '../../src/console/console-server';
+import type { Fleet } from '../helpers/workers';
+import type { TestSandbox } from '../helpers/sandbox';
 import { smallFixture } from '../sandbox/fixture';
 
 /** Opens a group of failed rows (a single group is open already: a click would close it). */
@@ -31,30 +29,16 @@ describe('the console’s workbench in a browser (issue 30)', () => {
   let fleet: Fleet;
   let running: RunningConsole;
   let browser: Browser;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    sandbox = await openSandbox({
-      config: { fixture: smallFixture(Date.now(), 310), bots: [{ hook: 'team-hook' }] },
-    });
-    fleet = await openFleet(sandbox, {
-      HIRE_NOTIFY_WEBHOOK: `${sandbox.url}/open-apis/bot/v2/hook/team-hook`,
-    });
-    running = await startConsole(
-      fleet.runtime,
-      consoleSettingsFrom(
-        { port: 0 },
-        { HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin', HIRE_CONSOLE_APPROVAL_ROWS: '200' },
-      ),
-      silentLogger,
-    );
-    browser = await chromium.launch({ executablePath: browserPath, args: ['--no-sandbox'] });
+    ({ sandbox, fleet, running, browser, close } = await openBrowserConsole({
+      sandbox: { fixture: smallFixture(Date.now(), 310), bots: [{ hook: 'team-hook' }] },
+      fleetEnv: (sandbox) => ({ HIRE_NOTIFY_WEBHOOK: `${sandbox.url}/open-apis/bot/v2/hook/team-hook` }),
+      consoleEnv: { HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin', HIRE_CONSOLE_APPROVAL_ROWS: '200' },
+    }));
   });
-  afterEach(async () => {
-    await browser?.close();
-    await running.close();
-    await fleet.close();
-    await sandbox.close();
-  });
+  afterEach(() => close());
 
   withBrowser(
     'fixes and replays dead letters, discards a group, checks a close-out before writing, and holds a big one for a second person',
