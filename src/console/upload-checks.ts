@@ -123,7 +123,11 @@ export class UploadChecks {
       const write = this.runtime.redis.multi();
       if (Object.keys(found).length > 0) write.hset(k.findings, found).expire(k.findings, UPLOAD_TTL_S);
       for (const [verdict, n] of counts) write.hincrby(k.check, verdict, n);
-      write.hincrby(k.check, 'checked', checked).hset(k.check, 'heardAt', Date.now());
+      // Expiring with the upload even if it was confirmed (and removed) meanwhile.
+      write
+        .hincrby(k.check, 'checked', checked)
+        .hset(k.check, 'heardAt', Date.now())
+        .expire(k.check, UPLOAD_TTL_S);
       if (end) write.hset(k.check, 'state', end, 'finishedAt', new Date().toISOString());
       counts.clear();
       found = {};
@@ -201,6 +205,11 @@ export class UploadChecks {
       });
     }
     return out;
+  }
+
+  /** Stops the check of an upload, if this console runs one (the upload was confirmed or dropped). */
+  stop(uploadId: string): void {
+    this.running.get(uploadId)?.controller.abort();
   }
 
   /** Stops the checks this console runs (they show as stopped). */

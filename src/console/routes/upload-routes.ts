@@ -493,6 +493,9 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
       }),
     );
     if (!result) return undefined;
+    // A check still running reads for nothing now; stopped before its keys go with the upload.
+    checks.stop(meta.uploadId);
+    await checks.ended(meta.uploadId, 5_000);
     await runtime.redis
       .multi()
       .hset(runtime.keys.console.batchOwners, batchId, JSON.stringify(createdBy))
