@@ -48,7 +48,20 @@ export async function runConsoleDemo(port: number): Promise<number> {
   const shutdown = watchShutdown(() => undefined);
   try {
     const logger = createLogger('hire-queue', { level: 'warn' });
-    const settings = consoleSettingsFrom({ port }, { HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin' });
+    // The console's own rules as the person running the demo set them (HIRE_CONSOLE_APPROVAL_ROWS=5
+    // to try approvals); its admin and address are the demo's.
+    const rules = ['CONFIRM_ROWS', 'MAX_UPLOAD_MB', 'APPROVAL_ROWS', 'CHECK_MAX_ROWS'].map(
+      (r) => `HIRE_CONSOLE_${r}`,
+    );
+    const settings = consoleSettingsFrom(
+      { port },
+      {
+        ...Object.fromEntries(
+          rules.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+        ),
+        HIRE_CONSOLE_ADMINS: 'ou_sandbox_admin',
+      },
+    );
     // The demo's people have their roles already: in a real deployment an admin gives them.
     const people = new People(runtime.redis, runtime.keys, settings.admins);
     for (const person of defaultPeople) {

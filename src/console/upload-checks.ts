@@ -165,10 +165,10 @@ export class UploadChecks {
     if (!check.state) return undefined;
     const stale = check.state === 'running' && Date.now() - Number(check.heardAt) > STALE_MS;
     const rows = Object.entries(findings)
-      .map(([line, json]) => ({
-        ...(JSON.parse(json) as Omit<CheckState['rows'][number], 'line'>),
-        line: Number(line),
-      }))
+      .map(
+        ([line, json]) =>
+          ({ ...(JSON.parse(json) as RowFinding), line: Number(line) }) as CheckState['rows'][number],
+      )
       .sort((a, b) => a.line - b.line);
     return {
       state: stale ? 'stopped' : (check.state as CheckState['state']),
@@ -189,6 +189,7 @@ export class UploadChecks {
   async leftOut(
     uploadId: string,
     leaveOut: readonly LeavableVerdict[],
+    { adopt = false }: { adopt?: boolean } = {},
   ): Promise<Map<number, Omit<JobOutcome, 'finishedAt'>>> {
     const out = new Map<number, Omit<JobOutcome, 'finishedAt'>>();
     if (leaveOut.length === 0) return out;
@@ -197,6 +198,8 @@ export class UploadChecks {
       const finding = JSON.parse(json) as RowFinding;
       if (finding.verdict === 'wouldSucceed' || finding.verdict === 'unchecked') continue;
       if (!leaveOut.includes(finding.verdict)) continue;
+      // Adopting wins over leaving out: the worker takes the application the check found.
+      if (adopt && finding.why === 'duplicate') continue;
       out.set(Number(line), {
         status: finding.verdict === 'alreadyDone' ? 'alreadyDone' : 'skipped',
         code: finding.code ?? `CHECK_${finding.verdict.toUpperCase()}`,

@@ -1,3 +1,4 @@
+import type { ExistingPolicy } from '../lib/batches/batch-store';
 import type { Job } from 'bullmq';
 import { checkBatchId, newBatchId } from '../lib/batches/batch-id';
 import { listDeadLetters, operationOf, type DeadLetterFilter } from '../lib/batches/dead-letters';
@@ -22,6 +23,8 @@ export interface ReplayOptions {
    * stay (the console's edits are checked before anything changes). @default false
    */
   strict?: boolean;
+  /** Creates: what a duplicate (1002206) does in the new batch. @default the batch's default, dead-letter */
+  existing?: ExistingPolicy;
 }
 
 /** A replay refused because inputs do not validate: each letter's row and why. */
@@ -48,6 +51,8 @@ export async function replayDeadLetters(
   const operation = operationOf(letters, filter)!;
   const batchId = checkBatchId(options.intoBatchId ?? newBatchId(`replay-${operation}`), 'intoBatchId');
   const letterOf = new Map<object, Job<DeadLetter>>();
+  // Each refused row's errors as validation said them (the batch's record names the letter too).
+  const errorsOf = new Map<object, string[]>();
   const rows = letters.map((letter, i) => {
     // Its row's place in its file; a letter that knows none is numbered by its place in the replay.
     const where = {
@@ -64,11 +69,14 @@ export async function replayDeadLetters(
           errors: checked.errors.map((e) => `dead letter ${letter.data.jobId}: ${e}`),
         };
     letterOf.set(row, letter);
+    if (!checked.ok) errorsOf.set(row, checked.errors);
     return row;
   });
   if (options.strict) {
     const invalid = rows.flatMap((row) =>
-      row.ok ? [] : [{ jobId: letterOf.get(row)!.data.jobId, line: row.line, errors: row.errors }],
+      row.ok
+        ? []
+        : [{ jobId: letterOf.get(row)!.data.jobId, line: row.line, errors: errorsOf.get(row) ?? [] }],
     );
     if (invalid.length > 0) throw new ReplayRefused(invalid);
   }
@@ -80,6 +88,7 @@ export async function replayDeadLetters(
       operation,
       source: 'dead-letter replay',
       replay: true,
+      ...(options.existing ? { existing: options.existing } : {}),
       onEnqueued: async (enqueued) => {
         for (const row of enqueued) {
           const letter = letterOf.get(row);

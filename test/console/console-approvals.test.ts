@@ -80,8 +80,13 @@ describe('a second person’s approval for big batches (issue 30)', () => {
     });
     expect((await admin.json('/api/v1/batches/big-1')).body).toMatchObject({
       state: 'awaitingApproval',
-      approval: { count: 3, requestedBy: { name: '李娜' } },
+      approval: { count: 3, requestedBy: { name: '李娜' }, fileName: 'big.csv' },
     });
+    // Whoever approves can read exactly what would be written.
+    const file = await second.fetch('/api/v1/batches/big-1/approval-file');
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toContain('big.csv');
+    expect(await file.text()).toContain('app-3,1');
 
     const approve = (client: ConsoleClient, batchId: string) =>
       client.json<{ accepted?: number; error?: { code: string } }>(`/api/v1/batches/${batchId}/approve`, {

@@ -30,7 +30,8 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
   beforeEach(async () => {
     sandbox = await openSandbox({ config: { fixture: smallFixture(Date.now(), 4) } });
     prefix = testPrefix();
-    runtime = openRuntime(sandbox, prefix);
+    // Reads at 5 a second: a check of ten rows runs long enough to be stopped.
+    runtime = openRuntime(sandbox, prefix, { HIRE_LIMIT_READ: '5/s' });
     running = await startConsole(
       runtime,
       consoleSettingsFrom({ port: 0 }, { HIRE_CONSOLE_ADMINS: ADMIN, HIRE_CONSOLE_CHECK_MAX_ROWS: '10' }),
@@ -163,6 +164,34 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
       '/api/v1/batches?talentId=talent-free',
     );
     expect(found.body.batches.map((b) => b.batchId)).toEqual(['checked-create']);
+  });
+
+  it('stops a check when asked, keeping what it found so far', async () => {
+    const rows = Array.from({ length: 10 }, (_, i) => `app-missing-${i},1`).join('\n');
+    const preview = await upload('terminate', `application_id,termination_type\n${rows}\n`);
+    expect(
+      (await operator.json(`/api/v1/uploads/${preview.uploadId}/check`, { method: 'POST' })).status,
+    ).toBe(202);
+    const stopped = await operator.json<CheckAnswer>(`/api/v1/uploads/${preview.uploadId}/check/stop`, {
+      method: 'POST',
+    });
+    expect(stopped.body.state).toBe('stopped');
+    expect(stopped.body.checked).toBeLessThan(10);
+    expect(stopped.body.rows).toHaveLength(stopped.body.checked);
+    // Nothing can be left out of an unfinished check.
+    const refused = await operator.json('/api/v1/batches', {
+      method: 'POST',
+      body: JSON.stringify({ uploadId: preview.uploadId, leaveOut: ['wouldFail'] }),
+    });
+    expect(refused.status).toBe(409);
+  });
+
+  it('reads back a download of failed rows (its line, code and message columns) without a mapping step', async () => {
+    const preview = await upload(
+      'create',
+      'talent_id,job_id,resume_source_id,line,code,message\ntalent-free,job-2,src-normal,2,1002512,resume source not exist\n',
+    );
+    expect(preview.valid).toBe(1);
   });
 
   it('refuses a check above HIRE_CONSOLE_CHECK_MAX_ROWS, naming the setting', async () => {

@@ -114,5 +114,9 @@ describe('dead letters fixed in the console (issue 30, first part)', () => {
     );
     expect(audit.body.entries.map((e) => e.action)).toEqual(['discard', 'replay']);
     expect(audit.body.entries[0]!.detail.reason).toBe('候选人已自行撤回');
+    // The batch's page says what was left out, why and by whom.
+    expect((await admin.json('/api/v1/batches/close-9')).body).toMatchObject({
+      discarded: [{ count: 1, reason: '候选人已自行撤回', by: '王芳' }],
+    });
   });
 });

@@ -10,6 +10,8 @@ export interface Me {
   role: Role | null;
   csrfToken: string;
   confirmRows: number;
+  /** Above this many rows a confirmed batch waits for a second person (unset: never). */
+  approvalRows?: number;
   /** The language this person chose, wherever they chose it. */
   language?: 'zh-CN' | 'en';
 }

@@ -39,6 +39,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         role,
         csrfToken: req.session.csrfToken,
         confirmRows: ctx.settings.confirmRows,
+        ...(ctx.settings.approvalRows !== undefined ? { approvalRows: ctx.settings.approvalRows } : {}),
         ...(language ? { language } : {}),
       });
     }),
@@ -165,10 +166,11 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         });
       }
       const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
-      const [replayOf, replayedInto] = await runtime.redis.hmget(
+      const [replayOf, replayedInto, discarded] = await runtime.redis.hmget(
         runtime.keys.console.batchLinks,
         `${batchId}:replayOf`,
         `${batchId}:replayedInto`,
+        `${batchId}:discarded`,
       );
       const language = languageOf(req.query.lang, req.get('accept-language'));
       const limitPerSecond = Math.min(
@@ -182,6 +184,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         ...(owner ? { createdBy: JSON.parse(owner) as object } : {}),
         ...(replayOf ? { replayOf } : {}),
         ...(replayedInto ? { replayedInto: JSON.parse(replayedInto) as string[] } : {}),
+        ...(discarded ? { discarded: JSON.parse(discarded) as object[] } : {}),
         limitPerSecond,
         etaSeconds: pending === 0 || report.state !== 'running' ? null : Math.ceil(pending / limitPerSecond),
         deadLetterGroups: groupDeadLetters(report.deadLetters, language),

@@ -129,7 +129,9 @@ export function deadLetterRoutes(ctx: ConsoleContext): Router {
     needs('operator'),
     route(ctx, async (req, res) => {
       const batchId = String(req.params.id);
-      const body = (req.body ?? {}) as Choice & { edits?: unknown; rows?: unknown };
+      const body = (req.body ?? {}) as Choice & { edits?: unknown; rows?: unknown; existing?: unknown };
+      if (body.existing !== undefined && body.existing !== 'adopt')
+        return apiError(res, 422, 'INVALID_EXISTING', 'existing, when given, is "adopt"');
       const select = chosen(body);
       if (!select)
         return apiError(res, 422, 'CHOOSE_LETTERS', 'name the letters: { lines: [...] } or { code }');
@@ -152,6 +154,7 @@ export function deadLetterRoutes(ctx: ConsoleContext): Router {
             intoBatchId,
             select,
             strict: true,
+            ...(body.existing === 'adopt' ? { existing: 'adopt' as const } : {}),
             inputOf: (letter) => ({
               ...((letter.source?.line !== undefined && rewritten.get(letter.source.line)) || letter.input),
               ...edits,
@@ -212,6 +215,32 @@ export function deadLetterRoutes(ctx: ConsoleContext): Router {
         return apiError(res, 422, 'REASON_REQUIRED', 'a discard needs { "reason": "..." }');
       const gone = (await letters(batchId)).filter((l) => select(l.data));
       for (const letter of gone) await letter.remove();
+      if (gone.length > 0) {
+        // The batch's page says what was left out, why and by whom (its counts keep the failures).
+        const links = runtime.keys.console.batchLinks;
+        const before = JSON.parse(
+          (await runtime.redis.hget(links, `${batchId}:discarded`)) ?? '[]',
+        ) as object[];
+        const codes = [...new Set(gone.map((l) => l.data.code))];
+        await runtime.redis
+          .multi()
+          .hset(
+            links,
+            `${batchId}:discarded`,
+            JSON.stringify([
+              ...before,
+              {
+                count: gone.length,
+                codes,
+                reason: body.reason.trim(),
+                by: actor(req).name,
+                at: new Date().toISOString(),
+              },
+            ]),
+          )
+          .expire(links, BATCH_RETENTION_S)
+          .exec();
+      }
       await audit.record({
         actor: actor(req),
         action: 'discard',

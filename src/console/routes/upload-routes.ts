@@ -28,6 +28,8 @@ interface StartOptions extends Record<string, unknown> {
   leaveOut?: LeavableVerdict[];
   /** Creates: a talent's active application on the job is taken as the row's (1002206). */
   existing?: 'adopt';
+  /** How many rows the check's findings leave out (shown to whoever approves). */
+  leftOut?: number;
 }
 
 /** How many invalid rows an upload's answer lists (the batch records them all). */
@@ -338,6 +340,20 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     }),
   );
 
+  /** Stops the check of an upload (the person went back, or does not want to wait). */
+  router.post(
+    '/uploads/:id/check/stop',
+    needs('operator'),
+    route(ctx, async (req, res) => {
+      const uploadId = String(req.params.id);
+      const state = await checks.read(uploadId);
+      if (!state) return apiError(res, 404, 'NO_CHECK', 'this upload was not checked');
+      checks.stop(uploadId);
+      await checks.ended(uploadId, 5_000);
+      res.json(await checks.read(uploadId));
+    }),
+  );
+
   router.post(
     '/batches',
     needs('operator'),
@@ -375,7 +391,9 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
               : 'no check was run to leave rows out by',
           );
       }
-      const leftOut = await checks.leftOut(meta.uploadId, leaveOut as LeavableVerdict[]);
+      const leftOut = await checks.leftOut(meta.uploadId, leaveOut as LeavableVerdict[], {
+        adopt: body.existing === 'adopt',
+      });
       const toWrite = meta.valid - leftOut.size;
       if (toWrite > settings.confirmRows && body.confirmCount !== toWrite)
         return apiError(
@@ -411,6 +429,7 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         return apiError(res, 422, 'INVALID_EXISTING', 'existing applies to creates only');
       const options: StartOptions = {
         defaults,
+        ...(leftOut.size > 0 ? { leftOut: leftOut.size } : {}),
         ...(priority ? { priority } : {}),
         ...(body.existing === 'adopt' ? { existing: 'adopt' as const } : {}),
         ...(leaveOut.length > 0 ? { leaveOut: leaveOut as LeavableVerdict[] } : {}),
@@ -476,7 +495,9 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     createdBy: { openId: string; name: string },
   ) => {
     // Rows the check found done, failing or to skip, as the person chose: recorded so, never called.
-    const leftOut = await checks.leftOut(meta.uploadId, options.leaveOut ?? []);
+    const leftOut = await checks.leftOut(meta.uploadId, options.leaveOut ?? [], {
+      adopt: options.existing === 'adopt',
+    });
     const result = await uploads.withFile(meta.uploadId, meta.fileName, (path) =>
       enqueueFile(runtime, {
         operation: meta.operation,
@@ -545,6 +566,26 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         detail: { accepted: started.accepted, requestedBy: approval.requestedBy.name },
       });
       res.status(201).json({ batchId, accepted: started.accepted, invalid: started.invalidCount });
+    }),
+  );
+
+  /** The file of a batch awaiting approval, as it was uploaded: what the approver is asked to let write. */
+  router.get(
+    '/batches/:id/approval-file',
+    needs('viewer'),
+    route(ctx, async (req, res) => {
+      const approval = await approvals.get(String(req.params.id));
+      const meta = approval ? await uploads.meta(approval.uploadId) : undefined;
+      if (!approval || !meta)
+        return apiError(res, 404, 'NO_APPROVAL_FILE', 'no file waits for an approval here');
+      const sent = await uploads.withFile(meta.uploadId, meta.fileName, async (path) => {
+        res.attachment(meta.fileName);
+        await new Promise<void>((resolve, reject) =>
+          res.sendFile(path, (error) => (error ? reject(error) : resolve())),
+        );
+        return true;
+      });
+      if (!sent) return apiError(res, 404, 'NO_APPROVAL_FILE', 'the file is no longer kept');
     }),
   );
 

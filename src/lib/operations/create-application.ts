@@ -32,6 +32,7 @@ export const createApplication: OperationHandler<'create'> = {
       code: '1002206',
       reason: `the talent already has an active application on job ${input.job_id}: ${existing}`,
       applicationId: existing,
+      why: 'duplicate',
     };
   },
   ledgerEntry(input, outcome) {

@@ -42,6 +42,8 @@ export type CheckFinding =
       reason: string;
       /** The application that is there already (a create's duplicate). */
       applicationId?: string;
+      /** What was found, as a key a page explains in its own language. */
+      why: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'refused';
     };
 
 /**

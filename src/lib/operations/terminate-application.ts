@@ -78,16 +78,23 @@ async function checkAhead(
         verdict: 'wouldFail',
         code: String(error.feishuCode ?? `HTTP_${error.httpStatus}`),
         reason: error.feishuMsg,
+        // Reading one application by its id, a parameter error says the id is not Feishu's.
+        why: error.feishuCode === 1002002 ? 'notFound' : 'refused',
       };
     throw error;
   }
   if (application.active_status !== 1)
-    return { verdict: 'alreadyDone', code: '1002221', reason: 'already terminated (no longer active)' };
+    return {
+      verdict: 'alreadyDone',
+      code: '1002221',
+      reason: 'already terminated (no longer active)',
+      why: 'terminated',
+    };
   const moved =
     input.if_not_updated_since === undefined
       ? undefined
       : movedSinceReason(application, input.if_not_updated_since);
-  return moved ? { verdict: 'skipped', reason: moved } : { verdict: 'wouldSucceed' };
+  return moved ? { verdict: 'skipped', reason: moved, why: 'moved' } : { verdict: 'wouldSucceed' };
 }
 
 /** What Feishu is sent of a terminate job: everything but hire-queue's own guard. */

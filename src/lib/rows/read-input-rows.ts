@@ -269,7 +269,8 @@ function headerMapping(
     const trimmed = h.replace(/\s+/g, '');
     return fieldOfHeader[trimmed] ?? trimmed;
   });
-  const isResults = columns.includes('status') && columns.includes('line');
+  // A results file, or a download of failed rows (`line`, `code`, `message`): fixed and read back.
+  const isResults = columns.includes('line') && (columns.includes('status') || columns.includes('code'));
   const mapped = columns.map((c) =>
     c === '' || (isResults && resultOnlyColumns.has(c) && !known.has(c)) ? null : c,
   );
@@ -307,6 +308,7 @@ export const fieldOfHeader: Readonly<Record<string, string>> = {
   终止类型: 'termination_type',
   终止原因ID: 'termination_reason_list',
   终止备注: 'termination_reason_note',
+  此后未更新才终止: 'if_not_updated_since',
 };
 
 async function* csvRows(stream: Readable, header: HeaderContext): AsyncGenerator<RawRow> {

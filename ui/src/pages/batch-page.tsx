@@ -26,10 +26,22 @@ interface BatchDetail {
   approval?: {
     requestedBy: { openId: string; name: string };
     count: number;
+    fileName: string;
+    options: {
+      defaults?: {
+        termination_type?: number;
+        termination_reason_list?: string[];
+        termination_reason_note?: string;
+      };
+      leftOut?: number;
+      existing?: 'adopt';
+    };
     reason?: string;
     decidedBy?: { name: string };
   };
   replayedInto?: string[];
+  /** Failed rows left out on this page: how many, of which codes, why, by whom. */
+  discarded?: { count: number; codes: string[]; reason: string; by: string; at: string }[];
   deadLetterGroups: {
     code: string;
     meaning: string;
@@ -122,6 +134,12 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
       {batch.approval && state === 'awaitingApproval' && (
         <Approve me={me} batchId={batchId} approval={batch.approval} onDone={() => void load()} />
       )}
+      {batch.discarded?.map((d) => (
+        <p>
+          {t('batch.discarded', { by: d.by, count: d.count, codes: d.codes.join(', '), reason: d.reason })}{' '}
+          <span class="muted">{when(d.at)}</span>
+        </p>
+      ))}
       {batch.replayOf && (
         <p>
           {t('batch.replayOf')}{' '}
@@ -217,7 +235,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
           </ul>
         </>
       )}
-      <DeadLetters me={me} batchId={batchId} version={version} />
+      <DeadLetters me={me} batchId={batchId} version={version} onChanged={() => void load()} />
     </section>
   );
 }
@@ -331,9 +349,35 @@ function Approve({
       setBusy(false);
     }
   };
+  // What the confirm step filled in for every row that lacked it, in the page's words.
+  const filled = approval.options.defaults ?? {};
+  const defaultsText = [
+    filled.termination_type !== undefined
+      ? `${t('fields.termination_type')}: ${t(`terminationTypes.${filled.termination_type}`)}`
+      : '',
+    filled.termination_reason_list?.length
+      ? `${t('fields.termination_reason_list')}: ${filled.termination_reason_list.join(', ')}`
+      : '',
+    filled.termination_reason_note
+      ? `${t('fields.termination_reason_note')}: ${filled.termination_reason_note}`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <article>
       <p>{t('approval.waiting', { name: approval.requestedBy.name, count: approval.count })}</p>
+      <p>
+        {t('approval.details', { file: approval.fileName })}{' '}
+        <a href={`/api/v1/batches/${encodeURIComponent(batchId)}/approval-file`} download>
+          {t('approval.download')}
+        </a>
+      </p>
+      {defaultsText && <p>{t('approval.defaults', { what: defaultsText })}</p>}
+      {(approval.options.leftOut ?? 0) > 0 && (
+        <p>{t('approval.leftOut', { count: approval.options.leftOut })}</p>
+      )}
+      {approval.options.existing === 'adopt' && <p>{t('newBatch.adoptExisting')}</p>}
       {!mayDecide && <p class="muted">{t('approval.notYou')}</p>}
       {mayDecide && (
         <>

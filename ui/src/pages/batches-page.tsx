@@ -74,8 +74,8 @@ export function BatchesPage({ me }: { me: Me }) {
           {t('batches.mine')}
         </label>
       </form>
+      {/* Named, not role=search: Pico draws a search role as one pill, which a select and a button break. */}
       <form
-        role="search"
         aria-label={t('batches.candidateSearch')}
         class="grid candidate-search"
         onSubmit={(e) => {
@@ -108,7 +108,7 @@ export function BatchesPage({ me }: { me: Me }) {
       {!batches ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : shown.length === 0 ? (
-        <p>{t('batches.none')}</p>
+        <p>{touching ? t('batches.noneForCandidate', { id: touching.id }) : t('batches.none')}</p>
       ) : (
         <div class="table-scroll">
           <table>

@@ -32,7 +32,18 @@ type Ask =
  * send a group again (as it is, or with a field changed for all), fix one row, or leave them out
  * with a reason. Each behind a confirmation that states the count; a replay is a new batch.
  */
-export function DeadLetters({ me, batchId, version }: { me: Me; batchId: string; version: number }) {
+export function DeadLetters({
+  me,
+  batchId,
+  version,
+  onChanged,
+}: {
+  me: Me;
+  batchId: string;
+  version: number;
+  /** Told after a replay or a discard: the batch's page reads the batch again (its links, its discards). */
+  onChanged: () => void;
+}) {
   const t = useT();
   const [groups, setGroups] = useState<Group[] | undefined>();
   const [ask, setAsk] = useState<Ask | undefined>();
@@ -41,7 +52,8 @@ export function DeadLetters({ me, batchId, version }: { me: Me; batchId: string;
     api<{ groups: Group[] }>(`/batches/${encodeURIComponent(batchId)}/dead-letters?lang=${i18n.language}`)
       .then((answer) => setGroups(answer.groups))
       .catch(() => setGroups([]));
-  useEffect(() => void load(), [batchId, version]);
+  // Read again in the other language when the person switches (the meanings come from the server).
+  useEffect(() => void load(), [batchId, version, i18n.language]);
   if (!groups || groups.length === 0) return done ? <Done done={done} /> : null;
   const canWrite = me.role === 'operator' || me.role === 'admin';
   return (
@@ -119,8 +131,10 @@ export function DeadLetters({ me, batchId, version }: { me: Me; batchId: string;
           ask={ask}
           onClose={(result) => {
             setAsk(undefined);
-            if (result) setDone(result);
-            void load();
+            if (result) {
+              setDone(result);
+              onChanged();
+            } else void load();
           }}
         />
       )}
@@ -171,6 +185,9 @@ function LetterAction({
       : {},
   );
   const [reason, setReason] = useState('');
+  // A duplicate's group may take the application that is there (its rows end "already done").
+  const [adopt, setAdopt] = useState(false);
+  const duplicates = ask.group.code === '1002206';
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   // The edited row checked as it is typed (after a pause), as the replay will check it.
@@ -210,7 +227,11 @@ function LetterAction({
         const json =
           ask.kind === 'row'
             ? { lines: [ask.letter.line], rows: [{ line: ask.letter.line, input: row }] }
-            : { code: ask.group.code, ...(field ? { edits: { [field]: value } } : {}) };
+            : {
+                code: ask.group.code,
+                ...(field ? { edits: { [field]: value } } : {}),
+                ...(duplicates && adopt ? { existing: 'adopt' } : {}),
+              };
         const answer = await api<{ batchId: string; accepted: number }>(`${base}/replay`, {
           method: 'POST',
           json,
@@ -225,7 +246,7 @@ function LetterAction({
           : undefined;
       setError(
         rows
-          ? `${problem instanceof Error ? problem.message : ''} ${rows.map((r) => `${t('batch.line')} ${r.line}: ${r.errors.join('; ')}`).join(' / ')}`
+          ? `${t('letters.invalidEdit')} ${rows.map((r) => `${t('batch.line')} ${r.line}: ${r.errors.join('; ')}`).join(' / ')}`
           : (problem as Error).message,
       );
       setBusy(false);
@@ -244,6 +265,16 @@ function LetterAction({
           {ask.kind === 'replay' && (
             <>
               <p>{t('letters.replayBody', { count: n, rows: count(n) })}</p>
+              {duplicates && (
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={adopt}
+                    onChange={(e) => setAdopt(e.currentTarget.checked)}
+                  />
+                  {t('newBatch.adoptExisting')}
+                </label>
+              )}
               <div class="grid">
                 <label>
                   {t('letters.changeField')}
@@ -324,8 +355,8 @@ function LetterAction({
               }
             >
               {ask.kind === 'discard'
-                ? t('letters.discardGo', { rows: count(n) })
-                : t('letters.replayGo', { rows: count(n) })}
+                ? t('letters.discardGo', { count: n, rows: count(n) })
+                : t('letters.replayGo', { count: n, rows: count(n) })}
             </button>
           </footer>
         </form>

@@ -248,7 +248,13 @@ export function NewBatchPage({ me }: { me: Me }) {
         <Confirm
           me={me}
           preview={preview}
-          onBack={() => setPreview(undefined)}
+          onBack={() => {
+            // A check still running reads for nothing once the person goes back.
+            void api(`/uploads/${encodeURIComponent(preview.uploadId)}/check/stop`, { method: 'POST' }).catch(
+              () => undefined,
+            );
+            setPreview(undefined);
+          }}
           onStarted={(batchId) => location.route(`/batches/${encodeURIComponent(batchId)}`)}
         />
       )}
@@ -282,7 +288,12 @@ function Confirm({
   const terminate = preview.operation === 'terminate';
   // Left out only once the check is done: what it found, of the kinds the person chose.
   const leaving = check?.state === 'done' ? leaveOut.filter((v) => check.verdicts[v] > 0) : [];
-  const leftOutCount = leaving.reduce((sum, v) => sum + (check?.verdicts[v] ?? 0), 0);
+  // Adopting wins over leaving out: the talent's existing application is taken, not skipped.
+  const duplicates =
+    !terminate && adopt ? (check?.rows.filter((row) => row.why === 'duplicate').length ?? 0) : 0;
+  const leftOutCount =
+    leaving.reduce((sum, v) => sum + (check?.verdicts[v] ?? 0), 0) -
+    (leaving.includes('wouldFail') ? duplicates : 0);
   const toWrite = preview.valid - leftOutCount;
   useEffect(() => {
     if (terminate)
@@ -432,12 +443,20 @@ function Confirm({
         </label>
       )}
       {leftOutCount > 0 && <p>{t('newBatch.check.leavingOut', { count: leftOutCount })}</p>}
+      {duplicates > 0 && <p>{t('newBatch.adopting', { count: duplicates })}</p>}
+      {me.approvalRows !== undefined && toWrite > me.approvalRows && (
+        <p>
+          <strong>{t('newBatch.needsApproval', { max: me.approvalRows })}</strong>
+        </p>
+      )}
       <p>
         <strong>
-          {t(`newBatch.consequence.${preview.operation}`, {
-            count: toWrite,
-            valid: count(toWrite),
-          })}
+          {toWrite === 0 && preview.valid > 0
+            ? t('newBatch.nothingToWrite')
+            : t(`newBatch.consequence.${preview.operation}`, {
+                count: toWrite,
+                valid: count(toWrite),
+              })}
         </strong>
       </p>
       {mustType && (

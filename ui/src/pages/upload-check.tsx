@@ -13,7 +13,14 @@ export interface CheckState {
   checked: number;
   total: number;
   verdicts: Record<Verdict, number>;
-  rows: { line: number; verdict: Verdict; code?: string; reason: string; applicationId?: string }[];
+  rows: {
+    line: number;
+    verdict: Verdict;
+    code?: string;
+    reason: string;
+    applicationId?: string;
+    why?: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'refused';
+  }[];
 }
 
 /**
@@ -60,9 +67,10 @@ export function UploadCheck({
   const start = async () => {
     setError(undefined);
     try {
+      const first = check === undefined;
       update(await api<CheckState>(`/uploads/${encodeURIComponent(uploadId)}/check`, { method: 'POST' }));
-      // Everything found is left out unless the person keeps it.
-      onLeaveOut(leavable);
+      // Everything found is left out unless the person keeps it; a check run again keeps their choice.
+      if (first) onLeaveOut(leavable);
     } catch (problem) {
       setError((problem as Error).message);
     }
@@ -71,11 +79,21 @@ export function UploadCheck({
   const withExisting = check?.rows.some((row) => row.applicationId !== undefined) ?? false;
   // In the page's language first; Feishu's own words beside it.
   const why = (row: CheckState['rows'][number]) =>
-    row.verdict === 'wouldFail'
-      ? row.code === '1002206'
-        ? t('newBatch.check.why.duplicate', { id: row.applicationId ?? '' })
-        : t('newBatch.check.why.wouldFail', { code: row.code ?? '' })
-      : t(`newBatch.check.why.${row.verdict}`);
+    row.verdict === 'unchecked'
+      ? t('newBatch.check.why.unchecked')
+      : t(`newBatch.check.why.${row.why ?? 'refused'}`, {
+          id: row.applicationId ?? '',
+          code: row.code ?? '',
+        });
+  const stop = async () => {
+    try {
+      update(
+        await api<CheckState>(`/uploads/${encodeURIComponent(uploadId)}/check/stop`, { method: 'POST' }),
+      );
+    } catch (problem) {
+      setError((problem as Error).message);
+    }
+  };
   const duration =
     estimateSeconds >= 90
       ? t('newBatch.check.minutes', { count: Math.round(estimateSeconds / 60) })
@@ -119,6 +137,14 @@ export function UploadCheck({
           {check.state === 'stopped' && <p>{t('newBatch.check.stopped')}</p>}
           {check.state === 'done' && <p>{t('newBatch.check.done', { total: count(check.total) })}</p>}
         </div>
+      )}
+      {check?.state === 'running' && (
+        <>
+          <p class="muted">{t('newBatch.check.runningHint')}</p>
+          <button type="button" class="secondary" onClick={() => void stop()}>
+            {t('newBatch.check.stop')}
+          </button>
+        </>
       )}
       {check && check.state !== 'running' && (
         <>
