@@ -7,7 +7,7 @@ import { smallFixture } from '../sandbox/fixture';
 /**
  * Issue 30: a check reads in the read limit's background lane, so a guarded close-out running
  * beside it keeps its pace. The close-out's rows carry no job: each is guarded by a read of its
- * application, 20 reads a second of the 40 allowed here, so a check taking reads as they come
+ * application, 10 reads a second of the 20 allowed here, so a check taking reads as they come
  * would slow it. Compared as a ratio of two runs in the same test.
  */
 describe('a check beside a guarded close-out (issue 30)', () => {
@@ -16,9 +16,10 @@ describe('a check beside a guarded close-out (issue 30)', () => {
     const sandbox = await openSandbox({
       config: { fixture: smallFixture(Date.now(), 2 * rowsPerRun + 2000) },
     });
+    // 10 terminations a second, each guarded by a read: half of the 20 reads a second allowed.
     const fleet = await openFleet(
       sandbox,
-      { HIRE_LIMIT_READ: '40/s,1000/min' },
+      { HIRE_LIMIT_TERMINATE: '10/s', HIRE_LIMIT_READ: '20/s,1000/min' },
       { operations: ['terminate'] },
     );
     const arrivals = new Map<string, number>();

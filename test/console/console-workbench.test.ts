@@ -71,6 +71,8 @@ describe('the console’s workbench in a browser (issue 30)', () => {
       await screenshot(operator, 'replay');
       await replay.getByRole('button', { name: '重新提交 2 行' }).click();
       await operator.getByText('已重新提交 2 行。').waitFor();
+      // The list is read again: the replayed group leaves it.
+      await operator.getByText(/^1002512 · /).waitFor({ state: 'detached' });
       const replayLink = operator.getByRole('link', { name: /查看新批次/ });
       const replayedInto = (await replayLink.innerText()).replace('查看新批次 ', '').trim();
       await fleet.waitForBatch(replayedInto);
