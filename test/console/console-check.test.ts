@@ -16,7 +16,14 @@ interface CheckAnswer {
   checked: number;
   total: number;
   verdicts: Record<string, number>;
-  rows: { line: number; verdict: string; code?: string; reason: string; applicationId?: string }[];
+  rows: {
+    line: number;
+    verdict: string;
+    code?: string;
+    reason: string;
+    applicationId?: string;
+    why?: string;
+  }[];
 }
 
 describe('the check against Feishu before anything is written (issue 30, 预检)', () => {
@@ -71,10 +78,11 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
     sandbox.touchApplication('app-3');
     const preview = await upload(
       'terminate',
-      `application_id,termination_type,if_not_updated_since\n` +
-        ['app-2', 'app-3', 'app-4', 'app-missing'].map((id) => `${id},1,${cutoff}`).join('\n'),
+      `application_id,termination_type,if_not_updated_since,termination_reason_list\n` +
+        ['app-2', 'app-3', 'app-4', 'app-missing'].map((id) => `${id},1,${cutoff},`).join('\n') +
+        `\napp-1,1,${cutoff},reason-gone`,
     );
-    // The cost is stated before: 4 rows at the read limit's 1000/min.
+    // The cost is stated before: 5 rows at the read limit's 5/s.
     expect(preview.check.estimateSeconds).toBe(1);
     // Nothing can be left out before a check has run.
     expect(
@@ -89,19 +97,23 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
     const check = await checkToTheEnd(preview.uploadId);
     expect(check).toMatchObject({
       state: 'done',
-      checked: 4,
-      total: 4,
-      verdicts: { wouldSucceed: 1, alreadyDone: 1, wouldFail: 1, skipped: 1, unchecked: 0 },
+      checked: 5,
+      total: 5,
+      verdicts: { wouldSucceed: 1, alreadyDone: 1, wouldFail: 2, skipped: 1, unchecked: 0 },
     });
     expect(check.rows.map(({ line, verdict, code }) => ({ line, verdict, code }))).toEqual([
       { line: 2, verdict: 'alreadyDone', code: '1002221' },
       { line: 3, verdict: 'skipped', code: undefined },
       { line: 5, verdict: 'wouldFail', code: '1002002' },
+      { line: 6, verdict: 'wouldFail', code: '1002002' },
     ]);
+    expect(check.rows.map((row) => row.why)).toEqual(['terminated', 'moved', 'notFound', 'unknownReason']);
     expect(check.rows[1]!.reason).toContain('someone moved it');
     // Reads only: not one terminate call reached Feishu.
     expect(sandbox.stats().endpoints.terminate.calls).toBe(0);
+    // One read per row, and Feishu's termination reasons listed once for all of them.
     expect(sandbox.stats().endpoints.getApplication.calls).toBe(4);
+    expect(sandbox.stats().endpoints.listTerminationReasons.calls).toBe(1);
 
     expect(
       (
@@ -119,11 +131,11 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
         leaveOut: ['alreadyDone', 'skipped', 'wouldFail'],
       }),
     });
-    expect(confirmed).toMatchObject({ status: 201, body: { accepted: 1, leftOut: 3 } });
+    expect(confirmed).toMatchObject({ status: 201, body: { accepted: 1, leftOut: 4 } });
     const report = await operator.json<{ counts: Record<string, number>; rows?: unknown }>(
       '/api/v1/batches/checked-closeout',
     );
-    expect(report.body.counts).toMatchObject({ pending: 1, alreadyDone: 1, skipped: 2 });
+    expect(report.body.counts).toMatchObject({ pending: 1, alreadyDone: 1, skipped: 3 });
     expect(sandbox.stats().endpoints.terminate.calls).toBe(0);
     // Which batches touched this candidate?
     const search = async (query: string) =>
@@ -131,13 +143,13 @@ describe('the check against Feishu before anything is written (issue 30, 预检)
         (b) => b.batchId,
       );
     expect(await search('applicationId=app-4')).toEqual(['checked-closeout']);
-    expect(await search('applicationId=app-1')).toEqual([]);
+    expect(await search('applicationId=app-99')).toEqual([]);
 
     const audit = await admin.json<{
       entries: { action: string; actor: { name: string }; detail: unknown }[];
     }>('/api/v1/audit');
     expect(audit.body.entries.find((e) => e.action === 'check')).toMatchObject({
-      detail: { rows: 4, operation: 'terminate' },
+      detail: { rows: 5, operation: 'terminate' },
     });
   });
 

@@ -5,7 +5,7 @@ import { classifyOutcome } from '../feishu/classify-outcome';
 import type { FeishuClient } from '../feishu/feishu-client';
 import type { Operation } from '../feishu/hire-schemas';
 import { handlerOf } from '../operations/operation-handlers';
-import type { CheckFinding } from '../operations/operation-handler';
+import type { CheckContext, CheckFinding } from '../operations/operation-handler';
 
 export type { CheckFinding } from '../operations/operation-handler';
 
@@ -45,18 +45,27 @@ export async function checkRows<O extends Operation>(options: CheckRowsOptions<O
   const handler = handlerOf(options.operation);
   const { client, signal } = options;
   let next = 0;
+  const control = { priority: 'background' as const, ...(signal ? { signal } : {}) };
+  let reasonIds: Promise<ReadonlySet<string>> | undefined;
+  const context: CheckContext = {
+    // Listed once; a failed listing is forgotten, so that the next row's retry lists again.
+    terminationReasonIds: () =>
+      (reasonIds ??= client.listTerminationReasons(control).then(
+        (all) => new Set(all.map((r) => r.id)),
+        (error: unknown) => {
+          reasonIds = undefined;
+          throw error;
+        },
+      )),
+  };
   const readOne = async (row: AcceptedRow<O>): Promise<RowFinding> => {
     try {
-      return await pRetry(
-        () =>
-          handler.checkAhead(client, row.input, { priority: 'background', ...(signal ? { signal } : {}) }),
-        {
-          retries: checkDefaults.retries,
-          minTimeout: checkDefaults.minRetryDelayMs,
-          ...(signal ? { signal } : {}),
-          shouldRetry: ({ error }) => classifyOutcome('read', error).kind === 'transient',
-        },
-      );
+      return await pRetry(() => handler.checkAhead(client, row.input, control, context), {
+        retries: checkDefaults.retries,
+        minTimeout: checkDefaults.minRetryDelayMs,
+        ...(signal ? { signal } : {}),
+        shouldRetry: ({ error }) => classifyOutcome('read', error).kind === 'transient',
+      });
     } catch (error) {
       if (signal?.aborted) throw error;
       const { code, message } = classifyOutcome('read', error);

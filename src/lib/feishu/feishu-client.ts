@@ -242,10 +242,11 @@ export class FeishuClient {
   }
 
   /** 获取终止投递原因, every page. */
-  async listTerminationReasons(): Promise<TerminationReasonItem[]> {
+  async listTerminationReasons(control: CallControl = {}): Promise<TerminationReasonItem[]> {
     const all: TerminationReasonItem[] = [];
     const pages = eachItem(async (pageToken) => {
       const { data } = await this.call({
+        ...control,
         name: 'list termination reasons',
         limited: 'read',
         method: 'GET',

@@ -43,8 +43,14 @@ export type CheckFinding =
       /** The application that is there already (a create's duplicate). */
       applicationId?: string;
       /** What was found, as a key a page explains in its own language. */
-      why: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'refused';
+      why: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'unknownReason' | 'refused';
     };
+
+/** What a check's rows share: reads made once for all of them. */
+export interface CheckContext {
+  /** The ids of Feishu's termination reasons (listed once per check). */
+  terminationReasonIds(): Promise<ReadonlySet<string>>;
+}
 
 /**
  * Everything one Hire operation does differently; the job's path (`processHireJob`) is the same
@@ -82,7 +88,12 @@ export interface OperationHandler<O extends Operation> {
    * Reads only: what the row's call would do now, as far as Feishu's read endpoints tell. The
    * reads take the `control` given (a check runs in the limiter's background lane).
    */
-  checkAhead(client: FeishuClient, input: InputOf[O], control: CallControl): Promise<CheckFinding>;
+  checkAhead(
+    client: FeishuClient,
+    input: InputOf[O],
+    control: CallControl,
+    context: CheckContext,
+  ): Promise<CheckFinding>;
   /** The existing thing a duplicate answer points at, for `existing: adopt` (undefined: none found). */
   findExisting?(client: FeishuClient, input: InputOf[O]): Promise<string | undefined>;
   /** What the ledger keeps of an outcome, if anything. */

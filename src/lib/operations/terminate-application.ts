@@ -6,7 +6,13 @@ import {
 } from '../feishu/hire-schemas';
 import type { CallControl, FeishuClient } from '../feishu/feishu-client';
 import { FeishuApiError } from '../feishu/feishu-api-error';
-import type { CheckFinding, OperationHandler, PreCheck, PreCheckContext } from './operation-handler';
+import type {
+  CheckContext,
+  CheckFinding,
+  OperationHandler,
+  PreCheck,
+  PreCheckContext,
+} from './operation-handler';
 import { applicationMovedSince, movedSinceReason, wasTerminatedByUs } from './reconcile-ambiguous';
 
 /**
@@ -59,7 +65,8 @@ async function closeOutGuard(
 }
 
 /**
- * A termination ahead of its call: an application Feishu does not know would fail; one no longer
+ * A termination ahead of its call: a termination reason Feishu does not list, or an application
+ * it does not know, would fail; one no longer
  * active is done already; a close-out row whose application moved since its cutoff would be
  * skipped by the guard.
  */
@@ -67,7 +74,20 @@ async function checkAhead(
   client: FeishuClient,
   input: TerminateJobInput,
   control: CallControl,
+  context: CheckContext,
 ): Promise<CheckFinding> {
+  const reasons = input.termination_reason_list ?? [];
+  if (reasons.length > 0) {
+    const known = await context.terminationReasonIds();
+    const unknown = reasons.filter((id) => !known.has(id));
+    if (unknown.length > 0)
+      return {
+        verdict: 'wouldFail',
+        code: '1002002',
+        reason: `termination reason ${unknown.join(', ')} not found among Feishu's termination reasons`,
+        why: 'unknownReason',
+      };
+  }
   let application;
   try {
     application = await client.getApplication(input.application_id, control);

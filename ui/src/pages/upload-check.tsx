@@ -19,7 +19,7 @@ export interface CheckState {
     code?: string;
     reason: string;
     applicationId?: string;
-    why?: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'refused';
+    why?: 'notFound' | 'terminated' | 'moved' | 'duplicate' | 'unknownReason' | 'refused';
   }[];
 }
 
