@@ -99,7 +99,11 @@ describe('a second person’s approval for big batches (issue 30)', () => {
     expect(await approve(second, 'big-1')).toMatchObject({ status: 201, body: { accepted: 3 } });
     expect((await runtime.batches.progress('big-1')).jobs).toBe(3);
     expect(await approve(admin, 'big-1')).toMatchObject({ status: 409 });
-    expect((await admin.json('/api/v1/batches/big-1')).body).toMatchObject({ createdBy: { name: '李娜' } });
+    // Started, its page still says who asked and who approved.
+    expect((await admin.json('/api/v1/batches/big-1')).body).toMatchObject({
+      createdBy: { name: '李娜' },
+      approval: { state: 'approved', requestedBy: { name: '李娜' }, decidedBy: { name: '陈静' } },
+    });
 
     expect((await confirm('big-2')).status).toBe(202);
     const reject = (body: object) =>

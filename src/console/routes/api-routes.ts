@@ -15,6 +15,7 @@ import type { ConsoleContext } from '../console-context';
 import { apiError, csrfChecked, needs, signedIn } from '../guards';
 import { approvalSummary, Approvals } from '../../lib/access/approvals';
 import { route } from './route';
+import { sustainedPerSecond } from '../../lib/limiter/rate-limit-spec';
 import { uploadRoutes } from './upload-routes';
 import { deadLetterRoutes } from './dead-letter-routes';
 
@@ -166,6 +167,8 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         });
       }
       const owner = await runtime.redis.hget(runtime.keys.console.batchOwners, batchId);
+      // A batch started by a second person's approval: who asked when, who approved when.
+      const approved = await approvals.get(batchId);
       const [replayOf, replayedInto, discarded] = await runtime.redis.hmget(
         runtime.keys.console.batchLinks,
         `${batchId}:replayOf`,
@@ -173,11 +176,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         `${batchId}:discarded`,
       );
       const language = languageOf(req.query.lang, req.get('accept-language'));
-      const limitPerSecond = Math.min(
-        ...handlerOf(report.operation)
-          .limitsOf(runtime.config)
-          .map((cap) => (cap.limit * 1000) / cap.windowMs),
-      );
+      const limitPerSecond = sustainedPerSecond(handlerOf(report.operation).limitsOf(runtime.config));
       const pending = report.counts.pending;
       res.json({
         ...report,
@@ -185,6 +184,7 @@ export function apiRoutes(ctx: ConsoleContext): Router {
         ...(replayOf ? { replayOf } : {}),
         ...(replayedInto ? { replayedInto: JSON.parse(replayedInto) as string[] } : {}),
         ...(discarded ? { discarded: JSON.parse(discarded) as object[] } : {}),
+        ...(approved ? { approval: approved } : {}),
         limitPerSecond,
         etaSeconds: pending === 0 || report.state !== 'running' ? null : Math.ceil(pending / limitPerSecond),
         deadLetterGroups: groupDeadLetters(report.deadLetters, language),

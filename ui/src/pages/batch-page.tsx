@@ -36,8 +36,10 @@ interface BatchDetail {
       leftOut?: number;
       existing?: 'adopt';
     };
+    requestedAt: string;
     reason?: string;
     decidedBy?: { name: string };
+    decidedAt?: string;
   };
   replayedInto?: string[];
   /** Failed rows left out on this page: how many, of which codes, why, by whom. */
@@ -128,6 +130,16 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
           {t('approval.rejectedBecause', {
             reason:
               batch.approval.reason === 'expired' ? t('approval.expired') : (batch.approval.reason ?? ''),
+          })}
+        </p>
+      )}
+      {batch.approval && started && batch.approval.decidedBy && (
+        <p>
+          {t('approval.approvedBy', {
+            requester: batch.approval.requestedBy.name,
+            requestedAt: when(batch.approval.requestedAt),
+            by: batch.approval.decidedBy.name,
+            at: when(batch.approval.decidedAt),
           })}
         </p>
       )}
