@@ -64,7 +64,7 @@ export function AuditPage() {
                       ''
                     )}
                   </td>
-                  <td class="detail">{describe(entry.detail)}</td>
+                  <td class="detail">{describe(entry.detail, t)}</td>
                 </tr>
               ))}
             </tbody>
@@ -75,9 +75,26 @@ export function AuditPage() {
   );
 }
 
-/** An entry's detail as text a person reads: `field: value` pairs. */
-function describe(detail: Record<string, unknown>): string {
+/** Ids only a machine reads, and values that say nothing happened: not shown. */
+const hiddenKeys = new Set(['uploadId', 'listedMs', 'openId']);
+
+/** An entry's detail as text a person reads: `label: value` pairs in the page's language. */
+function describe(detail: Record<string, unknown>, t: ReturnType<typeof useT>): string {
   return Object.entries(detail)
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .filter(
+      ([key, value]) => !hiddenKeys.has(key) && value !== 0 && !(Array.isArray(value) && value.length === 0),
+    )
+    .map(([key, value]) => {
+      const label = t(`audit.keys.${key}`, { defaultValue: key });
+      const text =
+        key === 'operation' && typeof value === 'string'
+          ? t(`operations.${value}`, { defaultValue: value })
+          : Array.isArray(value)
+            ? value.join(', ')
+            : typeof value === 'string'
+              ? value
+              : JSON.stringify(value);
+      return `${label}: ${text}`;
+    })
     .join(' · ');
 }
