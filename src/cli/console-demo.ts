@@ -20,7 +20,12 @@ import { watchShutdown } from './shutdown';
 const say = (line = '') => process.stderr.write(`${line}\n`);
 
 /** The sandbox's people, with the role each has in the demo. */
-const demoRoles = { ou_sandbox_operator: 'operator', ou_sandbox_viewer: 'viewer' } as const;
+/** A second operator too: a batch above HIRE_CONSOLE_APPROVAL_ROWS needs another person to approve it. */
+const demoRoles = {
+  ou_sandbox_operator: 'operator',
+  ou_sandbox_second_operator: 'operator',
+  ou_sandbox_viewer: 'viewer',
+} as const;
 
 /**
  * `hire-queue demo --console`: the sandbox, a private Redis, workers and the console, until Ctrl-C.
@@ -81,7 +86,7 @@ export async function runConsoleDemo(port: number): Promise<number> {
     say('hire-queue console demo: the Feishu Hire sandbox, a private Redis, workers and the console.\n');
     say(`  Open ${running.url}/ and sign in as one of the sandbox's people:`);
     say(
-      '    王芳 Wang Fang (admin) · 李娜 Li Na (operator) · 张伟 Zhang Wei (viewer) · 刘洋 Liu Yang (no role yet)',
+      '    王芳 Wang Fang (admin) · 李娜 Li Na (operator) · 陈静 Chen Jing (operator, approves) · 张伟 Zhang Wei (viewer) · 刘洋 Liu Yang (no role yet)',
     );
     say(`  A spreadsheet to upload as 李娜 (25 terminations and one bad row): ${sample}`);
     say('\n  Ctrl-C stops it (everything lives in the private Redis and goes with it).');

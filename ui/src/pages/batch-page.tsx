@@ -363,12 +363,29 @@ function Approve({
   };
   // What the confirm step filled in for every row that lacked it, in the page's words.
   const filled = approval.options.defaults ?? {};
+  // Reasons by their names in Feishu, as the confirmer picked them.
+  const [reasonNames, setReasonNames] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (!filled.termination_reason_list?.length) return;
+    api<{ reasons: { id: string; name: { zh_cn?: string; en_us?: string } }[] }>('/termination-reasons')
+      .then((answer) =>
+        setReasonNames(
+          Object.fromEntries(
+            answer.reasons.map((r) => [
+              r.id,
+              (i18n.language === 'en' ? r.name.en_us : r.name.zh_cn) ?? r.name.zh_cn ?? r.id,
+            ]),
+          ),
+        ),
+      )
+      .catch(() => undefined);
+  }, [batchId]);
   const defaultsText = [
     filled.termination_type !== undefined
       ? `${t('fields.termination_type')}: ${t(`terminationTypes.${filled.termination_type}`)}`
       : '',
     filled.termination_reason_list?.length
-      ? `${t('fields.termination_reason_list')}: ${filled.termination_reason_list.join(', ')}`
+      ? `${t('approval.reasonLabel')}: ${filled.termination_reason_list.map((id) => reasonNames[id] ?? id).join(', ')}`
       : '',
     filled.termination_reason_note
       ? `${t('fields.termination_reason_note')}: ${filled.termination_reason_note}`

@@ -395,6 +395,8 @@ function Confirm({
       )}
       {preview.valid > 0 && (
         <UploadCheck
+          operation={preview.operation}
+          adopting={!terminate && adopt}
           uploadId={preview.uploadId}
           rows={preview.valid}
           estimateSeconds={preview.check.estimateSeconds}
@@ -443,7 +445,6 @@ function Confirm({
         </label>
       )}
       {leftOutCount > 0 && <p>{t('newBatch.check.leavingOut', { count: leftOutCount })}</p>}
-      {duplicates > 0 && <p>{t('newBatch.adopting', { count: duplicates })}</p>}
       {me.approvalRows !== undefined && toWrite > me.approvalRows && (
         <p>
           <strong>{t('newBatch.needsApproval', { max: me.approvalRows })}</strong>
@@ -453,10 +454,16 @@ function Confirm({
         <strong>
           {toWrite === 0 && preview.valid > 0
             ? t('newBatch.nothingToWrite')
-            : t(`newBatch.consequence.${preview.operation}`, {
-                count: toWrite,
-                valid: count(toWrite),
-              })}
+            : duplicates > 0
+              ? t('newBatch.consequence.createAdopting', {
+                  valid: count(toWrite),
+                  create: count(toWrite - duplicates),
+                  adopt: count(duplicates),
+                })
+              : t(`newBatch.consequence.${preview.operation}`, {
+                  count: toWrite,
+                  valid: count(toWrite),
+                })}
         </strong>
       </p>
       {mustType && (

@@ -28,6 +28,8 @@ export interface CheckState {
  * starts, its progress, what it found, and which of those rows to leave out.
  */
 export function UploadCheck({
+  operation,
+  adopting,
   uploadId,
   rows,
   estimateSeconds,
@@ -36,6 +38,9 @@ export function UploadCheck({
   onLeaveOut,
   onCheck,
 }: {
+  operation: 'terminate' | 'create';
+  /** Creates: duplicates will be adopted, so they are not offered to leave out. */
+  adopting: boolean;
   uploadId: string;
   rows: number;
   estimateSeconds: number;
@@ -76,6 +81,10 @@ export function UploadCheck({
     }
   };
 
+  // Duplicates taken as the rows' own (adopting) are not among the rows a person may leave out.
+  const duplicates = adopting ? (check?.rows.filter((row) => row.why === 'duplicate').length ?? 0) : 0;
+  const leavableCount = (v: LeavableVerdict) =>
+    (check?.verdicts[v] ?? 0) - (v === 'wouldFail' ? duplicates : 0);
   const withExisting = check?.rows.some((row) => row.applicationId !== undefined) ?? false;
   // In the page's language first; Feishu's own words beside it.
   const why = (row: CheckState['rows'][number]) =>
@@ -103,6 +112,7 @@ export function UploadCheck({
     <section aria-labelledby="check-title">
       <h2 id="check-title">{t('newBatch.check.title')}</h2>
       <p>{t('newBatch.check.explain')}</p>
+      {operation === 'create' && <p class="muted">{t('newBatch.check.createLimit')}</p>}
       {rows > maxRows ? (
         <p>{t('newBatch.check.tooMany', { max: count(maxRows) })}</p>
       ) : (
@@ -134,7 +144,9 @@ export function UploadCheck({
               />
             </>
           )}
-          {check.state === 'stopped' && <p>{t('newBatch.check.stopped')}</p>}
+          {check.state === 'stopped' && (
+            <p>{t('newBatch.check.stopped', { checked: count(check.checked), total: count(check.total) })}</p>
+          )}
           {check.state === 'done' && <p>{t('newBatch.check.done', { total: count(check.total) })}</p>}
         </div>
       )}
@@ -192,7 +204,7 @@ export function UploadCheck({
           )}
           {check.state === 'done' &&
             leavable
-              .filter((v) => check.verdicts[v] > 0)
+              .filter((v) => leavableCount(v) > 0)
               .map((v) => (
                 <label>
                   <input
@@ -205,7 +217,7 @@ export function UploadCheck({
                       )
                     }
                   />
-                  {t(`newBatch.check.leaveOutBy.${v}`, { count: check.verdicts[v] })}
+                  {t(`newBatch.check.leaveOutBy.${v}`, { count: leavableCount(v) })}
                 </label>
               ))}
           {check.state === 'done' && check.rows.length > 0 && (
