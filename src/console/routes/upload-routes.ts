@@ -97,6 +97,12 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
   const { settings, audit, runtime } = ctx;
   const checks = new UploadChecks(runtime, uploads, ctx.logger);
   ctx.onClose(() => checks.stopAll());
+  /** An upload by its id, or undefined once a 404 is answered. */
+  const knownUpload = async (uploadId: unknown, res: Response) => {
+    const meta = typeof uploadId === 'string' ? await uploads.meta(uploadId) : undefined;
+    if (!meta) apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+    return meta;
+  };
   /** What the page is told of an upload: everything but who kept it where, and what a check would cost. */
   const publicMeta = (meta: UploadMeta) => {
     const { createdBy: _by, ...rest } = meta;
@@ -279,8 +285,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     '/uploads/:id',
     needs('operator'),
     route(ctx, async (req, res) => {
-      const meta = await uploads.meta(String(req.params.id));
-      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      const meta = await knownUpload(String(req.params.id), res);
+      if (!meta) return;
       res.json(publicMeta(meta));
     }),
   );
@@ -293,8 +299,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     '/uploads/:id/check',
     needs('operator'),
     route(ctx, async (req, res) => {
-      const meta = await uploads.meta(String(req.params.id));
-      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      const meta = await knownUpload(String(req.params.id), res);
+      if (!meta) return;
       if (meta.valid === 0)
         return apiError(res, 422, 'NOTHING_TO_CHECK', 'the upload has no valid rows to check');
       if (meta.valid > settings.checkMaxRows)
@@ -328,8 +334,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     '/uploads/:id/check',
     needs('operator'),
     route(ctx, async (req, res) => {
-      const meta = await uploads.meta(String(req.params.id));
-      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      const meta = await knownUpload(String(req.params.id), res);
+      if (!meta) return;
       // `?waitMs=`: answer when the check ends, or after that long (at most 25 s).
       const waitMs = Math.min(25_000, Math.max(0, Number(req.query.waitMs) || 0));
       if (waitMs > 0) await checks.ended(meta.uploadId, waitMs);
@@ -369,8 +375,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
         leaveOut?: unknown;
         existing?: unknown;
       };
-      const meta = typeof body.uploadId === 'string' ? await uploads.meta(body.uploadId) : undefined;
-      if (!meta) return apiError(res, 404, 'UNKNOWN_UPLOAD', 'no such upload (uploads are kept for a day)');
+      const meta = await knownUpload(body.uploadId, res);
+      if (!meta) return;
       const leaveOut = body.leaveOut ?? [];
       if (!Array.isArray(leaveOut) || !leaveOut.every((v) => leavableVerdicts.includes(v as LeavableVerdict)))
         return apiError(
@@ -526,29 +532,40 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
     return result;
   };
 
+  /**
+   * The approval of a batch still waiting for one, or undefined once the refusal is answered: none
+   * (404), asked by `approverOpenId` itself (403, approving only), decided already (409).
+   */
+  const undecided = async (batchId: string, res: Response, approverOpenId?: string) => {
+    const approval = await approvals.get(batchId);
+    if (!approval) {
+      apiError(res, 404, 'NO_APPROVAL', `batch ${batchId} is not waiting for an approval`);
+      return undefined;
+    }
+    if (approverOpenId !== undefined && approval.requestedBy.openId === approverOpenId) {
+      apiError(res, 403, 'OWN_BATCH', 'the person who confirmed a batch cannot approve it: another must');
+      return undefined;
+    }
+    if (approval.state !== 'awaitingApproval') {
+      apiError(
+        res,
+        409,
+        'DECIDED',
+        `batch ${batchId} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`,
+      );
+      return undefined;
+    }
+    return approval;
+  };
+
   /** Another operator or an admin approves: the batch starts as it was confirmed. Not its requester. */
   router.post(
     '/batches/:id/approve',
     needs('operator'),
     route(ctx, async (req, res) => {
       const batchId = String(req.params.id);
-      const approval = await approvals.get(batchId);
-      if (!approval)
-        return apiError(res, 404, 'NO_APPROVAL', `batch ${batchId} is not waiting for an approval`);
-      if (approval.requestedBy.openId === req.caller!.openId)
-        return apiError(
-          res,
-          403,
-          'OWN_BATCH',
-          'the person who confirmed a batch cannot approve it: another must',
-        );
-      if (approval.state !== 'awaitingApproval')
-        return apiError(
-          res,
-          409,
-          'DECIDED',
-          `batch ${batchId} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`,
-        );
+      const approval = await undecided(batchId, res, req.caller!.openId);
+      if (!approval) return;
       const approver = { openId: req.caller!.openId, name: req.caller!.name };
       const before = await approvals.decide(batchId, 'approved', approver);
       if (before?.state !== 'awaitingApproval')
@@ -597,16 +614,8 @@ export function uploadRoutes(ctx: ConsoleContext): Router {
       const reason = (req.body as { reason?: unknown } | undefined)?.reason;
       if (typeof reason !== 'string' || reason.trim() === '')
         return apiError(res, 422, 'REASON_REQUIRED', 'a rejection needs { "reason": "..." }');
-      const approval = await approvals.get(batchId);
-      if (!approval)
-        return apiError(res, 404, 'NO_APPROVAL', `batch ${batchId} is not waiting for an approval`);
-      if (approval.state !== 'awaitingApproval')
-        return apiError(
-          res,
-          409,
-          'DECIDED',
-          `batch ${batchId} is ${approval.state}${approval.reason ? ` (${approval.reason})` : ''}`,
-        );
+      const approval = await undecided(batchId, res);
+      if (!approval) return;
       const by = { openId: req.caller!.openId, name: req.caller!.name };
       await approvals.decide(batchId, 'rejected', by, reason.trim());
       await uploads.remove(approval.uploadId);

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { when } from '../format';
 import { useT } from '../i18n';
+import { ErrorText } from '../error-text';
 
 interface Entry {
   at: string;
@@ -30,11 +31,7 @@ export function AuditPage() {
         {t('audit.batch')}
         <input type="search" value={batchId} onChange={(e) => setBatchId(e.currentTarget.value)} />
       </label>
-      {error && (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {!entries ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : (

@@ -3,6 +3,7 @@ import { api, ApiError, type Me } from '../api';
 import { count, when } from '../format';
 import { i18n, useT } from '../i18n';
 import { DeadLetters } from './dead-letters';
+import { ErrorText } from '../error-text';
 
 type Counts = Record<
   'succeeded' | 'alreadyDone' | 'skipped' | 'deadLettered' | 'cancelled' | 'pending' | 'invalid',
@@ -95,12 +96,7 @@ export function BatchPage({ me, batchId }: { me: Me; batchId: string }) {
     return () => events.close();
   }, [batchId, hasJobs]);
 
-  if (error)
-    return (
-      <p role="alert" class="error-text">
-        {error}
-      </p>
-    );
+  if (error) return <ErrorText error={error} />;
   if (!batch) return <p aria-busy="true">{t('common.loading')}</p>;
   const state = live?.state ?? batch.state;
   const jobs = live?.jobs ?? batch.counts.total - batch.counts.invalid;
@@ -305,11 +301,7 @@ function ConfirmAction({
               <textarea required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
             </label>
           )}
-          {error && (
-            <p role="alert" class="error-text">
-              {error}
-            </p>
-          )}
+          <ErrorText error={error} />
           <footer class="actions">
             <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
               {t('confirm.back')}
@@ -429,11 +421,7 @@ function Approve({
           </div>
         </>
       )}
-      {error && (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
     </article>
   );
 }

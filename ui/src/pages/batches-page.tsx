@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Me } from '../api';
 import { count, when } from '../format';
 import { useT } from '../i18n';
+import { ErrorText } from '../error-text';
 
 interface BatchSummary {
   batchId: string;
@@ -100,11 +101,7 @@ export function BatchesPage({ me }: { me: Me }) {
         <button type="submit">{t('batches.find')}</button>
       </form>
       {touching && <p role="status">{t('batches.touched', { id: touching.id })}</p>}
-      {error && (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {!batches ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : shown.length === 0 ? (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Me } from '../api';
 import { count } from '../format';
 import { i18n, useT } from '../i18n';
+import { ErrorText } from '../error-text';
 
 interface Letter {
   line: number | null;
@@ -336,11 +337,7 @@ function LetterAction({
               </label>
             </>
           )}
-          {error && (
-            <p role="alert" class="error-text">
-              {error}
-            </p>
-          )}
+          <ErrorText error={error} />
           <footer class="actions">
             <button type="button" class="secondary" onClick={() => dialog.current?.close()}>
               {t('confirm.back')}

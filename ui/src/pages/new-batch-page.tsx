@@ -4,6 +4,7 @@ import { api, ApiError, type Me } from '../api';
 import { count } from '../format';
 import { i18n, useT } from '../i18n';
 import { UploadCheck, type CheckState, type LeavableVerdict } from './upload-check';
+import { ErrorText } from '../error-text';
 
 type Operation = 'terminate' | 'create';
 
@@ -226,11 +227,7 @@ export function NewBatchPage({ me }: { me: Me }) {
               ))}
             </fieldset>
           )}
-          {error && (
-            <p role="alert" class="error-text">
-              {error}
-            </p>
-          )}
+          <ErrorText error={error} />
           <button
             type="submit"
             aria-busy={busy}
@@ -478,11 +475,7 @@ function Confirm({
           />
         </label>
       )}
-      {error && (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <div class="actions">
         <button type="button" class="secondary" onClick={onBack}>
           {t('newBatch.back')}

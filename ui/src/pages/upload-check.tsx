@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { count } from '../format';
 import { useT } from '../i18n';
+import { ErrorText } from '../error-text';
 
 export type Verdict = 'wouldSucceed' | 'alreadyDone' | 'wouldFail' | 'skipped' | 'unchecked';
 export type LeavableVerdict = 'alreadyDone' | 'wouldFail' | 'skipped';
@@ -125,11 +126,7 @@ export function UploadCheck({
           )}
         </>
       )}
-      {error && (
-        <p role="alert" class="error-text">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {check && (
         <div role="status">
           {check.state === 'running' && (
