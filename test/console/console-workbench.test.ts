@@ -162,6 +162,8 @@ describe('the console’s workbench in a browser (issue 30)', () => {
       await second.getByRole('button', { name: '批准写入 300 行' }).click();
       await second.getByText('已完成：每一行都有了结果，可以下载结果表。').waitFor({ timeout: 60_000 });
       expect((await fleet.batches.progress(bigBatch)).counts).toMatchObject({ succeeded: 300 });
+      await second.getByText(/陈静 于 .* 批准后开始写入。/).waitFor();
+      await screenshot(second, 'approved');
 
       // The audit has every step, by who took it.
       await admin.goto(`${running.url}/audit`);
@@ -169,6 +171,7 @@ describe('the console’s workbench in a browser (issue 30)', () => {
       const audit = await admin.locator('tbody').innerText();
       for (const action of ['重新提交失败行', '放弃失败行', '预检', '批准', '确认写入'])
         expect(audit).toContain(action);
+      await screenshot(admin, 'audit');
 
       // Which batches touched a candidate: the search by application id.
       await operator.goto(`${running.url}/`);

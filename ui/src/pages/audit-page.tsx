@@ -86,11 +86,15 @@ function describe(detail: Record<string, unknown>, t: ReturnType<typeof useT>): 
       const text =
         key === 'operation' && typeof value === 'string'
           ? t(`operations.${value}`, { defaultValue: value })
-          : Array.isArray(value)
-            ? value.join(', ')
-            : typeof value === 'string'
-              ? value
-              : JSON.stringify(value);
+          : key === 'from' || key === 'to'
+            ? value === null
+              ? t('roles.none')
+              : t(`roles.${String(value)}`, { defaultValue: String(value) })
+            : Array.isArray(value)
+              ? value.join(', ')
+              : typeof value === 'string'
+                ? value
+                : JSON.stringify(value);
       return `${label}: ${text}`;
     })
     .join(' · ');
